@@ -1,0 +1,205 @@
+// Advisor console at /berater: open a session, show its access code, steer
+// the shared page (address, links, forms), point, end the session.
+
+import { nodeIdOf, resetMirror } from "./mirror.js";
+import { interceptMirror } from "./mirror_events.js";
+import { trackAdvisorPointer } from "./pointer.js";
+import { Msg } from "./protocol.js";
+import { startSessionView } from "./session_view.js";
+import { showNotice } from "./ui.js";
+
+const STORAGE_KEY = "web-begleiter.sitzung";
+const $ = (id) => document.getElementById(id);
+const timeFormat = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "2-digit" });
+
+let conn = null; // the live session's Connection, if any
+let countdown = 0;
+
+if (document.body.dataset.role === "advisor") main();
+
+function main() {
+  $("new-session").addEventListener("click", createSession);
+  $("address-form").addEventListener("submit", navigate);
+  $("end-session").addEventListener("click", () => {
+    if (send(Msg.END, {})) $("end-session").disabled = true;
+  });
+  trackAdvisorPointer(send);
+  interceptMirror({ onLink: clickLink, onSubmit: submitForm });
+  const stored = loadStored();
+  if (stored) resumeSession(stored);
+}
+
+/** Send a frame on the live session; tells the advisor when that is impossible. */
+function send(type, body) {
+  if (conn?.send(type, body)) return true;
+  if (type !== Msg.POINTER_MOVE) {
+    showNotice("Keine Verbindung zur Sitzung. Bitte warten Sie einen Moment.", { level: "warning", key: "offline" });
+  }
+  return false;
+}
+
+function loadStored() {
+  try {
+    const data = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
+    return data && typeof data.session === "string" ? data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** After a reload: ask the relay whether the remembered session still runs. */
+async function resumeSession(stored) {
+  let response;
+  try {
+    response = await fetch(`/api/sessions/${encodeURIComponent(stored.session)}`, { credentials: "same-origin" });
+  } catch {
+    openSession(stored); // relay unreachable: the connection retries on its own
+    return;
+  }
+  const data = await response.json().catch(() => ({}));
+  if (response.ok && data.session === stored.session) {
+    openSession(data);
+    return;
+  }
+  sessionStorage.removeItem(STORAGE_KEY);
+  if (response.status === 404 || response.status === 401) {
+    showNotice(data.error || "Diese Sitzung gibt es nicht mehr.", { level: "info", key: "resume" });
+  } else {
+    openSession(stored);
+  }
+}
+
+async function createSession() {
+  const button = $("new-session");
+  button.disabled = true;
+  try {
+    const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+    const response = await fetch("/api/sessions", {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrf },
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok || typeof data.session !== "string") {
+      const text = data.error || "Die Sitzung konnte nicht angelegt werden. Bitte versuchen Sie es erneut.";
+      showNotice(text, { level: "error", key: "create" });
+      return;
+    }
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(data));
+    openSession(data);
+  } catch {
+    showNotice("Der Server ist nicht erreichbar. Bitte prüfen Sie die Netzwerkverbindung.", { level: "error", key: "create" });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** "123456" → "123 456" (read out in two groups over the phone). */
+function formatCode(code) {
+  const digits = String(code ?? "").replace(/\D/g, "");
+  return digits.length === 6 ? `${digits.slice(0, 3)} ${digits.slice(3)}` : String(code ?? "");
+}
+
+/** Epoch milliseconds of a timestamp given in seconds, milliseconds or ISO form. */
+function toMillis(value) {
+  const n = Number(value);
+  if (Number.isFinite(n)) return n < 1e12 ? n * 1000 : n;
+  return Date.parse(value);
+}
+
+/**
+ * Count down to `expiresAt`; `serverNow` (same unit) corrects for a local
+ * clock that differs from the relay's.
+ */
+function startCountdown(expiresAt, serverNow) {
+  clearInterval(countdown);
+  const el = $("code-expiry");
+  const skew = serverNow === undefined ? 0 : Date.now() - toMillis(serverNow);
+  const end = toMillis(expiresAt) + (Number.isFinite(skew) ? skew : 0);
+  if (!Number.isFinite(end)) {
+    el.textContent = "";
+    return;
+  }
+  const tick = () => {
+    const minutes = Math.ceil((end - Date.now()) / 60000);
+    if (minutes <= 0) {
+      el.textContent = "Der Code ist abgelaufen. Starten Sie bei Bedarf eine neue Sitzung.";
+      clearInterval(countdown);
+      return;
+    }
+    el.textContent = `Code gültig bis ${timeFormat.format(end)} Uhr (noch ${minutes} Min.)`;
+  };
+  tick();
+  countdown = setInterval(tick, 15000);
+}
+
+function openSession(data) {
+  if (conn) resetMirror();
+  $("session-code").textContent = formatCode(data.code);
+  startCountdown(data.expires_at, data.now);
+  $("new-session").hidden = true;
+  $("ended").hidden = true;
+  $("session").hidden = false;
+  $("end-session").disabled = false;
+  $("page-title").textContent = "";
+  $("page-url").textContent = "";
+  $("participants").replaceChildren();
+  conn = startSessionView({
+    path: `/ws?session=${encodeURIComponent(data.session)}`,
+    hideWhenEnded: ["#session"],
+    onFrame: ({ type, body }) => {
+      if (type === Msg.SNAPSHOT) $("address").value = body.url ?? "";
+      if (type === Msg.PARTICIPANTS && body.participants?.some((p) => p.role !== "advisor")) {
+        clearInterval(countdown); // someone joined: the code's deadline no longer matters
+        $("code-expiry").textContent = "";
+      }
+    },
+    onEnded: () => {
+      sessionStorage.removeItem(STORAGE_KEY);
+      clearInterval(countdown);
+      $("new-session").hidden = false;
+    },
+  });
+}
+
+function navigate(event) {
+  event.preventDefault();
+  let url = $("address").value.trim();
+  if (!url) {
+    showNotice("Bitte geben Sie eine Adresse ein.", { level: "warning", key: "address" });
+    $("address").focus();
+    return;
+  }
+  if (url.startsWith("//")) url = `https:${url}`;
+  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${url}`;
+  send(Msg.NAVIGATE, { url });
+}
+
+function clickLink(link) {
+  const node = nodeIdOf(link);
+  if (node === undefined) {
+    showNotice("Dieser Link kann nicht geöffnet werden.", { level: "warning", key: "link" });
+    return;
+  }
+  send(Msg.CLICK, { node });
+}
+
+/** Field values of `form` as [name, value] pairs; files are never sent. */
+function formFields(form, submitter) {
+  let data;
+  try {
+    data = new FormData(form, submitter ?? undefined);
+  } catch {
+    data = new FormData(form); // submitter not of this form, or an older browser
+  }
+  return [...data].filter(([, value]) => typeof value === "string");
+}
+
+function submitForm(form, submitter) {
+  const node = nodeIdOf(form);
+  if (node === undefined) {
+    showNotice("Dieses Formular kann nicht gesendet werden.", { level: "warning", key: "form" });
+    return;
+  }
+  send(Msg.SUBMIT, { node, fields: formFields(form, submitter) });
+}

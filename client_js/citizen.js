@@ -1,0 +1,44 @@
+// Citizen view at /sitzung: watch the shared page and the advisor's
+// pointer, leave at any time. Only the advisor navigates; the citizen's
+// clicks on links and form buttons do nothing but explain that.
+
+import { interceptMirror } from "./mirror_events.js";
+import { followAdvisorPointer } from "./pointer.js";
+import { Msg } from "./protocol.js";
+import { startSessionView } from "./session_view.js";
+import { showEnded, showNotice } from "./ui.js";
+
+const HIDE_WHEN_ENDED = ["#view", "#leave"];
+// After LEAVE, how long the relay may still answer with its list of visited pages.
+const LEAVE_GRACE_MS = 2000;
+
+if (document.body.dataset.role === "citizen") main();
+
+function main() {
+  const showPointer = followAdvisorPointer(
+    document.getElementById("mirror"),
+    document.getElementById("advisor-pointer"),
+  );
+  // Pages seen here, shown on leaving unless the relay sends its own list.
+  const seen = new Map();
+  const conn = startSessionView({
+    path: "/ws", // the participant cookie says who this is
+    hideWhenEnded: HIDE_WHEN_ENDED,
+    onFrame: ({ type, body }) => {
+      if (type === Msg.POINTER) {
+        showPointer(body);
+      } else if (type === Msg.SNAPSHOT) {
+        showPointer(null); // the old page's element is gone
+        if (body.url) seen.set(body.url, { url: body.url, title: body.title ?? "" });
+      }
+    },
+  });
+  interceptMirror({
+    onLink: () => showNotice("Nur Ihre Beraterin oder Ihr Berater kann Links öffnen.", { key: "links" }),
+  });
+  document.getElementById("leave").addEventListener("click", () => {
+    conn.send(Msg.LEAVE, {});
+    conn.end(LEAVE_GRACE_MS);
+    showEnded([...seen.values()], HIDE_WHEN_ENDED);
+  });
+}

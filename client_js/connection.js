@@ -1,0 +1,127 @@
+// The participant's WebSocket to the relay: HELLO first, decoded frames to
+// one handler, state in #status, reconnect with backoff until the session
+// ends. Close codes 4000–4099 are the relay's final word (session ended or
+// unknown, opened elsewhere …): their reason is a German sentence for the user.
+
+import { Msg, PROTOCOL_VERSION, decode, encode } from "./protocol.js";
+import { setStatus, showNotice } from "./ui.js";
+
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 10000];
+
+/** True for a close code that means "do not come back". */
+function isFinal(code) {
+  return code >= 4000 && code <= 4099;
+}
+
+export class Connection {
+  /**
+   * @param {object} options
+   * @param {string} options.path e.g. "/ws?session=…"
+   * @param {(frame: {type: number, seq: number, body: object}) => void} options.onFrame
+   * @param {() => [number, number]} options.viewport size the page is laid out for
+   * @param {(code: number, reason: string) => void} [options.onFinalClose]
+   */
+  constructor({ path, onFrame, viewport, onFinalClose }) {
+    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+    this.onFrame = onFrame;
+    this.viewport = viewport;
+    this.onFinalClose = onFinalClose;
+    this.ws = null;
+    this.attempt = 0;
+    this.timer = 0;
+    this.ended = false;
+  }
+
+  /** Open the socket (again). */
+  start() {
+    if (this.ended) return;
+    clearTimeout(this.timer);
+    setStatus(this.attempt ? "reconnecting" : "connecting");
+    const ws = new WebSocket(this.url);
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("open", () => {
+      ws.send(encode(Msg.HELLO, { version: PROTOCOL_VERSION, viewport: this.viewport() }));
+      setStatus("connected");
+    });
+    ws.addEventListener("message", (event) => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      this.attempt = 0; // the relay answered: the next outage starts at 1 s again
+      let frame;
+      try {
+        frame = decode(event.data);
+      } catch (err) {
+        console.error("undecodable frame", err);
+        return;
+      }
+      try {
+        this.onFrame(frame);
+      } catch (err) {
+        console.error(err);
+      }
+    });
+    ws.addEventListener("close", (event) => this.onClose(ws, event));
+    this.ws = ws;
+  }
+
+  onClose(ws, { code, reason }) {
+    if (ws !== this.ws) return; // an old socket replaced by restart()
+    this.ws = null;
+    if (this.ended) return;
+    if (isFinal(code)) {
+      this.ended = true;
+      setStatus("ended");
+      showNotice(reason || "Die Verbindung wurde vom Server beendet.", { level: "warning", key: "closed" });
+      this.onFinalClose?.(code, reason);
+      return;
+    }
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    this.attempt += 1;
+    setStatus("reconnecting", `Verbindung unterbrochen – neuer Versuch in ${Math.round(delay / 1000)} s …`);
+    this.timer = setTimeout(() => this.start(), delay);
+  }
+
+  /** True while frames can be sent. */
+  get open() {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Send one client frame; dropped (false) while disconnected — the relay's
+   * fresh snapshot after reconnecting is the state that counts.
+   * @param {number} type a Msg value
+   * @param {object} body
+   * @returns {boolean}
+   */
+  send(type, body) {
+    if (!this.open) return false;
+    this.ws.send(encode(type, body));
+    return true;
+  }
+
+  /** Drop the socket and connect anew at once (e.g. to get a fresh snapshot). */
+  restart() {
+    if (this.ended) return;
+    const old = this.ws;
+    this.ws = null;
+    old?.close(1000);
+    this.start();
+  }
+
+  /**
+   * The session is over: no reconnect. The socket closes after `graceMs`
+   * (frames arriving meanwhile, e.g. the relay's ENDED, are still handled).
+   * @param {number} [graceMs]
+   */
+  end(graceMs = 0) {
+    this.ended = true;
+    clearTimeout(this.timer);
+    setStatus("ended");
+    const ws = this.ws;
+    const close = () => {
+      ws?.close(1000);
+      if (this.ws === ws) this.ws = null;
+    };
+    if (graceMs > 0) this.timer = setTimeout(close, graceMs);
+    else close();
+  }
+}

@@ -1,0 +1,122 @@
+// What a click, Enter key or drop inside the mirror does.
+//
+// The mirrored page must never navigate or submit by itself: only the
+// relay fetches pages. Fragment links scroll the mirror locally; links and
+// form submissions are handed to the caller (the advisor turns them into
+// CLICK/SUBMIT frames; a citizen's do nothing). The iframe's sandbox has no
+// allow-forms, so the browser never fires `submit` there: submission is
+// recognised from the submit button's click and from Enter in a field.
+
+import { currentPage, mirrorDocument, onMirrorChange } from "./mirror.js";
+
+const XLINK_NS = "http://www.w3.org/1999/xlink";
+const SUBMITTER = "button:not([type]), button[type=submit], input[type=submit], input[type=image]";
+// Controls whose default action only changes local state (checking a box,
+// choosing an option, focusing via a label) keep it for the advisor.
+const LOCAL_CONTROL = "input, select, textarea, label, option";
+const NO_IMPLICIT_SUBMIT = new Set(["button", "checkbox", "radio", "file", "reset", "submit", "image", "hidden", "color", "range"]);
+
+/**
+ * Keep capture listeners attached to whatever document the mirror renders
+ * into (it is bound once the iframe is ready).
+ * @param {Record<string, (event: Event) => void>} handlers event type → handler
+ */
+export function listenInMirror(handlers) {
+  let doc = null;
+  const attach = (d) => {
+    if (d === doc) return;
+    for (const [type, fn] of Object.entries(handlers)) doc?.removeEventListener(type, fn, true);
+    doc = d;
+    for (const [type, fn] of Object.entries(handlers)) doc?.addEventListener(type, fn, true);
+  };
+  attach(mirrorDocument());
+  onMirrorChange((kind, d) => attach(d));
+}
+
+/** Fragment (without "#") an in-page link points to, or null. */
+function fragmentOf(link) {
+  const href = link.getAttribute("href") ?? link.getAttributeNS(XLINK_NS, "href");
+  if (href === null) return null;
+  if (href.startsWith("#")) return href.slice(1);
+  const page = currentPage()?.url;
+  if (!page) return null;
+  if (!href.includes("#")) return null;
+  try {
+    const url = new URL(href, page);
+    const here = new URL(page);
+    const samePage = url.origin === here.origin && url.pathname === here.pathname && url.search === here.search;
+    return samePage ? url.hash.slice(1) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Scroll the mirror to an in-page target (id, or `<a name>`), or to the top.
+ * @param {string} fragment without "#"
+ */
+export function scrollToFragment(fragment) {
+  const doc = mirrorDocument();
+  if (!doc) return;
+  let name = fragment;
+  try {
+    name = decodeURIComponent(fragment);
+  } catch {
+    // keep it as it is
+  }
+  const target = name ? (doc.getElementById(name) ?? doc.getElementsByName(name)[0]) : null;
+  if (target) target.scrollIntoView({ block: "start" });
+  else if (!name || name.toLowerCase() === "top") doc.defaultView?.scrollTo(0, 0);
+}
+
+/**
+ * Intercept navigation inside the mirror.
+ * @param {object} handlers
+ * @param {(link: Element) => void} [handlers.onLink] a link to another page was activated
+ * @param {(form: HTMLFormElement, submitter: HTMLElement|null) => void} [handlers.onSubmit]
+ *   a form was submitted; without it forms cannot be submitted and form
+ *   controls keep no default action either
+ */
+export function interceptMirror({ onLink, onSubmit } = {}) {
+  const onClick = (e) => {
+    const target = e.target.nodeType === Node.ELEMENT_NODE ? e.target : (e.target.parentElement ?? null);
+    if (!target) {
+      e.preventDefault();
+      return;
+    }
+    const submitter = target.closest(SUBMITTER);
+    if (submitter?.form && onSubmit) {
+      e.preventDefault();
+      onSubmit(submitter.form, submitter);
+      return;
+    }
+    const link = target.closest("a, area");
+    if (!link && onSubmit && target.closest(LOCAL_CONTROL)) return;
+    e.preventDefault();
+    if (!link) return;
+    const fragment = fragmentOf(link);
+    if (fragment !== null) scrollToFragment(fragment);
+    else onLink?.(link);
+  };
+  const onKeyDown = (e) => {
+    const field = e.target;
+    if (e.key !== "Enter" || e.isComposing || field.localName !== "input" || !field.form) return;
+    if (NO_IMPLICIT_SUBMIT.has(field.type)) return;
+    e.preventDefault();
+    onSubmit?.(field.form, Array.from(field.form.elements).find((el) => el.matches(SUBMITTER)) ?? null);
+  };
+  const onFormSubmit = (e) => {
+    // Only fires if the sandbox ever allows forms; handled the same way.
+    e.preventDefault();
+    onSubmit?.(e.target, e.submitter ?? null);
+  };
+  const prevent = (e) => e.preventDefault();
+  listenInMirror({
+    click: onClick,
+    auxclick: prevent,
+    keydown: onKeyDown,
+    submit: onFormSubmit,
+    dragover: prevent,
+    drop: prevent,
+  });
+}

@@ -1,0 +1,133 @@
+// The advisor's pointer, element-relative so that it lands on the same
+// element on every participant's screen whatever their layout.
+//
+// Advisor side: mouse moves over the mirror document (listened to from this
+// page: the sandboxed mirror runs no script) become POINTER_MOVE frames,
+// at most 30 per second, latest wins, the first move after a pause at once.
+// Citizen side: POINTER frames place #advisor-pointer over the mirror.
+
+import { elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { listenInMirror } from "./mirror_events.js";
+import { Msg } from "./protocol.js";
+
+const MIN_INTERVAL_MS = 1000 / 30;
+const NOWHERE = Object.freeze({ node: null, x: 0, y: 0 });
+
+const fraction = (offset, size) => (size > 0 ? Math.round(Math.min(1, Math.max(0, offset / size)) * 1e4) / 1e4 : 0);
+
+/** The nearest mirrored element at or above `target` with a box, as a pointer body. */
+function locate(target, clientX, clientY) {
+  for (let el = target; el; el = el.parentElement) {
+    const node = nodeIdOf(el);
+    if (node === undefined) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue; // display: contents and the like
+    return { node, x: fraction(clientX - r.left, r.width), y: fraction(clientY - r.top, r.height) };
+  }
+  return NOWHERE;
+}
+
+/**
+ * Advisor: send POINTER_MOVE for mouse moves inside the mirror.
+ * @param {(type: number, body: object) => void} send
+ */
+export function trackAdvisorPointer(send) {
+  let doc = null;
+  let last = null; // [clientX, clientY] while the mouse is over the mirror
+  let pending = null;
+  let timer = 0;
+  let sentAt = -Infinity;
+  let sentNothing = true; // the last frame sent was {node: null}
+
+  const flush = () => {
+    timer = 0;
+    const body = pending;
+    pending = null;
+    if (!body || (body.node === null && sentNothing)) return;
+    send(Msg.POINTER_MOVE, body);
+    sentNothing = body.node === null;
+    sentAt = performance.now();
+  };
+  const queue = (body) => {
+    pending = body;
+    if (timer) return;
+    const wait = sentAt + MIN_INTERVAL_MS - performance.now();
+    if (wait <= 0) flush();
+    else timer = setTimeout(flush, wait);
+  };
+  // Content moved under a resting mouse (scroll, new page): say where it is now.
+  const relocate = () => {
+    if (doc && last) queue(locate(doc.elementFromPoint(...last), ...last));
+  };
+
+  const onMove = (e) => {
+    last = [e.clientX, e.clientY];
+    queue(locate(e.target, e.clientX, e.clientY));
+  };
+  const onOut = (e) => {
+    if (e.relatedTarget !== null) return; // moved between elements, still inside
+    last = null;
+    queue(NOWHERE);
+  };
+  listenInMirror({ mousemove: onMove, mouseout: onOut, scroll: relocate });
+  onMirrorChange((kind, d) => {
+    doc = d;
+    if (kind === "snapshot") relocate();
+  });
+  doc = mirrorDocument();
+}
+
+/**
+ * Citizen: returns the handler for POINTER frames, which places `marker`
+ * (absolutely positioned in the iframe's positioned wrapper) with its
+ * top-left corner on the pointed-at spot, and keeps it there on scroll and
+ * resize. Hidden for `node: null`, unknown nodes and spots scrolled out of view.
+ * @param {HTMLIFrameElement} iframe
+ * @param {HTMLElement} marker
+ * @returns {(body: {node: number|null, x: number, y: number}) => void}
+ */
+export function followAdvisorPointer(iframe, marker) {
+  let target = null;
+  let frame = 0;
+
+  const hide = () => {
+    marker.hidden = true;
+  };
+  const place = () => {
+    frame = 0;
+    const rect = target && target.node !== null ? elementRect(target.node) : null;
+    if (!rect) return hide();
+    const left = rect.left + target.x * rect.width;
+    const top = rect.top + target.y * rect.height;
+    if (left < 0 || top < 0 || left > iframe.clientWidth || top > iframe.clientHeight) return hide();
+    const wrap = marker.parentElement; // .mirror-wrap, the containing block
+    const fr = iframe.getBoundingClientRect();
+    const wr = wrap.getBoundingClientRect();
+    const x = fr.left - wr.left - wrap.clientLeft + iframe.clientLeft + left;
+    const y = fr.top - wr.top - wrap.clientTop + iframe.clientTop + top;
+    const transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
+    if (marker.hidden) {
+      // Appear in place instead of gliding in from where it was last seen.
+      marker.style.transition = "none";
+      marker.style.transform = transform;
+      marker.hidden = false;
+      void marker.offsetWidth;
+      marker.style.transition = "";
+    } else {
+      marker.style.transform = transform;
+    }
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(place);
+  };
+
+  listenInMirror({ scroll: schedule });
+  onMirrorChange(schedule);
+  window.addEventListener("resize", schedule);
+  new ResizeObserver(schedule).observe(iframe);
+
+  return (body) => {
+    target = body && body.node !== null && body.node !== undefined ? body : null;
+    place(); // at once: pointer latency is what the citizen notices
+  };
+}

@@ -1,0 +1,156 @@
+// The relay's own page chrome, shared by the advisor console and the citizen
+// view: connection status, notices, page header, participants, ended state.
+// Everything arriving from the wire is written with textContent, never HTML.
+
+const $ = (id) => document.getElementById(id);
+
+const STATUS_TEXT = {
+  connecting: "Verbindung wird aufgebaut …",
+  connected: "Verbunden",
+  reconnecting: "Verbindung wird wiederhergestellt …",
+  ended: "Verbindung beendet",
+};
+
+const ROLE_LABEL = {
+  advisor: "Berater/in",
+  citizen: "Bürger/in",
+  guest: "Gast",
+};
+
+// Notices stay until dismissed (no time limit to read them); only the
+// newest few are kept so the list cannot grow without bound.
+const MAX_NOTICES = 4;
+
+/**
+ * Show the connection state in #status.
+ * @param {"connecting"|"connected"|"reconnecting"|"ended"} state
+ * @param {string} [detail] replaces the default text, e.g. with a countdown
+ */
+export function setStatus(state, detail) {
+  const el = $("status");
+  if (!el) return;
+  el.dataset.state = state;
+  el.textContent = detail ?? STATUS_TEXT[state] ?? "";
+}
+
+/**
+ * Show a German message in #notices. A notice with the same key replaces
+ * the older one.
+ * @param {string} text
+ * @param {{level?: "info"|"warning"|"error", key?: string}} [options]
+ */
+export function showNotice(text, { level = "info", key } = {}) {
+  const box = $("notices");
+  if (!box || !text) return;
+  if (key) box.querySelector(`[data-key="${CSS.escape(key)}"]`)?.remove();
+  const item = document.createElement("div");
+  item.className = `notice notice-${level}`;
+  if (key) item.dataset.key = key;
+  const message = document.createElement("p");
+  message.textContent = text;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "notice-close";
+  close.textContent = "×";
+  close.setAttribute("aria-label", "Hinweis schließen");
+  close.addEventListener("click", () => item.remove());
+  item.append(message, close);
+  box.append(item);
+  while (box.children.length > MAX_NOTICES) box.firstElementChild.remove();
+}
+
+/**
+ * Show the loading state of the mirrored page in #page-status.
+ * @param {boolean} loading
+ */
+export function setLoading(loading) {
+  const el = $("page-status");
+  if (el) el.textContent = loading ? "Seite wird geladen …" : "";
+  document.querySelector(".mirror-wrap")?.setAttribute("aria-busy", String(loading));
+}
+
+/**
+ * Show title and address of the mirrored page.
+ * @param {{title?: string, url?: string}} page
+ */
+export function showPage({ title, url }) {
+  const titleEl = $("page-title");
+  if (titleEl) titleEl.textContent = title || url || "";
+  const urlEl = $("page-url");
+  if (urlEl) urlEl.textContent = url || "";
+  setLoading(false);
+}
+
+/**
+ * Render the participants list into #participants.
+ * @param {Array<{id, role: string, label?: string}>} participants
+ * @param {*} [self] the own participant id (from WELCOME), marked "(Sie)"
+ */
+export function showParticipants(participants, self) {
+  const list = $("participants");
+  if (!list) return;
+  const items = participants.map(({ id, role, label }) => {
+    const li = document.createElement("li");
+    li.dataset.role = role;
+    const roleText = ROLE_LABEL[role] ?? "Gast";
+    const parts = [label && label !== roleText ? `${roleText}: ${label}` : roleText];
+    if (self !== undefined && id === self) parts.push("(Sie)");
+    li.textContent = parts.join(" ");
+    return li;
+  });
+  list.replaceChildren(...items);
+}
+
+/** True for URLs a visited-pages link may point to. */
+function isWebUrl(url) {
+  try {
+    return ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Show the #ended section with the list of visited pages (links to the
+ * original sites) and hide the live-session controls.
+ * @param {Array<{url: string, title?: string}>} visited
+ * @param {string[]} [hide] selectors of the live-session parts to hide
+ */
+export function showEnded(visited = [], hide = []) {
+  for (const selector of hide) for (const el of document.querySelectorAll(selector)) el.hidden = true;
+  const list = $("visited-pages");
+  if (list) {
+    const items = visited.map(({ url, title }) => {
+      const li = document.createElement("li");
+      const label = title || url;
+      if (isWebUrl(url)) {
+        const a = document.createElement("a");
+        a.href = url;
+        a.rel = "noopener noreferrer";
+        a.target = "_blank";
+        a.textContent = label;
+        li.append(a);
+        if (title && title !== url) {
+          const small = document.createElement("span");
+          small.className = "visited-url";
+          small.textContent = url;
+          li.append(" ", small);
+        }
+      } else {
+        li.textContent = label;
+      }
+      return li;
+    });
+    list.replaceChildren(...items);
+  }
+  const ended = $("ended");
+  if (ended) {
+    ended.hidden = false;
+    // Move focus to the heading so screen readers announce the end.
+    const heading = ended.querySelector("h1, h2, h3");
+    if (heading && !heading.hasAttribute("tabindex")) heading.tabIndex = -1;
+    heading?.focus();
+  }
+  setLoading(false);
+  setStatus("ended");
+}

@@ -1,0 +1,145 @@
+"""aiohttp application factory: routes, security headers, lifetimes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+
+import httpx
+from aiohttp import web
+
+from cobrowse import console, public
+from cobrowse.accounts import AdvisorAuth
+from cobrowse.appkeys import AUTH, CONFIG, FETCHER, JOIN_THROTTLE, NAVIGATOR, SIGNER, STORE
+from cobrowse.codes import JoinThrottle
+from cobrowse.config import Config
+from cobrowse.fetch import Fetcher, Resolver
+from cobrowse.navigation import Navigator
+from cobrowse.pages import render_page
+from cobrowse.proxy import resource
+from cobrowse.resources import ResourceSigner
+from cobrowse.sessions import SessionStore
+from cobrowse.ws import websocket
+
+__all__ = ["CSP", "make_app"]
+
+log = logging.getLogger(__name__)
+
+# The relay's own pages. Nothing may loosen script-src; inline styles are
+# needed for the mirrored page's own style attributes and <style> elements.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; media-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-src 'self'; "
+    "frame-ancestors 'none'"
+)
+# The mirror document is framed by the relay's own pages only.
+MIRROR_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+SWEEP_SECONDS = 10.0
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    if "Content-Security-Policy" not in headers:
+        mirror = request.path == "/spiegel"
+        headers["Content-Security-Policy"] = MIRROR_CSP if mirror else CSP
+        headers["X-Frame-Options"] = "SAMEORIGIN" if mirror else "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if not request.path.startswith(("/static/", "/r/")):
+        headers["Cache-Control"] = "no-store"
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """German error pages; never a traceback to the user."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if request.path.startswith(("/r/", "/static/", "/api/")):
+            raise
+        return render_page(
+            "message.html",
+            "Seite nicht gefunden",
+            status=404,
+            heading="Diese Seite gibt es nicht",
+            message="Bitte prüfen Sie die Adresse oder gehen Sie zur Startseite.",
+            link="/",
+            link_text="Zur Startseite",
+        )
+    except web.HTTPException:
+        raise
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception as exc:
+        log.error("unhandled error in %s: %s", request.method, type(exc).__name__)
+        return render_page(
+            "message.html",
+            "Fehler",
+            status=500,
+            heading="Das hat leider nicht geklappt",
+            message="Ein technischer Fehler ist aufgetreten. Bitte versuchen Sie es noch einmal.",
+            link="/",
+            link_text="Zur Startseite",
+        )
+
+
+def make_app(
+    config: Config,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+) -> web.Application:
+    """Build the relay application. ``transport``/``resolver`` are for tests."""
+    app = web.Application(middlewares=[_errors], client_max_size=64 * 1024)
+    app[CONFIG] = config
+    app[STORE] = SessionStore(config)
+    app[JOIN_THROTTLE] = JoinThrottle(
+        config.join_failures_per_client, config.join_failures_global, config.join_window_seconds
+    )
+    app[AUTH] = AdvisorAuth(
+        config.advisors,
+        JoinThrottle(config.login_failures_per_client, 1000, config.join_window_seconds),
+    )
+    app[SIGNER] = ResourceSigner(config.secret_key)
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        app[FETCHER] = fetcher = Fetcher(config.fetch, transport=transport, resolver=resolver)
+        app[NAVIGATOR] = Navigator(fetcher, app[SIGNER])
+        sweeper = asyncio.create_task(_sweep(app[STORE]), name="session-sweeper")
+        yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await fetcher.close()
+
+    async def close_sessions(app: web.Application) -> None:
+        # on_shutdown runs before aiohttp waits for open handlers: close the
+        # WebSockets here, or shutdown would wait for every participant.
+        for session in list(app[STORE].sessions.values()):
+            await app[STORE].end(session, "shutdown")
+
+    app.cleanup_ctx.append(lifetime)
+    app.on_shutdown.append(close_sessions)
+    app.on_response_prepare.append(_security_headers)
+    app.router.add_routes(public.routes)
+    app.router.add_routes(console.routes)
+    app.router.add_get("/ws", websocket)
+    app.router.add_get("/r/{token}", resource)
+    static = resources.files("cobrowse").joinpath("static")
+    app.router.add_static("/static/", str(static), append_version=False)
+    return app
+
+
+async def _sweep(store: SessionStore) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await store.sweep()
+        except Exception as exc:  # keep sweeping whatever one session did
+            log.error("sweep failed: %s", type(exc).__name__)

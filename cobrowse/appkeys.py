@@ -1,0 +1,98 @@
+"""Typed application state keys (``web.AppKey``) shared by the route modules."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from aiohttp import web
+
+from cobrowse.accounts import AdvisorAuth
+from cobrowse.codes import JoinThrottle
+from cobrowse.config import Config
+from cobrowse.fetch import Fetcher
+from cobrowse.navigation import Navigator
+from cobrowse.resources import ResourceSigner
+from cobrowse.sessions import SessionStore
+
+__all__ = [
+    "ADVISOR_COOKIE",
+    "AUTH",
+    "CONFIG",
+    "FETCHER",
+    "JOIN_THROTTLE",
+    "NAVIGATOR",
+    "PARTICIPANT_COOKIE",
+    "SIGNER",
+    "STORE",
+    "client_key",
+    "form_token",
+    "form_token_ok",
+    "same_origin",
+    "set_cookie",
+    "set_form_cookie",
+]
+
+CONFIG = web.AppKey("config", Config)
+STORE = web.AppKey("store", SessionStore)
+AUTH = web.AppKey("auth", AdvisorAuth)
+FETCHER = web.AppKey("fetcher", Fetcher)
+SIGNER = web.AppKey("signer", ResourceSigner)
+NAVIGATOR = web.AppKey("navigator", Navigator)
+JOIN_THROTTLE = web.AppKey("join_throttle", JoinThrottle)
+
+ADVISOR_COOKIE = "cb_advisor"
+PARTICIPANT_COOKIE = "cb_participant"
+FORM_COOKIE = "cb_form"
+
+
+def client_key(request: web.Request) -> str:
+    """Opaque per-client key for throttling (the peer address; never logged)."""
+    return request.remote or "unknown"
+
+
+def same_origin(request: web.Request) -> bool:
+    """True unless the request carries an ``Origin`` of another site (CSRF and WebSocket check).
+
+    ``Origin: null`` (sent with form posts under ``Referrer-Policy: no-referrer``)
+    does not pass here; forms prove themselves with :func:`form_token_ok`.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin == f"{request.scheme}://{request.host}"
+
+
+def form_token(request: web.Request) -> str:
+    """The double-submit token for the public forms (login, join): the value of
+    the ``cb_form`` cookie, or a fresh one that :func:`set_form_cookie` stores."""
+    token = request.cookies.get(FORM_COOKIE, "")
+    return token if len(token) == 43 else secrets.token_urlsafe(32)
+
+
+def set_form_cookie(response: web.StreamResponse, request: web.Request, token: str) -> None:
+    if request.cookies.get(FORM_COOKIE) != token:
+        set_cookie(response, request, FORM_COOKIE, token, 24 * 3600)
+
+
+def form_token_ok(request: web.Request, submitted: str) -> bool:
+    """CSRF check for a posted public form: the field must echo the cookie, and
+    an ``Origin`` other than ``null`` must be ours. A cross-site post carries
+    no ``SameSite=Strict`` cookie, so it fails."""
+    cookie = request.cookies.get(FORM_COOKIE, "")
+    origin = request.headers.get("Origin")
+    if origin not in (None, "null") and not same_origin(request):
+        return False
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[CONFIG].secure_cookies or request.secure,
+    )

@@ -1,0 +1,140 @@
+"""Advisor routes: login, logout, the console page and the session API."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from cobrowse.accounts import LOGIN_SECONDS, LoginSession
+from cobrowse.appkeys import (
+    ADVISOR_COOKIE,
+    AUTH,
+    STORE,
+    client_key,
+    form_token,
+    form_token_ok,
+    same_origin,
+    set_cookie,
+    set_form_cookie,
+)
+from cobrowse.errors import JoinError
+from cobrowse.pages import error_block, render_page
+
+__all__ = ["current_advisor", "routes"]
+
+routes = web.RouteTableDef()
+
+
+def current_advisor(request: web.Request) -> LoginSession | None:
+    """The advisor's login session from the cookie, if any."""
+    return request.app[AUTH].session(request.cookies.get(ADVISOR_COOKIE))
+
+
+def _login_page(
+    request: web.Request, username: str = "", error: str = "", status: int = 200
+) -> web.Response:
+    token = form_token(request)
+    response = render_page(
+        "berater_login.html",
+        "Anmeldung",
+        status=status,
+        error_html=error_block("login-error", error) if error else "",
+        username=username,
+        form_token=token,
+    )
+    set_form_cookie(response, request, token)
+    return response
+
+
+@routes.get("/berater")
+async def console(request: web.Request) -> web.Response:
+    login = current_advisor(request)
+    if login is None:
+        return _login_page(request)
+    return render_page(
+        "berater_console.html",
+        "Beraterkonsole",
+        role="advisor",
+        scripts=("advisor.js",),
+        head_html=f'<meta name="csrf-token" content="{login.csrf}">',
+        username=login.name,
+        csrf=login.csrf,
+    )
+
+
+@routes.post("/berater/anmelden")
+async def login(request: web.Request) -> web.StreamResponse:
+    auth = request.app[AUTH]
+    form = await request.post()
+    if not form_token_ok(request, str(form.get("form_token", ""))):
+        return _login_page(request, error="Das Formular war nicht mehr gültig. Bitte melden Sie "
+                           "sich noch einmal an.", status=403)
+    name = str(form.get("username", ""))[:64].strip()
+    password = str(form.get("password", ""))[:1024]
+    client = client_key(request)
+    try:
+        auth.throttle.check(client)
+    except JoinError:
+        return _login_page(request, name, "Zu viele Versuche. Bitte warten Sie eine Minute.", 429)
+    if not auth.verify(name, password):
+        auth.throttle.failed(client)
+        return _login_page(request, name, "Benutzername oder Passwort ist falsch.", 401)
+    token, _ = auth.login(name)
+    response = web.HTTPSeeOther("/berater")
+    set_cookie(response, request, ADVISOR_COOKIE, token, LOGIN_SECONDS)
+    raise response
+
+
+@routes.post("/berater/abmelden")
+async def logout(request: web.Request) -> web.StreamResponse:
+    login = current_advisor(request)
+    form = await request.post()
+    if login is not None and login.csrf_ok(str(form.get("csrf", ""))):
+        request.app[AUTH].logout(request.cookies.get(ADVISOR_COOKIE))
+    response = web.HTTPSeeOther("/berater")
+    response.del_cookie(ADVISOR_COOKIE, path="/")
+    raise response
+
+
+def _api_advisor(request: web.Request) -> LoginSession:
+    login = current_advisor(request)
+    if login is None:
+        raise web.HTTPUnauthorized(
+            text='{"error": "Bitte melden Sie sich erneut an."}', content_type="application/json"
+        )
+    if not same_origin(request) or not login.csrf_ok(request.headers.get("X-CSRF-Token")):
+        raise web.HTTPForbidden(
+            text='{"error": "Die Anfrage wurde abgelehnt. Bitte laden Sie die Seite neu."}',
+            content_type="application/json",
+        )
+    return login
+
+
+@routes.post("/api/sessions")
+async def create_session(request: web.Request) -> web.Response:
+    """Open a co-browsing session for the logged-in advisor and draw its code."""
+    login = _api_advisor(request)
+    session = request.app[STORE].create(login.name)
+    return web.json_response(
+        {"session": session.id, "code": session.code, "expires_at": session.code_expires_at}
+    )
+
+
+@routes.get("/api/sessions/{session_id}")
+async def session_info(request: web.Request) -> web.Response:
+    """Whether the advisor's session still runs (for reconnecting after a reload)."""
+    login = current_advisor(request)
+    session = request.app[STORE].get(request.match_info["session_id"])
+    if login is None or session is None or session.advisor != login.name:
+        raise web.HTTPNotFound(
+            text='{"error": "Diese Sitzung gibt es nicht mehr."}', content_type="application/json"
+        )
+    return web.json_response(
+        {
+            "session": session.id,
+            "code": session.code,
+            "expires_at": session.code_expires_at,
+            "now": time.time(),
+        }
+    )

@@ -1,0 +1,82 @@
+"""One exception tree for the relay.
+
+Every error that can reach a user carries a German ``user_message`` saying
+what to do next; the exception text itself is for logs only and must never
+contain page content, access codes or IP addresses.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CobrowseError",
+    "ConfigError",
+    "FetchError",
+    "JoinError",
+    "ProtocolError",
+]
+
+
+class CobrowseError(Exception):
+    """Base of every relay error."""
+
+    user_message = "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es noch einmal."
+
+
+class ConfigError(CobrowseError):
+    """The configuration file is missing, malformed or has a bad value."""
+
+
+class ProtocolError(CobrowseError):
+    """A client sent a frame that violates the wire protocol."""
+
+
+class JoinError(CobrowseError):
+    """A join attempt with an access code failed; ``kind`` says why."""
+
+    MESSAGES = {
+        "malformed": "Der Zugangscode besteht aus sechs Ziffern. Bitte prüfen Sie Ihre Eingabe.",
+        "unknown": (
+            "Zu diesem Zugangscode gibt es keine Sitzung. Bitte prüfen Sie die Ziffern "
+            "oder fragen Sie Ihre Beraterin oder Ihren Berater nach dem Code."
+        ),
+        "expired": (
+            "Dieser Zugangscode ist abgelaufen. Bitte bitten Sie Ihre Beraterin oder "
+            "Ihren Berater um einen neuen Code."
+        ),
+        "throttled": (
+            "Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann noch einmal."
+        ),
+        "full": "Diese Sitzung hat bereits die höchste Zahl an Teilnehmenden.",
+    }
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.user_message = self.MESSAGES[kind]
+
+
+class FetchError(CobrowseError):
+    """A page or resource could not be fetched; ``kind`` says why."""
+
+    MESSAGES = {
+        "not_allowed": (
+            "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. "
+            "Bitte wählen Sie eine Seite des Ministeriums."
+        ),
+        "invalid_url": "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Eingabe.",
+        "unreachable": (
+            "Die Seite ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."
+        ),
+        "too_large": "Die Seite ist zu groß, um sie gemeinsam anzuzeigen.",
+        "bad_status": "Die Seite hat mit einem Fehler geantwortet.",
+        "unsupported": (
+            "Diese Art von Inhalt kann nicht gemeinsam angezeigt werden "
+            "(nur Internetseiten)."
+        ),
+        "too_many_redirects": "Die Seite leitet zu oft weiter und kann nicht angezeigt werden.",
+    }
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.user_message = self.MESSAGES[kind]

@@ -1,0 +1,168 @@
+"""Per-session fan-out: one :class:`SessionHub` per co-browsing session.
+
+A frame is encoded once and the same bytes are handed to every connection.
+Each connection has its own writer task and a bounded queue, so a slow
+participant never slows the others: when its queue is full it is dropped and
+the connection is resynced with the current snapshot. Latest-wins frames
+(pointer) replace a pending frame of the same type instead of queueing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from cobrowse.protocol import Msg, encode
+
+__all__ = ["Connection", "SessionHub"]
+
+log = logging.getLogger(__name__)
+
+QUEUE_LIMIT = 256
+
+
+class Connection:
+    """One participant's WebSocket with its bounded outbound queue.
+
+    Only the connection's own writer task awaits the socket; everyone else
+    calls the non-blocking :meth:`send` / :meth:`send_latest`.
+    """
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        participant_id: str,
+        role: str,
+        resync: Callable[[], list[bytes]],
+        limit: int = QUEUE_LIMIT,
+    ) -> None:
+        self.ws = ws
+        self.participant_id = participant_id
+        self.role = role
+        self._resync = resync
+        self._limit = limit
+        self._frames: deque[bytes] = deque()
+        self._latest: dict[int, bytes] = {}
+        self._wake = asyncio.Event()
+        self._overflowed = False
+        self.resyncs = 0
+        self._writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{self.participant_id}")
+
+    def send(self, frame: bytes) -> None:
+        """Queue an ordered frame; on overflow, drop the backlog and resync later."""
+        if len(self._frames) >= self._limit:
+            self._frames.clear()
+            self._overflowed = True
+        else:
+            self._frames.append(frame)
+        self._wake.set()
+
+    def send_latest(self, kind: Msg, frame: bytes) -> None:
+        """Queue a latest-wins frame, replacing a pending one of the same kind."""
+        self._latest[int(kind)] = frame
+        self._wake.set()
+
+    async def _write_loop(self) -> None:
+        try:
+            while not self.ws.closed:
+                await self._wake.wait()
+                self._wake.clear()
+                if self._overflowed:
+                    self._overflowed = False
+                    self.resyncs += 1
+                    self._frames = deque(self._resync())
+                while self._frames:
+                    await self.ws.send_bytes(self._frames.popleft())
+                while self._latest:
+                    _, frame = self._latest.popitem()
+                    await self.ws.send_bytes(frame)
+        except (ConnectionResetError, RuntimeError):
+            pass  # the peer went away; the reader side cleans up
+
+    async def close(self, code: int, message: str) -> None:
+        """Flush what is queued (bounded), then close with a German reason."""
+        if self._writer is not None:
+            if self._frames or self._latest:
+                self._wake.set()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._drained(), 2)
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        if not self.ws.closed:
+            await self.ws.close(code=code, message=message.encode("utf-8")[:120])
+
+    async def _drained(self) -> None:
+        while (self._frames or self._latest) and not self.ws.closed:
+            await asyncio.sleep(0.01)
+
+
+class SessionHub:
+    """Fan-out and sequence numbers for one co-browsing session.
+
+    Ordered frames (snapshot, notices, participants, ended) carry the
+    session's increasing sequence number; the last snapshot frame is kept
+    for late joiners and resyncs.
+    """
+
+    def __init__(self) -> None:
+        self.connections: dict[str, Connection] = {}
+        self.seq = 0
+        self.snapshot_frame: bytes | None = None
+        self.frames_out = 0
+
+    def attach(self, conn: Connection) -> None:
+        """Add a connection and start its writer; it gets the current snapshot first."""
+        old = self.connections.get(conn.participant_id)
+        if old is not None:
+            asyncio.create_task(old.close(4002, "Sie haben die Sitzung in einem anderen Fenster geöffnet."))
+        self.connections[conn.participant_id] = conn
+        conn.start()
+        if self.snapshot_frame is not None:
+            conn.send(self.snapshot_frame)
+
+    def detach(self, conn: Connection) -> None:
+        if self.connections.get(conn.participant_id) is conn:
+            del self.connections[conn.participant_id]
+
+    def current_frames(self) -> list[bytes]:
+        return [self.snapshot_frame] if self.snapshot_frame is not None else []
+
+    def broadcast(self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None) -> bytes:
+        """Encode an ordered frame once and queue it for every connection."""
+        self.seq += 1
+        frame = encode(msg, self.seq, body)
+        if msg is Msg.SNAPSHOT:
+            self.snapshot_frame = frame
+        for pid, conn in self.connections.items():
+            if pid != exclude:
+                conn.send(frame)
+                self.frames_out += 1
+        return frame
+
+    def broadcast_latest(self, msg: Msg, body: dict[str, Any], *, exclude: str | None) -> None:
+        """Encode a latest-wins frame (seq 0) once and offer it to every other connection."""
+        frame = encode(msg, 0, body)
+        for pid, conn in self.connections.items():
+            if pid != exclude:
+                conn.send_latest(msg, frame)
+                self.frames_out += 1
+
+    def send_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
+        conn = self.connections.get(participant_id)
+        if conn is not None:
+            conn.send(encode(msg, 0, body))
+
+    async def close_all(self, code: int, message: str) -> None:
+        conns = list(self.connections.values())
+        self.connections.clear()
+        await asyncio.gather(*(c.close(code, message) for c in conns), return_exceptions=True)

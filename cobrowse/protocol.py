@@ -1,0 +1,120 @@
+"""Wire protocol shared by the relay and the browser client.
+
+Every WebSocket message is one binary frame holding a msgpack array
+``[type, seq, body]``. ``type`` is a :class:`Msg` value, ``seq`` the session's
+sequence number for ordered server frames (0 for per-connection and
+latest-wins frames, and for everything a client sends), ``body`` a map.
+
+The numeric enum is mirrored by ``client_js/protocol.js``; a test checks that
+both agree. Bump :data:`PROTOCOL_VERSION` on any incompatible change.
+
+Node trees (snapshot bodies and mutation adds) are nested arrays:
+
+* element: ``[id, tag, attrs, children]`` — ``tag`` lower-case; SVG elements
+  are prefixed ``svg:`` and MathML elements ``math:``; ``attrs`` maps
+  attribute names to string values (``xlink:href`` uses the XLink namespace).
+* text: ``[id, text]``.
+
+Server → client bodies:
+
+* ``WELCOME`` ``{version, role, participant, session}``
+* ``SNAPSHOT`` ``{page, url, title, tree}``
+* ``MUTATIONS`` ``{page, texts: [[id, text]], attributes: [[id, {name: value|nil}]],
+  removes: [id], adds: [[parent_id, next_id|nil, node]]}``
+* ``POINTER`` ``{node: id|nil, x, y}`` — fractions inside the node's box; nil hides it
+* ``SCROLL`` ``{node, offset}``
+* ``PARTICIPANTS`` ``{participants: [{id, role, label, viewport: [w, h]|nil}]}``
+* ``NOTICE`` ``{key, text, level}`` — ``text`` is the German message
+* ``LOADING`` ``{url|nil}`` — a page is being fetched; nil when done or failed
+* ``ENDED`` ``{reason, visited: [{url, title}]}``
+
+Client → server bodies:
+
+* ``HELLO`` ``{version, viewport: [w, h]}`` — must be the first frame
+* ``NAVIGATE`` ``{url}`` (advisor), ``CLICK`` ``{node}`` (advisor),
+  ``SUBMIT`` ``{node, fields: [[name, value]]}`` (advisor),
+  ``POINTER_MOVE`` ``{node|nil, x, y}``, ``LEAVE`` ``{}``, ``END`` ``{}`` (advisor),
+  ``VIEWPORT`` ``{viewport: [w, h]}`` — the mirror's size changed
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+import msgpack
+
+from cobrowse.errors import ProtocolError
+
+__all__ = [
+    "CLIENT_TYPES",
+    "MAX_INBOUND_BYTES",
+    "PROTOCOL_VERSION",
+    "Frame",
+    "Msg",
+    "decode",
+    "encode",
+]
+
+PROTOCOL_VERSION = 1
+
+# Largest frame a client may send; anything larger closes that connection.
+MAX_INBOUND_BYTES = 64 * 1024
+
+
+class Msg(IntEnum):
+    """Message types. 1–31 server → client, 64–95 client → server."""
+
+    WELCOME = 1
+    SNAPSHOT = 2
+    MUTATIONS = 3
+    POINTER = 4
+    SCROLL = 5
+    PARTICIPANTS = 9
+    NOTICE = 10
+    ENDED = 11
+    LOADING = 12
+
+    HELLO = 64
+    NAVIGATE = 65
+    CLICK = 66
+    POINTER_MOVE = 67
+    SUBMIT = 68
+    LEAVE = 69
+    END = 70
+    VIEWPORT = 71
+
+
+CLIENT_TYPES = frozenset(m for m in Msg if m >= 64)
+
+Frame = tuple[Msg, int, dict[str, Any]]
+
+
+def encode(msg: Msg, seq: int, body: dict[str, Any]) -> bytes:
+    """Encode one frame. Called once per broadcast; the bytes are fanned out."""
+    data: bytes = msgpack.packb([int(msg), seq, body], use_bin_type=True)
+    return data
+
+
+def decode(data: bytes) -> Frame:
+    """Decode and shape-check one inbound client frame.
+
+    Raises :class:`ProtocolError` for anything that is not
+    ``[client type, int, map]`` within the size limit.
+    """
+    if len(data) > MAX_INBOUND_BYTES:
+        raise ProtocolError("frame too large")
+    try:
+        raw = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception as exc:  # msgpack raises a zoo of types for bad input
+        raise ProtocolError("not msgpack") from exc
+    if not (isinstance(raw, list) and len(raw) == 3):
+        raise ProtocolError("frame is not [type, seq, body]")
+    kind, seq, body = raw
+    if not isinstance(kind, int) or kind not in CLIENT_TYPES:
+        raise ProtocolError("unknown message type")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ProtocolError("seq is not an integer")
+    if not isinstance(body, dict):
+        raise ProtocolError("body is not a map")
+    return Msg(kind), seq, body

@@ -1,0 +1,119 @@
+"""Citizen-facing routes: landing page with the code form, the session view,
+and the plain pages of the footer (Hilfe, Impressum, Datenschutz)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cobrowse.appkeys import (
+    JOIN_THROTTLE,
+    PARTICIPANT_COOKIE,
+    STORE,
+    client_key,
+    form_token,
+    form_token_ok,
+    set_cookie,
+    set_form_cookie,
+)
+from cobrowse.codes import normalize_code
+from cobrowse.errors import JoinError
+from cobrowse.pages import error_block, render, render_page
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+_STALE_FORM = "Das Formular war nicht mehr gültig. Bitte geben Sie den Zugangscode noch einmal ein."
+_JOIN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "throttled": 429, "full": 409}
+
+
+def _landing(
+    request: web.Request, code: str = "", error: str = "", status: int = 200
+) -> web.Response:
+    token = form_token(request)
+    response = render_page(
+        "landing.html",
+        "Startseite",
+        status=status,
+        error_html=error_block("code-error", error) if error else "",
+        code=code,
+        describedby="code-hint code-error" if error else "code-hint",
+        invalid="true" if error else "false",
+        form_token=token,
+    )
+    set_form_cookie(response, request, token)
+    return response
+
+
+@routes.get("/")
+async def landing(request: web.Request) -> web.Response:
+    return _landing(request)
+
+
+@routes.post("/")
+async def join(request: web.Request) -> web.StreamResponse:
+    """Check the access code; on success set the participant cookie and open the view."""
+    form = await request.post()
+    if not form_token_ok(request, str(form.get("form_token", ""))):
+        return _landing(request, error=_STALE_FORM, status=403)
+    typed = str(form.get("code", ""))[:40]
+    throttle = request.app[JOIN_THROTTLE]
+    client = client_key(request)
+    try:
+        throttle.check(client)
+        code = normalize_code(typed)
+        try:
+            session, participant, token = request.app[STORE].join(code)
+        except JoinError as exc:
+            if exc.kind in ("unknown", "expired"):
+                throttle.failed(client)
+            raise
+    except JoinError as exc:
+        return _landing(request, typed, exc.user_message, _JOIN_STATUS[exc.kind])
+    response = web.HTTPSeeOther("/sitzung")
+    set_cookie(response, request, PARTICIPANT_COOKIE, token, request.app[STORE].config.session_max_seconds)
+    raise response
+
+
+@routes.get("/sitzung")
+async def citizen_view(request: web.Request) -> web.StreamResponse:
+    found = request.app[STORE].by_token(request.cookies.get(PARTICIPANT_COOKIE))
+    if found is None:
+        return _landing(
+            request,
+            error="Sie sind in keiner Sitzung. Bitte geben Sie Ihren Zugangscode ein.", status=403
+        )
+    return render_page("sitzung.html", "Gemeinsame Ansicht", role="citizen", scripts=("citizen.js",))
+
+
+@routes.get("/spiegel")
+async def mirror_frame(request: web.Request) -> web.Response:
+    """The blank standards-mode document the mirror iframe starts from."""
+
+
+    return web.Response(text=render("spiegel.html"), content_type="text/html", charset="utf-8")
+
+
+@routes.get("/link")
+async def link_page(request: web.Request) -> web.Response:
+    return render_page("link.html", "Link der gemeinsamen Ansicht")
+
+
+@routes.get("/hilfe")
+async def help_page(request: web.Request) -> web.Response:
+    return render_page("hilfe.html", "Hilfe")
+
+
+@routes.get("/impressum")
+async def imprint(request: web.Request) -> web.Response:
+    return render_page("impressum.html", "Impressum")
+
+
+@routes.get("/datenschutz")
+async def privacy(request: web.Request) -> web.Response:
+    return render_page("datenschutz.html", "Datenschutz")
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

@@ -1,0 +1,192 @@
+"""The WebSocket endpoint ``/ws``: authenticate, greet, then dispatch frames.
+
+Advisors authenticate with their login cookie plus ``?session=<id>`` of a
+session they own; citizens with the participant cookie they got for a
+correct code. The ``Origin`` must be the relay's own. The first frame must be
+a ``HELLO`` of the same protocol version. Every inbound frame is validated;
+a bad one closes only that connection with a German reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from cobrowse.appkeys import NAVIGATOR, PARTICIPANT_COOKIE, STORE, same_origin
+from cobrowse.console import current_advisor
+from cobrowse.errors import ProtocolError
+from cobrowse.hub import Connection
+from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
+from cobrowse.sessions import CoSession, Participant
+
+__all__ = ["websocket"]
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 10.0
+# How long a close waits for the peer's answer (a vanished peer must not stall shutdown).
+CLOSE_TIMEOUT = 2.0
+CLOSE_PROTOCOL = 4400
+CLOSE_DENIED = 4003
+CLOSE_VERSION = 4005
+
+
+def _int(body: dict[str, Any], key: str) -> int:
+    value = body.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
+        raise ProtocolError(f"{key} is not a node id")
+    return value
+
+
+def _fraction(body: dict[str, Any], key: str) -> float:
+    value = body.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise ProtocolError(f"{key} is not a number")
+    return min(1.0, max(0.0, float(value)))
+
+
+def _viewport(value: Any) -> tuple[int, int]:
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 20000 for v in value)
+    ):
+        return value[0], value[1]
+    raise ProtocolError("bad viewport")
+
+
+def _fields(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, list) or len(value) > 200:
+        raise ProtocolError("bad form fields")
+    out = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+            raise ProtocolError("bad form field")
+        out.append((item[0][:200], item[1][:2000]))
+    return out
+
+
+def _authenticate(request: web.Request) -> tuple[CoSession, Participant] | None:
+    store = request.app[STORE]
+    session_id = request.query.get("session")
+    if session_id is not None:
+        login = current_advisor(request)
+        session = store.get(session_id)
+        if login is None or session is None or session.advisor != login.name:
+            return None
+        return session, session.participants["advisor"]
+    return store.by_token(request.cookies.get(PARTICIPANT_COOKIE))
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """Handle one participant's connection for its whole life."""
+    if not same_origin(request) or "Origin" not in request.headers:
+        raise web.HTTPForbidden(text="WebSocket von fremder Herkunft abgelehnt.")
+    ws = web.WebSocketResponse(
+        timeout=CLOSE_TIMEOUT, heartbeat=20.0, max_msg_size=MAX_INBOUND_BYTES, compress=False
+    )
+    await ws.prepare(request)
+    found = _authenticate(request)
+    if found is None:
+        await ws.close(code=CLOSE_DENIED, message="Die Sitzung ist beendet oder Sie sind nicht angemeldet.".encode())
+        return ws
+    session, participant = found
+    try:
+        hello = await asyncio.wait_for(ws.receive(), HELLO_TIMEOUT)
+        if hello.type is not WSMsgType.BINARY:
+            raise ProtocolError("expected a binary HELLO")
+        kind, _, body = decode(hello.data)
+        if kind is not Msg.HELLO:
+            raise ProtocolError("first frame must be HELLO")
+        if body.get("version") != PROTOCOL_VERSION:
+            await ws.close(code=CLOSE_VERSION, message="Bitte laden Sie die Seite neu.".encode())
+            return ws
+        if "viewport" in body:
+            participant.viewport = _viewport(body["viewport"])
+    except (TimeoutError, ProtocolError):
+        await ws.close(code=CLOSE_PROTOCOL, message="Ungültige Anmeldung.".encode())
+        return ws
+    conn = Connection(ws, participant.id, participant.role, session.hub.current_frames)
+    await ws.send_bytes(
+        encode(Msg.WELCOME, 0, {
+            "version": PROTOCOL_VERSION,
+            "role": participant.role,
+            "participant": participant.id,
+            "session": session.id,
+        })
+    )
+    session.hub.attach(conn)
+    session.broadcast_participants()
+    try:
+        await _read_loop(request, ws, session, participant)
+    finally:
+        session.hub.detach(conn)
+        await conn.close(1000, "")
+    return ws
+
+
+async def _read_loop(
+    request: web.Request, ws: web.WebSocketResponse, session: CoSession, participant: Participant
+) -> None:
+    async for message in ws:
+        if message.type is not WSMsgType.BINARY:
+            if message.type is WSMsgType.ERROR:
+                return
+            await ws.close(code=CLOSE_PROTOCOL, message=b"Ungueltige Nachricht.")
+            return
+        try:
+            kind, _, body = decode(message.data)
+            if await _dispatch(request, session, participant, kind, body):
+                return
+        except ProtocolError as exc:
+            log.info("protocol violation: %s", exc)
+            await ws.close(code=CLOSE_PROTOCOL, message="Ungültige Nachricht.".encode())
+            return
+
+
+async def _dispatch(
+    request: web.Request, session: CoSession, participant: Participant, kind: Msg, body: dict[str, Any]
+) -> bool:
+    """Apply one frame; returns True when this connection is done."""
+    navigator = request.app[NAVIGATOR]
+    store = request.app[STORE]
+    advisor = participant.role == "advisor"
+    if kind is Msg.POINTER_MOVE:
+        if not advisor:
+            return False  # the citizen's pointer is not shown yet
+        if body.get("node") is None:
+            session.hub.broadcast_latest(Msg.POINTER, {"node": None}, exclude=participant.id)
+        else:
+            pointer = {"node": _int(body, "node"), "x": _fraction(body, "x"), "y": _fraction(body, "y")}
+            session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
+    elif kind is Msg.VIEWPORT:
+        participant.viewport = _viewport(body.get("viewport"))
+        session.broadcast_participants()
+    elif kind is Msg.LEAVE:
+        if advisor:
+            raise ProtocolError("the advisor ends, not leaves")
+        session.hub.send_to(participant.id, Msg.ENDED, {"reason": "left", "visited": session.visited})
+        store.remove_participant(session, participant.id)
+        return True
+    elif not advisor:
+        raise ProtocolError(f"{kind.name} is for the advisor only")
+    elif kind is Msg.NAVIGATE:
+        url = body.get("url")
+        if not isinstance(url, str):
+            raise ProtocolError("url is not a string")
+        navigator.navigate(session, url)
+    elif kind is Msg.CLICK:
+        navigator.click(session, _int(body, "node"))
+    elif kind is Msg.SUBMIT:
+        navigator.submit(session, _int(body, "node"), _fields(body.get("fields")))
+    elif kind is Msg.END:
+        await navigator.cancel(session)
+        await store.end(session, "advisor")
+        return True
+    else:
+        raise ProtocolError(f"unexpected {kind.name}")
+    return False

@@ -1,0 +1,284 @@
+"""The relay over HTTP and WebSocket, against the real demo site on loopback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import msgpack
+import pytest
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestClient, TestServer
+
+from cobrowse.accounts import hash_password
+from cobrowse.app import make_app
+from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
+from cobrowse.demo import make_demo_app
+from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
+
+PASSWORD = "richtig-geheim-2026"
+HASH = hash_password(PASSWORD)
+
+ServerFactory = Callable[..., Awaitable[TestServer]]
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+async def demo(aiohttp_server: ServerFactory) -> TestServer:
+    return await aiohttp_server(make_demo_app())
+
+
+@pytest.fixture
+async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterator[TestServer]:
+    host = HostPattern.parse(f"127.0.0.1:{demo.port}")
+    config = Config(
+        fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
+        advisors=(Advisor("berater", HASH),),
+        join_failures_per_client=3,
+    )
+    server = await aiohttp_server(make_app(config))
+    yield server
+    await server.close()  # before the demo site, so the relay's keep-alive connections go first
+
+
+def origin(client: TestClient[Any, Any]) -> dict[str, str]:
+    return {"Origin": f"http://{client.host}:{client.port}"}
+
+
+async def post_form(client: TestClient[Any, Any], path: str, data: dict[str, str], **kw: Any) -> Any:
+    """Load the form page (sets the form cookie), then post with its token, as a browser does.
+    Browsers send ``Origin: null`` under ``Referrer-Policy: no-referrer``."""
+    page = await (await client.get(path)).text()
+    match = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert match is not None
+    headers = kw.pop("headers", {"Origin": "null"})
+    return await client.post(path if path != "/berater" else "/berater/anmelden",
+                             data={**data, "form_token": match.group(1)}, headers=headers, **kw)
+
+
+async def advisor_client(relay: TestServer, aiohttp_client: ClientFactory) -> tuple[TestClient[Any, Any], str]:
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
+                               allow_redirects=False)
+    assert response.status == 303
+    page = await (await client.get("/berater")).text()
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match is not None
+    return client, match.group(1)
+
+
+async def new_session(client: TestClient[Any, Any], csrf: str) -> dict[str, Any]:
+    response = await client.post("/api/sessions", headers={"X-CSRF-Token": csrf, **origin(client)})
+    assert response.status == 200
+    data: dict[str, Any] = await response.json()
+    return data
+
+
+async def citizen_client(relay: TestServer, aiohttp_client: ClientFactory, code: str) -> TestClient[Any, Any]:
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/", {"code": code}, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    assert response.headers["Location"] == "/sitzung"
+    return client
+
+
+async def receive(ws: Any, kind: Msg, timeout: float = 5.0) -> dict[str, Any]:
+    """Next frame of ``kind`` (others are skipped)."""
+    while True:
+        message = await ws.receive(timeout=timeout)
+        assert message.type is WSMsgType.BINARY, message
+        frame_kind, _, body = msgpack.unpackb(message.data)
+        if frame_kind == kind:
+            result: dict[str, Any] = body
+            return result
+
+
+async def connect(client: TestClient[Any, Any], path: str = "/ws") -> Any:
+    ws = await client.ws_connect(path, headers=origin(client))
+    await ws.send_bytes(encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [1280, 720]}))
+    await receive(ws, Msg.WELCOME)
+    return ws
+
+
+ROUTES = ["/", "/hilfe", "/impressum", "/datenschutz", "/berater", "/sitzung", "/spiegel", "/link",
+          "/healthz", "/static/css/site.css", "/gibt-es-nicht"]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+async def test_security_headers_on_every_route(relay: TestServer, aiohttp_client: ClientFactory, path: str) -> None:
+    client = await aiohttp_client(relay)
+    response = await client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert ("frame-ancestors 'self'" if path == "/spiegel" else "frame-ancestors 'none'") in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+async def test_public_pages_have_footer(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(relay)
+    for path in ("/", "/hilfe", "/impressum", "/datenschutz"):
+        text = await (await client.get(path)).text()
+        for label in ("Startseite", "Hilfe", "Impressum", "Datenschutz"):
+            assert f">{label}</a>" in text
+    landing = await (await client.get("/")).text()
+    assert "Zugangscode" in landing and "Los geht&#x27;s" in landing or "Los geht's" in landing
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        ("12345", 400, "sechs Ziffern"),
+        ("abcdef", 400, "sechs Ziffern"),
+        ("000000", 404, "keine Sitzung"),
+    ],
+)
+async def test_bad_codes_get_german_messages(
+    relay: TestServer, aiohttp_client: ClientFactory, code: str, status: int, message: str
+) -> None:
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/", {"code": code})
+    assert response.status == status
+    text = await response.text()
+    assert message in text
+    assert 'aria-invalid="true"' in text and "autofocus" in text
+
+
+async def test_failed_joins_are_throttled(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    client = await aiohttp_client(relay)
+    for _ in range(3):
+        wrong = "000000" if session["code"] != "000000" else "000001"
+        assert (await post_form(client, "/", {"code": wrong})).status == 404
+    response = await post_form(client, "/", {"code": session["code"]})
+    assert response.status == 429  # even the right code waits: no oracle for guessers
+    assert "Zu viele Versuche" in await response.text()
+
+
+async def test_ended_session_code_is_expired(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    ws = await connect(adv, f"/ws?session={session['session']}")
+    await ws.send_bytes(encode(Msg.END, 0, {}))
+    ended = await receive(ws, Msg.ENDED)
+    assert ended["reason"] == "advisor"
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/", {"code": session["code"]})
+    assert response.status == 410
+    assert "abgelaufen" in await response.text()
+
+
+async def test_login_and_csrf(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(relay)
+    bad = await post_form(client, "/berater", {"username": "berater", "password": "falsch"})
+    assert bad.status == 401
+    assert "Benutzername oder Passwort ist falsch" in await bad.text()
+    foreign = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
+                              headers={"Origin": "https://evil.example"})
+    assert foreign.status == 403
+    # a cross-site post has no SameSite=Strict form cookie: the token alone does not pass
+    stranger = await aiohttp_client(relay)
+    forged = await stranger.post("/berater/anmelden", headers={"Origin": "null"},
+                                 data={"username": "berater", "password": PASSWORD, "form_token": "x" * 43})
+    assert forged.status == 403
+    assert "nicht mehr gültig" in await forged.text()
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    assert (await adv.post("/api/sessions", headers=origin(adv))).status == 403
+    assert (await adv.post("/api/sessions", headers={"X-CSRF-Token": "x", **origin(adv)})).status == 403
+    anonymous = await aiohttp_client(relay)
+    assert (await anonymous.post("/api/sessions", headers={"X-CSRF-Token": csrf})).status == 401
+
+
+async def test_cookies_are_httponly_strict(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
+                               allow_redirects=False)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+async def test_websocket_needs_credentials_and_origin(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(relay)
+    response = await client.get("/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket",
+                                                "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                                                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert response.status == 403
+    ws = await client.ws_connect("/ws", headers=origin(client))
+    message = await ws.receive(timeout=5)
+    assert message.type is WSMsgType.CLOSE and message.data == 4003
+
+
+async def test_advisor_navigates_and_everyone_gets_identical_frames(
+    relay: TestServer, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    assert re.fullmatch(r"\d{6}", session["code"])
+    cit = await citizen_client(relay, aiohttp_client, session["code"])
+    guest = await citizen_client(relay, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws, guest_ws = await connect(cit), await connect(guest)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    frames = []
+    for ws in (adv_ws, cit_ws, guest_ws):
+        while True:
+            message = await ws.receive(timeout=10)
+            if msgpack.unpackb(message.data)[0] == Msg.SNAPSHOT:
+                frames.append(message.data)
+                break
+    assert frames[0] == frames[1] == frames[2]  # encoded once, the same bytes for everyone
+    _, _, body = msgpack.unpackb(frames[0])
+    assert body["url"] == f"http://127.0.0.1:{demo.port}/"
+    flat = msgpack.packb(body["tree"]).decode("utf-8", "replace")
+    assert "script" not in re.findall(r"[a-z]+", flat) or "<script" not in flat
+    assert "data-demo-script-ran" not in flat and "javascript:" not in flat.lower()
+    # resources are served to participants only
+    token = re.search(r"/r/[A-Za-z0-9_.-]+", flat)
+    assert token is not None
+    assert (await cit.get(token.group(0))).status == 200
+    stranger = await aiohttp_client(relay)
+    assert (await stranger.get(token.group(0))).status == 403
+    assert (await stranger.get(token.group(0)[:-3] + "abc")).status == 404
+
+
+async def test_citizen_cannot_navigate_and_bad_frame_closes_only_that_connection(
+    relay: TestServer, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(relay, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(cit)
+    await cit_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": "http://127.0.0.1:1/"}))
+    closed = await cit_ws.receive(timeout=5)
+    while closed.type is WSMsgType.BINARY:
+        closed = await cit_ws.receive(timeout=5)
+    assert closed.type is WSMsgType.CLOSE and closed.data == 4400
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/service/faq.html"}))
+    snapshot = await receive(adv_ws, Msg.SNAPSHOT, timeout=10)
+    assert snapshot["title"]
+
+
+async def test_navigation_errors_become_notices(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": "https://www.example.org/"}))
+    notice = await receive(adv_ws, Msg.NOTICE)
+    assert notice["key"] == "not_allowed" and "nicht freigegeben" in notice["text"]
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": "javascript:alert(1)"}))
+    notice = await receive(adv_ws, Msg.NOTICE)
+    assert notice["key"] == "invalid_url"
+
+
+async def test_unused_app_shuts_down_cleanly() -> None:
+    app = make_app(Config())
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await runner.cleanup()
