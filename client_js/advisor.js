@@ -7,6 +7,7 @@ import { trackAdvisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { startSessionView } from "./session_view.js";
 import { showNotice } from "./ui.js";
+import { fitMirror, pickViewport } from "./viewport.js";
 
 const STORAGE_KEY = "web-begleiter.sitzung";
 const $ = (id) => document.getElementById(id);
@@ -14,6 +15,7 @@ const timeFormat = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "
 
 let conn = null; // the live session's Connection, if any
 let countdown = 0;
+let mirrored = null; // {id, size} of the participant whose view the mirror shows
 
 if (document.body.dataset.role === "advisor") main();
 
@@ -24,6 +26,9 @@ function main() {
     if (send(Msg.END, {})) $("end-session").disabled = true;
   });
   trackAdvisorPointer(send);
+  window.addEventListener("resize", () => {
+    if (mirrored) fitMirror($("mirror"), mirrored.size, $("viewport-label"));
+  });
   interceptMirror({ onLink: clickLink, onSubmit: submitForm });
   const stored = loadStored();
   if (stored) resumeSession(stored);
@@ -149,6 +154,7 @@ function openSession(data) {
     hideWhenEnded: ["#session"],
     onFrame: ({ type, body }) => {
       if (type === Msg.SNAPSHOT) $("address").value = body.url ?? "";
+      if (type === Msg.PARTICIPANTS) showCitizenView(body.participants ?? []);
       if (type === Msg.PARTICIPANTS && body.participants?.some((p) => p.role !== "advisor")) {
         clearInterval(countdown); // someone joined: the code's deadline no longer matters
         $("code-expiry").textContent = "";
@@ -160,6 +166,14 @@ function openSession(data) {
       $("new-session").hidden = false;
     },
   });
+}
+
+/** Lay the mirror out at the (first) citizen's mirror size. */
+function showCitizenView(participants) {
+  const next = pickViewport(participants, mirrored?.id);
+  if (next?.id === mirrored?.id && next?.size.join("x") === mirrored?.size.join("x")) return;
+  mirrored = next;
+  fitMirror($("mirror"), next?.size ?? null, $("viewport-label"));
 }
 
 function navigate(event) {

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cobrowse.config import Advisor
 from cobrowse.codes import JoinThrottle
+from cobrowse.config import Advisor
 
 __all__ = ["AdvisorAuth", "LoginSession", "hash_password"]
 

@@ -86,7 +86,9 @@ def form_token_ok(request: web.Request, submitted: str) -> bool:
     return bool(cookie) and hmac.compare_digest(cookie.encode(), submitted.encode())
 
 
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
+def set_cookie(
+    response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int
+) -> None:
     response.set_cookie(
         name,
         value,

@@ -85,7 +85,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_hash_password(args: argparse.Namespace) -> int:
-    password = getpass.getpass("Passwort: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = (
+        getpass.getpass("Passwort: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
     if len(password) < 12:
         print("Das Passwort muss mindestens 12 Zeichen lang sein.", file=sys.stderr)
         return 2
@@ -95,8 +97,10 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
     config = load_config(Path(args.file))
-    print(f"{args.file}: ok ({len(config.advisors)} advisors, "
-          f"{len(config.fetch.allowed_hosts)} allowed hosts)")
+    print(
+        f"{args.file}: ok ({len(config.advisors)} advisors, "
+        f"{len(config.fetch.allowed_hosts)} allowed hosts)"
+    )
     return 0
 
 

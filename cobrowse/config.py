@@ -106,7 +106,7 @@ class Config:
 # key → (type, check, explanation); the schema the loader walks.
 _Check = tuple[type | tuple[type, ...], Any, str]
 _SERVER: dict[str, _Check] = {
-    "host": (str, None, "an address to listen on, e.g. \"127.0.0.1\""),
+    "host": (str, None, 'an address to listen on, e.g. "127.0.0.1"'),
     "port": (int, lambda v: 0 <= v <= 65535, "a port number 0–65535"),
     "secret_key": (str, lambda v: len(v) >= 32, "a random string of at least 32 characters"),
     "secure_cookies": (bool, None, "true or false"),
@@ -180,8 +180,12 @@ class _Reader:
             try:
                 out.append(HostPattern.parse(str(value)))
             except ValueError:
-                self.fail(table, key, f"{value!r} is not a host name like \"example.org\", "
-                          "\"*.example.org\" or \"example.org:8080\"")
+                self.fail(
+                    table,
+                    key,
+                    f'{value!r} is not a host name like "example.org", '
+                    '"*.example.org" or "example.org:8080"',
+                )
         return tuple(out)
 
     def advisors(self, entries: Any) -> tuple[Advisor, ...]:
@@ -193,13 +197,18 @@ class _Reader:
             name, hashed = entry.get("name"), entry.get("password_hash")
             unknown = set(entry) - {"name", "password_hash"}
             if unknown:
-                self.fail("advisors", sorted(unknown)[0], "unknown key (known: name, password_hash)")
+                self.fail(
+                    "advisors", sorted(unknown)[0], "unknown key (known: name, password_hash)"
+                )
             if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
                 self.fail("advisors", "name", "expected a user name of letters, digits, . _ -")
                 continue
             if not isinstance(hashed, str) or not hashed.startswith("$argon2"):
-                self.fail("advisors", "password_hash",
-                          f"advisor {name!r}: expected an argon2 hash from `cobrowse hash-password`")
+                self.fail(
+                    "advisors",
+                    "password_hash",
+                    f"advisor {name!r}: expected an argon2 hash from `cobrowse hash-password`",
+                )
                 continue
             out.append(Advisor(name, hashed))
         return tuple(out)

@@ -68,8 +68,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH]
     form = await request.post()
     if not form_token_ok(request, str(form.get("form_token", ""))):
-        return _login_page(request, error="Das Formular war nicht mehr gültig. Bitte melden Sie "
-                           "sich noch einmal an.", status=403)
+        return _login_page(
+            request,
+            error="Das Formular war nicht mehr gültig. Bitte melden Sie sich noch einmal an.",
+            status=403,
+        )
     name = str(form.get("username", ""))[:64].strip()
     password = str(form.get("password", ""))[:1024]
     client = client_key(request)

@@ -7,6 +7,8 @@ contain page content, access codes or IP addresses.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = [
     "CobrowseError",
     "ConfigError",
@@ -33,7 +35,7 @@ class ProtocolError(CobrowseError):
 class JoinError(CobrowseError):
     """A join attempt with an access code failed; ``kind`` says why."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "malformed": "Der Zugangscode besteht aus sechs Ziffern. Bitte prüfen Sie Ihre Eingabe.",
         "unknown": (
             "Zu diesem Zugangscode gibt es keine Sitzung. Bitte prüfen Sie die Ziffern "
@@ -58,7 +60,7 @@ class JoinError(CobrowseError):
 class FetchError(CobrowseError):
     """A page or resource could not be fetched; ``kind`` says why."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "not_allowed": (
             "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. "
             "Bitte wählen Sie eine Seite des Ministeriums."
@@ -70,8 +72,7 @@ class FetchError(CobrowseError):
         "too_large": "Die Seite ist zu groß, um sie gemeinsam anzuzeigen.",
         "bad_status": "Die Seite hat mit einem Fehler geantwortet.",
         "unsupported": (
-            "Diese Art von Inhalt kann nicht gemeinsam angezeigt werden "
-            "(nur Internetseiten)."
+            "Diese Art von Inhalt kann nicht gemeinsam angezeigt werden (nur Internetseiten)."
         ),
         "too_many_redirects": "Die Seite leitet zu oft weiter und kann nicht angezeigt werden.",
     }

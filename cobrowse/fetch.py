@@ -157,7 +157,9 @@ class Fetcher:
                 body = await self._read(response, max_bytes)
             finally:
                 await response.aclose()
-            return FetchResult(url, response.status_code, response.headers.get("content-type"), body)
+            return FetchResult(
+                url, response.status_code, response.headers.get("content-type"), body
+            )
         raise FetchError("too_many_redirects")
 
     @staticmethod

@@ -50,6 +50,8 @@ class Connection:
         self._frames: deque[bytes] = deque()
         self._latest: dict[int, bytes] = {}
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set whenever the writer has sent everything queued
+        self._idle.set()
         self._overflowed = False
         self.resyncs = 0
         self._writer: asyncio.Task[None] | None = None
@@ -64,11 +66,13 @@ class Connection:
             self._overflowed = True
         else:
             self._frames.append(frame)
+        self._idle.clear()
         self._wake.set()
 
     def send_latest(self, kind: Msg, frame: bytes) -> None:
         """Queue a latest-wins frame, replacing a pending one of the same kind."""
         self._latest[int(kind)] = frame
+        self._idle.clear()
         self._wake.set()
 
     async def _write_loop(self) -> None:
@@ -85,6 +89,8 @@ class Connection:
                 while self._latest:
                     _, frame = self._latest.popitem()
                     await self.ws.send_bytes(frame)
+                if not self._frames and not self._latest:
+                    self._idle.set()
         except (ConnectionResetError, RuntimeError):
             pass  # the peer went away; the reader side cleans up
 
@@ -94,16 +100,12 @@ class Connection:
             if self._frames or self._latest:
                 self._wake.set()
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._drained(), 2)
+                    await asyncio.wait_for(self._idle.wait(), 2)
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if not self.ws.closed:
             await self.ws.close(code=code, message=message.encode("utf-8")[:120])
-
-    async def _drained(self) -> None:
-        while (self._frames or self._latest) and not self.ws.closed:
-            await asyncio.sleep(0.01)
 
 
 class SessionHub:
@@ -119,12 +121,17 @@ class SessionHub:
         self.seq = 0
         self.snapshot_frame: bytes | None = None
         self.frames_out = 0
+        self._closing: set[asyncio.Task[None]] = set()
 
     def attach(self, conn: Connection) -> None:
         """Add a connection and start its writer; it gets the current snapshot first."""
         old = self.connections.get(conn.participant_id)
         if old is not None:
-            asyncio.create_task(old.close(4002, "Sie haben die Sitzung in einem anderen Fenster geöffnet."))
+            task = asyncio.create_task(
+                old.close(4002, "Sie haben die Sitzung in einem anderen Fenster geöffnet.")
+            )
+            self._closing.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._closing.discard)
         self.connections[conn.participant_id] = conn
         conn.start()
         if self.snapshot_frame is not None:

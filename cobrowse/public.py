@@ -63,7 +63,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         throttle.check(client)
         code = normalize_code(typed)
         try:
-            session, participant, token = request.app[STORE].join(code)
+            _, _, token = request.app[STORE].join(code)
         except JoinError as exc:
             if exc.kind in ("unknown", "expired"):
                 throttle.failed(client)
@@ -71,7 +71,9 @@ async def join(request: web.Request) -> web.StreamResponse:
     except JoinError as exc:
         return _landing(request, typed, exc.user_message, _JOIN_STATUS[exc.kind])
     response = web.HTTPSeeOther("/sitzung")
-    set_cookie(response, request, PARTICIPANT_COOKIE, token, request.app[STORE].config.session_max_seconds)
+    set_cookie(
+        response, request, PARTICIPANT_COOKIE, token, request.app[STORE].config.session_max_seconds
+    )
     raise response
 
 
@@ -81,15 +83,17 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
     if found is None:
         return _landing(
             request,
-            error="Sie sind in keiner Sitzung. Bitte geben Sie Ihren Zugangscode ein.", status=403
+            error="Sie sind in keiner Sitzung. Bitte geben Sie Ihren Zugangscode ein.",
+            status=403,
         )
-    return render_page("sitzung.html", "Gemeinsame Ansicht", role="citizen", scripts=("citizen.js",))
+    return render_page(
+        "sitzung.html", "Gemeinsame Ansicht", role="citizen", scripts=("citizen.js",)
+    )
 
 
 @routes.get("/spiegel")
 async def mirror_frame(request: web.Request) -> web.Response:
     """The blank standards-mode document the mirror iframe starts from."""
-
 
     return web.Response(text=render("spiegel.html"), content_type="text/html", charset="utf-8")
 

@@ -24,8 +24,13 @@ __all__ = ["ALLOWED_TYPES", "ResourceSigner", "ResourceToken"]
 ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
     "image": ("image/",),
     "style": ("text/css",),
-    "font": ("font/", "application/font", "application/x-font", "application/vnd.ms-fontobject",
-             "application/octet-stream"),
+    "font": (
+        "font/",
+        "application/font",
+        "application/x-font",
+        "application/vnd.ms-fontobject",
+        "application/octet-stream",
+    ),
     "media": ("video/", "audio/"),
 }
 
@@ -66,8 +71,9 @@ class ResourceSigner:
     def verify(self, token: str) -> ResourceToken:
         """Decode a token from the path; raises :class:`BadToken` unless it is genuine."""
         payload, _, mac = token.partition(".")
-        if not payload or not hmac.compare_digest(mac.encode("ascii", "replace"),
-                                                  self._mac(payload).encode("ascii")):
+        if not payload or not hmac.compare_digest(
+            mac.encode("ascii", "replace"), self._mac(payload).encode("ascii")
+        ):
             raise BadToken("bad signature")
         try:
             session_id, kind, url = json.loads(_unb64(payload))

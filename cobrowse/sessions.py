@@ -99,7 +99,11 @@ class SessionStore:
             raise JoinError("expired")
         if len(session.participants) >= self.config.max_participants:
             raise JoinError("full")
-        role = "guest" if any(p.role == "citizen" for p in session.participants.values()) else "citizen"
+        role = (
+            "guest"
+            if any(p.role == "citizen" for p in session.participants.values())
+            else "citizen"
+        )
         participant = Participant(secrets.token_urlsafe(8), role)
         session.participants[participant.id] = participant
         token = secrets.token_urlsafe(32)

@@ -64,7 +64,9 @@ def _fields(value: Any) -> list[tuple[str, str]]:
         raise ProtocolError("bad form fields")
     out = []
     for item in value:
-        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+        if not (
+            isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)
+        ):
             raise ProtocolError("bad form field")
         out.append((item[0][:200], item[1][:2000]))
     return out
@@ -92,7 +94,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     found = _authenticate(request)
     if found is None:
-        await ws.close(code=CLOSE_DENIED, message="Die Sitzung ist beendet oder Sie sind nicht angemeldet.".encode())
+        await ws.close(
+            code=CLOSE_DENIED, message=b"Die Sitzung ist beendet oder Sie sind nicht angemeldet."
+        )
         return ws
     session, participant = found
     try:
@@ -103,7 +107,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if kind is not Msg.HELLO:
             raise ProtocolError("first frame must be HELLO")
         if body.get("version") != PROTOCOL_VERSION:
-            await ws.close(code=CLOSE_VERSION, message="Bitte laden Sie die Seite neu.".encode())
+            await ws.close(code=CLOSE_VERSION, message=b"Bitte laden Sie die Seite neu.")
             return ws
         if "viewport" in body:
             participant.viewport = _viewport(body["viewport"])
@@ -112,12 +116,16 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return ws
     conn = Connection(ws, participant.id, participant.role, session.hub.current_frames)
     await ws.send_bytes(
-        encode(Msg.WELCOME, 0, {
-            "version": PROTOCOL_VERSION,
-            "role": participant.role,
-            "participant": participant.id,
-            "session": session.id,
-        })
+        encode(
+            Msg.WELCOME,
+            0,
+            {
+                "version": PROTOCOL_VERSION,
+                "role": participant.role,
+                "participant": participant.id,
+                "session": session.id,
+            },
+        )
     )
     session.hub.attach(conn)
     session.broadcast_participants()
@@ -149,7 +157,11 @@ async def _read_loop(
 
 
 async def _dispatch(
-    request: web.Request, session: CoSession, participant: Participant, kind: Msg, body: dict[str, Any]
+    request: web.Request,
+    session: CoSession,
+    participant: Participant,
+    kind: Msg,
+    body: dict[str, Any],
 ) -> bool:
     """Apply one frame; returns True when this connection is done."""
     navigator = request.app[NAVIGATOR]
@@ -161,7 +173,11 @@ async def _dispatch(
         if body.get("node") is None:
             session.hub.broadcast_latest(Msg.POINTER, {"node": None}, exclude=participant.id)
         else:
-            pointer = {"node": _int(body, "node"), "x": _fraction(body, "x"), "y": _fraction(body, "y")}
+            pointer = {
+                "node": _int(body, "node"),
+                "x": _fraction(body, "x"),
+                "y": _fraction(body, "y"),
+            }
             session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
     elif kind is Msg.VIEWPORT:
         participant.viewport = _viewport(body.get("viewport"))
@@ -169,7 +185,9 @@ async def _dispatch(
     elif kind is Msg.LEAVE:
         if advisor:
             raise ProtocolError("the advisor ends, not leaves")
-        session.hub.send_to(participant.id, Msg.ENDED, {"reason": "left", "visited": session.visited})
+        session.hub.send_to(
+            participant.id, Msg.ENDED, {"reason": "left", "visited": session.visited}
+        )
         store.remove_participant(session, participant.id)
         return True
     elif not advisor:

@@ -46,21 +46,30 @@ def origin(client: TestClient[Any, Any]) -> dict[str, str]:
     return {"Origin": f"http://{client.host}:{client.port}"}
 
 
-async def post_form(client: TestClient[Any, Any], path: str, data: dict[str, str], **kw: Any) -> Any:
+async def post_form(
+    client: TestClient[Any, Any], path: str, data: dict[str, str], **kw: Any
+) -> Any:
     """Load the form page (sets the form cookie), then post with its token, as a browser does.
     Browsers send ``Origin: null`` under ``Referrer-Policy: no-referrer``."""
     page = await (await client.get(path)).text()
     match = re.search(r'name="form_token" value="([^"]+)"', page)
     assert match is not None
     headers = kw.pop("headers", {"Origin": "null"})
-    return await client.post(path if path != "/berater" else "/berater/anmelden",
-                             data={**data, "form_token": match.group(1)}, headers=headers, **kw)
+    return await client.post(
+        path if path != "/berater" else "/berater/anmelden",
+        data={**data, "form_token": match.group(1)},
+        headers=headers,
+        **kw,
+    )
 
 
-async def advisor_client(relay: TestServer, aiohttp_client: ClientFactory) -> tuple[TestClient[Any, Any], str]:
+async def advisor_client(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> tuple[TestClient[Any, Any], str]:
     client = await aiohttp_client(relay)
-    response = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
-                               allow_redirects=False)
+    response = await post_form(
+        client, "/berater", {"username": "berater", "password": PASSWORD}, allow_redirects=False
+    )
     assert response.status == 303
     page = await (await client.get("/berater")).text()
     match = re.search(r'name="csrf-token" content="([^"]+)"', page)
@@ -75,7 +84,9 @@ async def new_session(client: TestClient[Any, Any], csrf: str) -> dict[str, Any]
     return data
 
 
-async def citizen_client(relay: TestServer, aiohttp_client: ClientFactory, code: str) -> TestClient[Any, Any]:
+async def citizen_client(
+    relay: TestServer, aiohttp_client: ClientFactory, code: str
+) -> TestClient[Any, Any]:
     client = await aiohttp_client(relay)
     response = await post_form(client, "/", {"code": code}, allow_redirects=False)
     assert response.status == 303, await response.text()
@@ -83,10 +94,10 @@ async def citizen_client(relay: TestServer, aiohttp_client: ClientFactory, code:
     return client
 
 
-async def receive(ws: Any, kind: Msg, timeout: float = 5.0) -> dict[str, Any]:
+async def receive(ws: Any, kind: Msg, seconds: float = 5.0) -> dict[str, Any]:
     """Next frame of ``kind`` (others are skipped)."""
     while True:
-        message = await ws.receive(timeout=timeout)
+        message = await ws.receive(timeout=seconds)
         assert message.type is WSMsgType.BINARY, message
         frame_kind, _, body = msgpack.unpackb(message.data)
         if frame_kind == kind:
@@ -96,17 +107,32 @@ async def receive(ws: Any, kind: Msg, timeout: float = 5.0) -> dict[str, Any]:
 
 async def connect(client: TestClient[Any, Any], path: str = "/ws") -> Any:
     ws = await client.ws_connect(path, headers=origin(client))
-    await ws.send_bytes(encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [1280, 720]}))
+    await ws.send_bytes(
+        encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [1280, 720]})
+    )
     await receive(ws, Msg.WELCOME)
     return ws
 
 
-ROUTES = ["/", "/hilfe", "/impressum", "/datenschutz", "/berater", "/sitzung", "/spiegel", "/link",
-          "/healthz", "/static/css/site.css", "/gibt-es-nicht"]
+ROUTES = [
+    "/",
+    "/hilfe",
+    "/impressum",
+    "/datenschutz",
+    "/berater",
+    "/sitzung",
+    "/spiegel",
+    "/link",
+    "/healthz",
+    "/static/css/site.css",
+    "/gibt-es-nicht",
+]
 
 
 @pytest.mark.parametrize("path", ROUTES)
-async def test_security_headers_on_every_route(relay: TestServer, aiohttp_client: ClientFactory, path: str) -> None:
+async def test_security_headers_on_every_route(
+    relay: TestServer, aiohttp_client: ClientFactory, path: str
+) -> None:
     client = await aiohttp_client(relay)
     response = await client.get(path)
     csp = response.headers["Content-Security-Policy"]
@@ -125,7 +151,7 @@ async def test_public_pages_have_footer(relay: TestServer, aiohttp_client: Clien
         for label in ("Startseite", "Hilfe", "Impressum", "Datenschutz"):
             assert f">{label}</a>" in text
     landing = await (await client.get("/")).text()
-    assert "Zugangscode" in landing and "Los geht&#x27;s" in landing or "Los geht's" in landing
+    assert ("Zugangscode" in landing and "Los geht&#x27;s" in landing) or "Los geht's" in landing
 
 
 @pytest.mark.parametrize(
@@ -159,7 +185,9 @@ async def test_failed_joins_are_throttled(relay: TestServer, aiohttp_client: Cli
     assert "Zu viele Versuche" in await response.text()
 
 
-async def test_ended_session_code_is_expired(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+async def test_ended_session_code_is_expired(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
     adv, csrf = await advisor_client(relay, aiohttp_client)
     session = await new_session(adv, csrf)
     ws = await connect(adv, f"/ws?session={session['session']}")
@@ -177,35 +205,56 @@ async def test_login_and_csrf(relay: TestServer, aiohttp_client: ClientFactory) 
     bad = await post_form(client, "/berater", {"username": "berater", "password": "falsch"})
     assert bad.status == 401
     assert "Benutzername oder Passwort ist falsch" in await bad.text()
-    foreign = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
-                              headers={"Origin": "https://evil.example"})
+    foreign = await post_form(
+        client,
+        "/berater",
+        {"username": "berater", "password": PASSWORD},
+        headers={"Origin": "https://evil.example"},
+    )
     assert foreign.status == 403
     # a cross-site post has no SameSite=Strict form cookie: the token alone does not pass
     stranger = await aiohttp_client(relay)
-    forged = await stranger.post("/berater/anmelden", headers={"Origin": "null"},
-                                 data={"username": "berater", "password": PASSWORD, "form_token": "x" * 43})
+    forged = await stranger.post(
+        "/berater/anmelden",
+        headers={"Origin": "null"},
+        data={"username": "berater", "password": PASSWORD, "form_token": "x" * 43},
+    )
     assert forged.status == 403
     assert "nicht mehr gültig" in await forged.text()
     adv, csrf = await advisor_client(relay, aiohttp_client)
     assert (await adv.post("/api/sessions", headers=origin(adv))).status == 403
-    assert (await adv.post("/api/sessions", headers={"X-CSRF-Token": "x", **origin(adv)})).status == 403
+    assert (
+        await adv.post("/api/sessions", headers={"X-CSRF-Token": "x", **origin(adv)})
+    ).status == 403
     anonymous = await aiohttp_client(relay)
     assert (await anonymous.post("/api/sessions", headers={"X-CSRF-Token": csrf})).status == 401
 
 
-async def test_cookies_are_httponly_strict(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+async def test_cookies_are_httponly_strict(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
     client = await aiohttp_client(relay)
-    response = await post_form(client, "/berater", {"username": "berater", "password": PASSWORD},
-                               allow_redirects=False)
+    response = await post_form(
+        client, "/berater", {"username": "berater", "password": PASSWORD}, allow_redirects=False
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
-async def test_websocket_needs_credentials_and_origin(relay: TestServer, aiohttp_client: ClientFactory) -> None:
+async def test_websocket_needs_credentials_and_origin(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
     client = await aiohttp_client(relay)
-    response = await client.get("/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket",
-                                                "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-                                                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    response = await client.get(
+        "/ws",
+        headers={
+            "Origin": "https://evil.example",
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    )
     assert response.status == 403
     ws = await client.ws_connect("/ws", headers=origin(client))
     message = await ws.receive(timeout=5)
@@ -258,8 +307,10 @@ async def test_citizen_cannot_navigate_and_bad_frame_closes_only_that_connection
     while closed.type is WSMsgType.BINARY:
         closed = await cit_ws.receive(timeout=5)
     assert closed.type is WSMsgType.CLOSE and closed.data == 4400
-    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/service/faq.html"}))
-    snapshot = await receive(adv_ws, Msg.SNAPSHOT, timeout=10)
+    await adv_ws.send_bytes(
+        encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/service/faq.html"})
+    )
+    snapshot = await receive(adv_ws, Msg.SNAPSHOT, seconds=10)
     assert snapshot["title"]
 
 

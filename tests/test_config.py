@@ -38,7 +38,10 @@ def test_bad_value_names_key_and_line() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    text = "[server]\nprot = 1\n[sessions]\ncode_ttl_seconds = 5\n[fetch]\nallowed_hosts = ['bad host!']\n"
+    text = (
+        "[server]\nprot = 1\n[sessions]\ncode_ttl_seconds = 5\n"
+        "[fetch]\nallowed_hosts = ['bad host!']\n"
+    )
     with pytest.raises(ConfigError) as info:
         parse_config(text, "x.toml")
     message = str(info.value)

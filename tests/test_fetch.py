@@ -16,7 +16,9 @@ def resolver_for(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
 
 
 def config(**kw: object) -> FetchConfig:
-    hosts = tuple(HostPattern.parse(h) for h in ("www.example.org", "intranet.example", "*.example.net"))
+    hosts = tuple(
+        HostPattern.parse(h) for h in ("www.example.org", "intranet.example", "*.example.net")
+    )
     return FetchConfig(allowed_hosts=hosts, **kw)  # type: ignore[arg-type]
 
 
@@ -30,12 +32,18 @@ def make(seen: list[httpx.Request], handler, **kw: object) -> Fetcher:  # type: 
         seen.append(request)
         return handler(request)
 
-    dns = {"www.example.org": ["93.184.215.14"], "intranet.example": ["10.0.0.5"],
-           "a.example.net": ["127.0.0.1"], "b.example.net": ["93.184.215.15", "169.254.169.254"]}
+    dns = {
+        "www.example.org": ["93.184.215.14"],
+        "intranet.example": ["10.0.0.5"],
+        "a.example.net": ["127.0.0.1"],
+        "b.example.net": ["93.184.215.15", "169.254.169.254"],
+    }
     return Fetcher(config(**kw), transport=httpx.MockTransport(record), resolver=resolver_for(dns))
 
 
-async def test_fetch_connects_to_checked_address_with_host_header(seen: list[httpx.Request]) -> None:
+async def test_fetch_connects_to_checked_address_with_host_header(
+    seen: list[httpx.Request],
+) -> None:
     fetcher = make(seen, lambda r: httpx.Response(200, html="<p>Hallo</p>"))
     result = await fetcher.fetch("https://www.example.org/a?b=1", max_bytes=1000)
     assert result.body == b"<p>Hallo</p>"
@@ -69,8 +77,11 @@ async def test_ssrf_targets_are_refused(seen: list[httpx.Request], url: str) -> 
 
 
 async def test_private_host_needs_explicit_opt_in(seen: list[httpx.Request]) -> None:
-    fetcher = make(seen, lambda r: httpx.Response(200, text="ok"),
-                   private_hosts=(HostPattern.parse("intranet.example"),))
+    fetcher = make(
+        seen,
+        lambda r: httpx.Response(200, text="ok"),
+        private_hosts=(HostPattern.parse("intranet.example"),),
+    )
     assert (await fetcher.fetch("https://intranet.example/", max_bytes=100)).body == b"ok"
     await fetcher.close()
 
@@ -91,7 +102,9 @@ async def test_redirects_are_rechecked(seen: list[httpx.Request]) -> None:
 
 
 async def test_redirect_loop_stops(seen: list[httpx.Request]) -> None:
-    fetcher = make(seen, lambda r: httpx.Response(302, headers={"Location": "/again"}), max_redirects=3)
+    fetcher = make(
+        seen, lambda r: httpx.Response(302, headers={"Location": "/again"}), max_redirects=3
+    )
     with pytest.raises(FetchError, match="too_many_redirects"):
         await fetcher.fetch("https://www.example.org/", max_bytes=100)
     assert len(seen) == 4
@@ -130,8 +143,16 @@ def test_normalize_url(typed: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "javascript:alert(1)", "mailto:a@b.de", "ftp://x.org/", "https://user:pw@x.org/",
-     "https://x.org/a\nb", "https://", "http://[::1/"],
+    [
+        "",
+        "javascript:alert(1)",
+        "mailto:a@b.de",
+        "ftp://x.org/",
+        "https://user:pw@x.org/",
+        "https://x.org/a\nb",
+        "https://",
+        "http://[::1/",
+    ],
 )
 def test_normalize_url_rejects(typed: str) -> None:
     with pytest.raises(FetchError, match="invalid_url"):

@@ -1,0 +1,45 @@
+// "The same picture" (DESIGN principle 6): the advisor's mirror is laid out
+// at the citizen's mirror size, shown 1:1 and scaled down only when the
+// console is too small, with its outline and size visible.
+
+const sizeFormat = new Intl.NumberFormat("de-DE");
+
+/** The viewport to mirror: the chosen participant's, else the first citizen's, else none. */
+export function pickViewport(participants, chosenId) {
+  const others = participants.filter((p) => p.role !== "advisor" && Array.isArray(p.viewport));
+  const chosen = others.find((p) => p.id === chosenId) ?? others.find((p) => p.role === "citizen") ?? others[0];
+  return chosen ? { id: chosen.id, size: chosen.viewport } : null;
+}
+
+/**
+ * Lay `iframe` out at `size` ([w, h] CSS px) inside its `.mirror-wrap`, scaled
+ * down to fit the wrap's available width; `null` returns to filling the space.
+ * `label` shows "Bürgeransicht W × H".
+ */
+export function fitMirror(iframe, size, label) {
+  const wrap = iframe.parentElement;
+  if (!size) {
+    for (const prop of ["width", "height", "transform", "transformOrigin", "boxSizing"]) iframe.style[prop] = "";
+    wrap.style.height = "";
+    wrap.style.width = "";
+    wrap.classList.remove("mirror-wrap--fixed");
+    if (label) label.textContent = "";
+    return;
+  }
+  const [width, height] = size;
+  const available = wrap.parentElement?.clientWidth || width;
+  const scale = Math.min(1, available / width);
+  iframe.style.boxSizing = "content-box";
+  iframe.style.width = `${width}px`;
+  iframe.style.height = `${height}px`;
+  iframe.style.transformOrigin = "0 0";
+  iframe.style.transform = scale < 1 ? `scale(${scale})` : "";
+  const border = iframe.offsetWidth - iframe.clientWidth;
+  wrap.style.width = `${Math.ceil((width + border) * scale)}px`;
+  wrap.style.height = `${Math.ceil((height + border) * scale)}px`;
+  wrap.classList.add("mirror-wrap--fixed");
+  if (label) {
+    const scaled = scale < 1 ? ` (verkleinert auf ${Math.round(scale * 100)} %)` : "";
+    label.textContent = `Bürgeransicht ${sizeFormat.format(width)} × ${sizeFormat.format(height)}${scaled}`;
+  }
+}

@@ -1,0 +1,162 @@
+"""build_page end to end: the Page it returns and the golden fixture page."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import msgpack
+import pytest
+
+import cobrowse.pipeline as pipeline
+from cobrowse.pipeline import RESOURCE_KINDS, FormInfo, Page, build_page
+from cobrowse.protocol import Msg, encode
+
+from .helpers import assert_safe, fake_resource_url, iter_nodes, page, to_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINISTRY_URL = "https://www.example.org/themen/wohngeld/page.html"
+
+
+@pytest.fixture(scope="module")
+def ministry() -> Page:
+    body = (FIXTURES / "ministry.html").read_bytes()
+    return build_page(body, "text/html; charset=utf-8", MINISTRY_URL, fake_resource_url)
+
+
+def test_ministry_golden(ministry: Page) -> None:
+    expected = (FIXTURES / "ministry.expected.html").read_text(encoding="utf-8")
+    assert to_html(ministry.tree) + "\n" == expected
+
+
+def test_ministry_is_safe(ministry: Page) -> None:
+    assert_safe(ministry.tree, "ministry")
+
+
+def test_ministry_title_links_forms(ministry: Page) -> None:
+    assert ministry.url == MINISTRY_URL
+    assert ministry.title == "Wohngeld beantragen | Ministerium"
+    assert sorted(ministry.links.values()) == [
+        "https://www.example.org/",
+        "https://www.example.org/impressum",
+        "https://www.example.org/presse",
+        "https://www.example.org/themen/wohnen/",
+    ]
+    assert list(ministry.forms.values()) == [FormInfo("get", "https://www.example.org/suche")]
+
+
+def test_links_and_forms_point_at_emitted_nodes(ministry: Page) -> None:
+    nodes = {node[0]: node for node in iter_nodes(ministry.tree)}
+    for node_id in ministry.links:
+        assert nodes[node_id][1] == "a" and nodes[node_id][2]["href"] == "/link"
+    for node_id in ministry.forms:
+        assert nodes[node_id][1] == "form" and nodes[node_id][2]["action"] == "/link"
+
+
+def test_ministry_removed_counts(ministry: Page) -> None:
+    removed = ministry.removed
+    assert removed["element:script"] == 3
+    assert removed["element:iframe"] == 1
+    assert removed["element:meta"] == 2
+    assert removed["element:link"] == 2
+    assert removed["attr:onload"] == removed["attr:onclick"] == 1
+    assert removed["url:javascript"] == 1
+    assert removed["css:binding"] == 1
+
+
+def test_tree_encodes_as_snapshot_frame(ministry: Page) -> None:
+    frame = encode(
+        Msg.SNAPSHOT,
+        1,
+        {"page": 1, "url": ministry.url, "title": ministry.title, "tree": ministry.tree},
+    )
+    assert msgpack.unpackb(frame)[2]["tree"] == ministry.tree
+
+
+def test_ids_are_sequential_in_document_order() -> None:
+    result = page("<p>a<b>b</b>c</p><!-- x --><script>s</script><div>d</div>")
+    ids = [node[0] for node in iter_nodes(result.tree)]
+    assert ids == list(range(1, len(ids) + 1))
+
+
+def test_title_defaults_to_empty_and_ignores_svg_title() -> None:
+    assert page("<p>x</p>").title == ""
+    assert page("<svg><title>Icon</title></svg>").title == ""
+
+
+def test_form_defaults_and_post() -> None:
+    result = page('<form><input name=a></form><form method=POST action="https://other.example/s">')
+    assert list(result.forms.values()) == [
+        FormInfo("get", "https://example.org/dir/page.html"),
+        FormInfo("post", "https://other.example/s"),
+    ]
+
+
+def test_whitespace_only_text_is_dropped_in_head_only() -> None:
+    result = page(
+        "<html>\n<head>\n <title>T</title>\n</head>\n<body> <b>x</b> <i>y</i> </body></html>"
+    )
+    head, body = result.tree[3]
+    assert [len(child) for child in head[3]] == [4]
+    assert [child[1] for child in body[3] if len(child) == 2] == [" ", " ", " "]
+
+
+def test_deep_nesting_is_bounded() -> None:
+    result = page("<div>" * 5000 + "deep" + "</div>" * 5000)
+    depth, node = 0, result.tree
+    while len(node) == 4 and node[3]:
+        node, depth = node[3][-1], depth + 1
+    assert 150 < depth <= 201
+    assert result.removed["depth"] == 1
+    assert_safe(result.tree)
+
+
+def test_never_raises_on_binary_garbage() -> None:
+    body = bytes(range(256)) * 40
+    result = build_page(body, "application/octet-stream", "https://example.org/", fake_resource_url)
+    assert result.tree[1] == "html"
+    assert_safe(result.tree)
+
+
+def test_public_surface() -> None:
+    assert sorted(pipeline.__all__) == [
+        "FormInfo",
+        "LINK_TARGET",
+        "Page",
+        "RESOURCE_KINDS",
+        "ResourceUrl",
+        "build_page",
+        "decode_html",
+        "parse_html",
+        "sanitize_document",
+        "sanitize_style_attr",
+        "sanitize_stylesheet",
+    ]
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None
+
+
+def test_resource_kinds_are_the_documented_ones() -> None:
+    kinds: set[str] = set()
+
+    def recording(url: str, kind: str) -> str | None:
+        kinds.add(kind)
+        return fake_resource_url(url, kind)
+
+    html = (
+        "<style>@import 'a.css'; @font-face{src:url(f.woff)} b{background:url(b.png)}</style>"
+        "<img src=i.png><video src=v.mp4 poster=p.png></video><link rel=stylesheet href=s.css>"
+    )
+    build_page(html.encode(), None, "https://example.org/", recording)
+    assert kinds == RESOURCE_KINDS
+
+
+def test_build_page_is_thread_safe() -> None:
+    body = (FIXTURES / "ministry.html").read_bytes()
+
+    def build(_: int) -> list[object]:
+        return build_page(body, None, MINISTRY_URL, fake_resource_url).tree
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        trees = list(pool.map(build, range(16)))
+    assert all(tree == trees[0] for tree in trees)
