@@ -35,9 +35,11 @@ system-deps:
 test: system-deps $(VENV)/.test-installed bundle lint
 	$(VENV)/bin/pytest -q
 
+LINTED := cobrowse tests $(wildcard bench)
+
 lint: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check cobrowse tests bench
-	$(VENV)/bin/ruff format --check cobrowse tests bench
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.test-installed bundle
