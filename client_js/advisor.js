@@ -3,9 +3,11 @@
 
 import { nodeIdOf, resetMirror } from "./mirror.js";
 import { interceptMirror } from "./mirror_events.js";
-import { trackAdvisorPointer } from "./pointer.js";
+import { startAdvisorMoves } from "./advisor_moves.js";
+import { maskedNames } from "./forms.js";
 import { Msg } from "./protocol.js";
 import { startSessionView } from "./session_view.js";
+import { addRemoveButtons, showAdmissions } from "./admission.js";
 import { showNotice } from "./ui.js";
 import { fitMirror, pickViewport } from "./viewport.js";
 
@@ -16,20 +18,24 @@ const timeFormat = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "
 let conn = null; // the live session's Connection, if any
 let countdown = 0;
 let mirrored = null; // {id, size} of the participant whose view the mirror shows
+let moves = null; // pointer, hover, scroll, fields, widgets, highlight (advisor_moves.js)
+// Frames that describe a passing state: lost while offline without a notice.
+const QUIET = new Set([Msg.POINTER_MOVE, Msg.SCROLL_TO, Msg.HOVER_AT, Msg.PULSE_AT]);
 
 if (document.body.dataset.role === "advisor") main();
 
 function main() {
   $("new-session").addEventListener("click", createSession);
+  $("new-code")?.addEventListener("click", () => send(Msg.NEW_CODE, {}));
   $("address-form").addEventListener("submit", navigate);
   $("end-session").addEventListener("click", () => {
     if (send(Msg.END, {})) $("end-session").disabled = true;
   });
-  trackAdvisorPointer(send);
+  moves = startAdvisorMoves(send);
   window.addEventListener("resize", () => {
     if (mirrored) fitMirror($("mirror"), mirrored.size, $("viewport-label"));
   });
-  interceptMirror({ onLink: clickLink, onSubmit: submitForm });
+  interceptMirror({ onLink: clickLink, onSubmit: submitForm, ...moves.intercept });
   const stored = loadStored();
   if (stored) resumeSession(stored);
 }
@@ -37,7 +43,7 @@ function main() {
 /** Send a frame on the live session; tells the advisor when that is impossible. */
 function send(type, body) {
   if (conn?.send(type, body)) return true;
-  if (type !== Msg.POINTER_MOVE) {
+  if (!QUIET.has(type)) {
     showNotice("Keine Verbindung zur Sitzung. Bitte warten Sie einen Moment.", { level: "warning", key: "offline" });
   }
   return false;
@@ -138,6 +144,18 @@ function startCountdown(expiresAt, serverNow) {
   countdown = setInterval(tick, 15000);
 }
 
+/** A new code (or none: revoked after a denial/removal). */
+function showCode({ code, expires_at: expiresAt }) {
+  if (code) {
+    $("session-code").textContent = formatCode(code);
+    startCountdown(expiresAt);
+    return;
+  }
+  clearInterval(countdown);
+  $("session-code").textContent = "–";
+  $("code-expiry").textContent = "Der Code ist ungültig. Ziehen Sie bei Bedarf einen neuen Code.";
+}
+
 function openSession(data) {
   if (conn) resetMirror();
   $("session-code").textContent = formatCode(data.code);
@@ -154,7 +172,14 @@ function openSession(data) {
     hideWhenEnded: ["#session"],
     onFrame: ({ type, body }) => {
       if (type === Msg.SNAPSHOT) $("address").value = body.url ?? "";
-      if (type === Msg.PARTICIPANTS) showCitizenView(body.participants ?? []);
+      if (type === Msg.MUTATIONS && body.navigate) $("address").value = body.navigate.url ?? "";
+      moves.onFrame({ type, body });
+      if (type === Msg.PARTICIPANTS) {
+        showCitizenView(body.participants ?? []);
+        addRemoveButtons(body.participants ?? [], send);
+      }
+      if (type === Msg.ADMISSIONS) showAdmissions(body, send);
+      if (type === Msg.CODE) showCode(body);
       if (type === Msg.PARTICIPANTS && body.participants?.some((p) => p.role !== "advisor")) {
         clearInterval(countdown); // someone joined: the code's deadline no longer matters
         $("code-expiry").textContent = "";
@@ -198,7 +223,7 @@ function clickLink(link) {
   send(Msg.CLICK, { node });
 }
 
-/** Field values of `form` as [name, value] pairs; files are never sent. */
+/** Field values of `form` as [name, value] pairs; files and masked fields (passwords) are never sent. */
 function formFields(form, submitter) {
   let data;
   try {
@@ -206,7 +231,8 @@ function formFields(form, submitter) {
   } catch {
     data = new FormData(form); // submitter not of this form, or an older browser
   }
-  return [...data].filter(([, value]) => typeof value === "string");
+  const masked = maskedNames(form);
+  return [...data].filter(([name, value]) => typeof value === "string" && !masked.has(name));
 }
 
 function submitForm(form, submitter) {

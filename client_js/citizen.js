@@ -2,6 +2,7 @@
 // pointer, leave at any time. Only the advisor navigates; the citizen's
 // clicks on links and form buttons do nothing but explain that.
 
+import { startCitizenMoves } from "./citizen_moves.js";
 import { interceptMirror } from "./mirror_events.js";
 import { followAdvisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
@@ -19,6 +20,7 @@ function main() {
     document.getElementById("mirror"),
     document.getElementById("advisor-pointer"),
   );
+  const moves = startCitizenMoves();
   // Pages seen here, shown on leaving unless the relay sends its own list.
   const seen = new Map();
   const conn = startSessionView({
@@ -27,14 +29,17 @@ function main() {
     onFrame: ({ type, body }) => {
       if (type === Msg.POINTER) {
         showPointer(body);
-      } else if (type === Msg.SNAPSHOT) {
+      } else if (type === Msg.SNAPSHOT || (type === Msg.MUTATIONS && body.navigate)) {
+        const page = type === Msg.SNAPSHOT ? body : body.navigate;
         showPointer(null); // the old page's element is gone
-        if (body.url) seen.set(body.url, { url: body.url, title: body.title ?? "" });
+        if (page.url) seen.set(page.url, { url: page.url, title: page.title ?? "" });
       }
+      moves.onFrame({ type, body });
     },
   });
   interceptMirror({
     onLink: () => showNotice("Nur Ihre Beraterin oder Ihr Berater kann Links öffnen.", { key: "links" }),
+    onFragment: () => moves.goFree(), // scrolling on one's own: stop following
   });
   document.getElementById("leave").addEventListener("click", () => {
     conn.send(Msg.LEAVE, {});

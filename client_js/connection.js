@@ -30,6 +30,7 @@ export class Connection {
     this.attempt = 0;
     this.timer = 0;
     this.ended = false;
+    this.lastSeq = 0; // highest ordered frame applied: the relay resumes after it
   }
 
   /** Open the socket (again). */
@@ -40,7 +41,7 @@ export class Connection {
     const ws = new WebSocket(this.url);
     ws.binaryType = "arraybuffer";
     ws.addEventListener("open", () => {
-      ws.send(encode(Msg.HELLO, { version: PROTOCOL_VERSION, viewport: this.viewport() }));
+      ws.send(encode(Msg.HELLO, { version: PROTOCOL_VERSION, viewport: this.viewport(), last_seq: this.lastSeq }));
       setStatus("connected");
     });
     ws.addEventListener("message", (event) => {
@@ -58,6 +59,7 @@ export class Connection {
       } catch (err) {
         console.error(err);
       }
+      if (frame.seq > this.lastSeq) this.lastSeq = frame.seq;
     });
     ws.addEventListener("close", (event) => this.onClose(ws, event));
     this.ws = ws;
@@ -104,6 +106,7 @@ export class Connection {
     const old = this.ws;
     this.ws = null;
     old?.close(1000);
+    this.lastSeq = 0; // ask for the whole current page
     this.start();
   }
 

@@ -2,7 +2,9 @@
 // <iframe sandbox="allow-same-origin" src="/spiegel"> and keeps it current.
 //
 // Frames wait until the iframe's own blank document has loaded; a snapshot
-// replaces the page, mutations for another page are ignored. The sandbox
+// replaces the page, mutations for another page are ignored. A mutation
+// batch with `navigate` turns the page into the next one (same-site diff):
+// listeners hear "snapshot" as for any new page. The sandbox
 // (no allow-scripts), the relay's CSP and DOM-only rebuilding (node_tree.js)
 // are three separate layers against page script. One mirror per page, so
 // the state is module-level and the node helpers need no handle.
@@ -17,9 +19,11 @@ const MAX_REPLAY = 5000;
 let frame = null;
 let doc = null; // the document the current page was rendered into
 let tree = null; // NodeTree of the current page
-let snapshot = null; // last SNAPSHOT body
+let snapshot = null; // last SNAPSHOT body: what a rebuild starts from
+let current = null; // {page, url, title, history} of the page shown now
 let replay = [];
 let stale = false;
+let keepTyped = false;
 let pending = []; // frames that arrived before the iframe was ready
 const listeners = new Set();
 
@@ -45,6 +49,7 @@ export function attachMirror(iframe) {
  */
 export function resetMirror() {
   snapshot = null;
+  current = null;
   replay = [];
   stale = false;
   pending = [];
@@ -110,6 +115,7 @@ export function applySnapshot(body) {
     return;
   }
   snapshot = body;
+  current = pageInfo(body);
   replay = [];
   stale = false;
   render(body);
@@ -117,21 +123,36 @@ export function applySnapshot(body) {
   emit("snapshot");
 }
 
+function pageInfo({ page, url, title, history }) {
+  return { page, url, title, history };
+}
+
 /**
  * Apply a MUTATIONS body to the current page; batches for another page are
- * ignored (the snapshot that replaced it is already rendered).
- * @param {{page, texts?, attributes?, removes?, adds?}} body
+ * ignored (the snapshot that replaced it is already rendered). A batch with
+ * `navigate: {page, url, title}` makes this the next page; one for a page
+ * this mirror does not have means it missed something: "stale".
+ * @param {{page, texts?, attributes?, removes?, adds?, navigate?}} body
  */
 export function applyMutations(body) {
   if (!isReady(doc)) {
     if (pending.length) pending.push(["mutations", body]);
     return;
   }
-  if (!snapshot || body.page !== snapshot.page) return;
+  if (!current || body.page !== current.page) {
+    if (body.navigate && current) emit("stale");
+    return;
+  }
   if (replay.length < MAX_REPLAY) replay.push(body);
   else stale = true;
   tree.mutate(body);
-  emit("mutations");
+  if (body.navigate) {
+    current = pageInfo(body.navigate);
+    doc.defaultView?.scrollTo(0, 0);
+    emit("snapshot");
+  } else {
+    emit("mutations");
+  }
 }
 
 /** The document the mirror renders into (null until ready). @returns {Document|null} */
@@ -139,9 +160,9 @@ export function mirrorDocument() {
   return doc;
 }
 
-/** The current SNAPSHOT body (page, url, title), or null. */
+/** The page shown now: {page, url, title, history}, or null. */
 export function currentPage() {
-  return snapshot;
+  return current;
 }
 
 /**
@@ -179,5 +200,15 @@ export function elementRect(id) {
 
 function render(body) {
   tree = new NodeTree(doc);
+  tree.keepFocusedField = keepTyped;
   tree.render(body.tree);
+}
+
+/**
+ * The advisor types into the mirror: the field being typed in keeps what it
+ * shows when the relay echoes its (older) value back.
+ */
+export function keepTypedValues() {
+  keepTyped = true;
+  if (tree) tree.keepFocusedField = true;
 }

@@ -1,9 +1,11 @@
 // What a click, Enter key or drop inside the mirror does.
 //
 // The mirrored page must never navigate or submit by itself: only the
-// relay fetches pages. Fragment links scroll the mirror locally; links and
-// form submissions are handed to the caller (the advisor turns them into
-// CLICK/SUBMIT frames; a citizen's do nothing). The iframe's sandbox has no
+// relay fetches pages. Fragment links scroll the mirror locally; links,
+// form submissions and widgets (details, tabs, disclosure buttons) are
+// handed to the caller (the advisor turns them into CLICK/SUBMIT/TOGGLE
+// frames; a citizen's do nothing). Widgets never toggle locally: the relay
+// changes the page for everyone, the advisor's mirror included. The iframe's sandbox has no
 // allow-forms, so the browser never fires `submit` there: submission is
 // recognised from the submit button's click and from Enter in a field.
 
@@ -15,6 +17,9 @@ const SUBMITTER = "button:not([type]), button[type=submit], input[type=submit], 
 // choosing an option, focusing via a label) keep it for the advisor.
 const LOCAL_CONTROL = "input, select, textarea, label, option";
 const NO_IMPLICIT_SUBMIT = new Set(["button", "checkbox", "radio", "file", "reset", "submit", "image", "hidden", "color", "range"]);
+// Widgets the relay emulates (cobrowse/widgets.py).
+const WIDGET = "summary, [aria-expanded][aria-controls], [role=tab][aria-controls], "
+  + "[data-bs-toggle=collapse], [data-toggle=collapse]";
 
 /**
  * Keep capture listeners attached to whatever document the mirror renders
@@ -76,12 +81,23 @@ export function scrollToFragment(fragment) {
  * @param {(form: HTMLFormElement, submitter: HTMLElement|null) => void} [handlers.onSubmit]
  *   a form was submitted; without it forms cannot be submitted and form
  *   controls keep no default action either
+ * @param {(widget: Element) => void} [handlers.onToggle] a widget was activated
+ * @param {(fragment: string) => void} [handlers.onFragment] an in-page link is about to scroll
+ * @param {(event: MouseEvent) => boolean} [handlers.beforeClick] true: the click is
+ *   handled already (e.g. marking an element) and does nothing else
  */
-export function interceptMirror({ onLink, onSubmit } = {}) {
+export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, beforeClick } = {}) {
   const onClick = (e) => {
     const target = e.target.nodeType === Node.ELEMENT_NODE ? e.target : (e.target.parentElement ?? null);
-    if (!target) {
+    if (!target || beforeClick?.(e)) {
       e.preventDefault();
+      return;
+    }
+    const widget = target.closest(WIDGET);
+    const inner = target.closest("a, area");
+    if (widget && !(inner && inner !== widget && widget.contains(inner))) {
+      e.preventDefault();
+      onToggle?.(widget);
       return;
     }
     const submitter = target.closest(SUBMITTER);
@@ -95,8 +111,12 @@ export function interceptMirror({ onLink, onSubmit } = {}) {
     e.preventDefault();
     if (!link) return;
     const fragment = fragmentOf(link);
-    if (fragment !== null) scrollToFragment(fragment);
-    else onLink?.(link);
+    if (fragment !== null) {
+      onFragment?.(fragment);
+      scrollToFragment(fragment);
+    } else {
+      onLink?.(link);
+    }
   };
   const onKeyDown = (e) => {
     const field = e.target;

@@ -12,6 +12,7 @@ export class NodeTree {
   /** @param {Document} doc the document nodes are created in */
   constructor(doc) {
     this.doc = doc;
+    this.keepFocusedField = false; // see keepTypedValues() in mirror.js
     this.ids = new Map();
     this.nodeIds = new WeakMap();
   }
@@ -35,7 +36,8 @@ export class NodeTree {
 
   /**
    * Apply one MUTATIONS batch: removes, adds, attributes (`null` removes),
-   * texts — in that order.
+   * texts — in that order. Form state follows its attributes (value,
+   * checked, selected, a textarea's text) even in fields typed into before.
    * @param {{removes?: number[], adds?: Array, attributes?: Array, texts?: Array}} batch
    */
   mutate({ removes = [], adds = [], attributes = [], texts = [] }) {
@@ -48,12 +50,17 @@ export class NodeTree {
     this.insertAll(adds);
     for (const [id, attrs] of attributes) {
       const el = this.ids.get(id);
-      if (el?.nodeType === Node.ELEMENT_NODE) setAttributes(el, attrs ?? {});
+      if (el?.nodeType !== Node.ELEMENT_NODE) continue;
+      setAttributes(el, attrs ?? {});
+      if (!(this.keepFocusedField && el === this.doc.activeElement)) syncFormState(el, attrs ?? {});
     }
     for (const [id, text] of texts) {
       const node = this.ids.get(id);
-      if (node) node.textContent = String(text);
+      if (!node) continue;
+      node.textContent = String(text);
+      syncTextarea(node.parentNode);
     }
+    for (const [parentId] of adds) syncTextarea(this.ids.get(parentId));
   }
 
   /** Build one wire node and its subtree: `[id, text]` or `[id, tag, attrs, children]`. */
@@ -126,6 +133,21 @@ export class NodeTree {
     }
     parent.insertBefore(this.build(wire), next && next.parentNode === parent ? next : null);
   }
+}
+
+/** A field's shown state follows a changed value/checked/selected attribute. */
+function syncFormState(el, attrs) {
+  const name = el.localName;
+  if (name === "input" && el.type !== "file") {
+    if ("value" in attrs) el.value = attrs.value ?? "";
+    if ("checked" in attrs) el.checked = attrs.checked !== null && attrs.checked !== undefined;
+  } else if (name === "option" && "selected" in attrs) {
+    el.selected = attrs.selected !== null && attrs.selected !== undefined;
+  }
+}
+
+function syncTextarea(el) {
+  if (el?.localName === "textarea") el.value = el.textContent;
 }
 
 function setAttributes(el, attrs) {

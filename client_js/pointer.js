@@ -16,7 +16,7 @@ const NOWHERE = Object.freeze({ node: null, x: 0, y: 0 });
 const fraction = (offset, size) => (size > 0 ? Math.round(Math.min(1, Math.max(0, offset / size)) * 1e4) / 1e4 : 0);
 
 /** The nearest mirrored element at or above `target` with a box, as a pointer body. */
-function locate(target, clientX, clientY) {
+export function locate(target, clientX, clientY) {
   for (let el = target; el; el = el.parentElement) {
     const node = nodeIdOf(el);
     if (node === undefined) continue;
@@ -30,6 +30,7 @@ function locate(target, clientX, clientY) {
 /**
  * Advisor: send POINTER_MOVE for mouse moves inside the mirror.
  * @param {(type: number, body: object) => void} send
+ * @returns {{resend: () => void}} resend: say where the pointer is again (someone joined)
  */
 export function trackAdvisorPointer(send) {
   let doc = null;
@@ -75,6 +76,11 @@ export function trackAdvisorPointer(send) {
     if (kind === "snapshot") relocate();
   });
   doc = mirrorDocument();
+  return {
+    resend: () => {
+      if (doc && last) queue(locate(doc.elementFromPoint(...last), ...last));
+    },
+  };
 }
 
 /**

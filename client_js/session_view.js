@@ -4,7 +4,9 @@
 
 import { Connection } from "./connection.js";
 import { applyMutations, applySnapshot, attachMirror, onMirrorChange } from "./mirror.js";
+import { hideIdleWarning, hideWaiting, showIdleWarning, showWaiting, wireVisitedExport } from "./lifecycle.js";
 import { Msg, PROTOCOL_VERSION } from "./protocol.js";
+import { keepOnPixelGrid } from "./viewport.js";
 import { setLoading, showEnded, showNotice, showPage, showParticipants } from "./ui.js";
 
 const RESIZE_SETTLE_MS = 300;
@@ -36,6 +38,8 @@ function reportResize(iframe, viewport, report) {
 export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
   const iframe = document.getElementById("mirror");
   attachMirror(iframe);
+  const realign = keepOnPixelGrid(iframe);
+  wireVisitedExport();
   let self;
   let ended = false;
   const finish = (visited) => {
@@ -49,7 +53,14 @@ export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
 
   const handle = (frame) => {
     const { type, body } = frame;
+    if (type !== Msg.WELCOME && type !== Msg.WAITING) hideWaiting();
     switch (type) {
+      case Msg.WAITING:
+        showWaiting(body);
+        break;
+      case Msg.IDLE_WARNING:
+        showIdleWarning(body, (t, b) => conn.send(t, b));
+        break;
       case Msg.WELCOME:
         self = body.participant;
         if (body.version !== PROTOCOL_VERSION) {
@@ -59,15 +70,18 @@ export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
       case Msg.SNAPSHOT:
         applySnapshot(body);
         showPage(body);
+        realign();
         break;
       case Msg.MUTATIONS:
         applyMutations(body);
+        if (body.navigate) showPage(body.navigate); // the next page, as a diff
         break;
       case Msg.PARTICIPANTS:
         showParticipants(body.participants ?? [], self);
         break;
       case Msg.NOTICE:
-        showNotice(body.text, { level: body.level, key: body.key });
+        if (body.key === "extended") hideIdleWarning();
+        showNotice(body.text, { level: body.level, key: body.key, link: body.link, linkText: body.link_text });
         break;
       case Msg.LOADING:
         setLoading(body.url !== null && body.url !== undefined); // nil: done or failed

@@ -37,9 +37,10 @@ export function setStatus(state, detail) {
  * Show a German message in #notices. A notice with the same key replaces
  * the older one.
  * @param {string} text
- * @param {{level?: "info"|"warning"|"error", key?: string}} [options]
+ * @param {{level?: "info"|"warning"|"error", key?: string, link?: string, linkText?: string}} [options]
+ *   `link`: a relay download path (`/r/…`) shown as a link after the text
  */
-export function showNotice(text, { level = "info", key } = {}) {
+export function showNotice(text, { level = "info", key, link, linkText } = {}) {
   const box = $("notices");
   if (!box || !text) return;
   if (key) box.querySelector(`[data-key="${CSS.escape(key)}"]`)?.remove();
@@ -48,6 +49,13 @@ export function showNotice(text, { level = "info", key } = {}) {
   if (key) item.dataset.key = key;
   const message = document.createElement("p");
   message.textContent = text;
+  if (typeof link === "string" && link.startsWith("/r/")) {
+    const anchor = document.createElement("a");
+    anchor.href = link;
+    anchor.setAttribute("download", "");
+    anchor.textContent = linkText || "Herunterladen";
+    message.append(" ", anchor);
+  }
   const close = document.createElement("button");
   close.type = "button";
   close.className = "notice-close";

@@ -43,3 +43,34 @@ export function fitMirror(iframe, size, label) {
     label.textContent = `Bürgeransicht ${sizeFormat.format(width)} × ${sizeFormat.format(height)}${scaled}`;
   }
 }
+
+/**
+ * Keep the mirror's top-left corner on whole CSS pixels. Text above it can
+ * leave it at, say, y = 175.23; the page inside is then snapped differently
+ * than in another participant's mirror at y = 280.5, and the two pictures
+ * differ by a pixel row. A fractional relative offset of the wrap (which is
+ * position: relative; margins would collapse) undoes that.
+ */
+export function keepOnPixelGrid(iframe) {
+  const wrap = iframe.parentElement;
+  let frame = 0;
+  const align = () => {
+    frame = 0;
+    wrap.style.top = "";
+    wrap.style.left = "";
+    const rect = iframe.getBoundingClientRect();
+    const top = rect.top + window.scrollY;
+    const left = rect.left + window.scrollX;
+    const dy = Math.ceil(top - 0.001) - top;
+    const dx = Math.ceil(left - 0.001) - left;
+    if (dy > 0.001) wrap.style.top = `${dy}px`;
+    if (dx > 0.001) wrap.style.left = `${dx}px`;
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(align);
+  };
+  new ResizeObserver(schedule).observe(document.body);
+  window.addEventListener("resize", schedule);
+  schedule();
+  return schedule;
+}

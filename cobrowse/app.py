@@ -11,16 +11,17 @@ from importlib import resources
 import httpx
 from aiohttp import web
 
-from cobrowse import console, public
+from cobrowse import console, metrics, public
 from cobrowse.accounts import AdvisorAuth
 from cobrowse.appkeys import AUTH, CONFIG, FETCHER, JOIN_THROTTLE, NAVIGATOR, SIGNER, STORE
 from cobrowse.codes import JoinThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher, Resolver
+from cobrowse.metrics import METRICS, READINESS, Readiness, RelayMetrics
 from cobrowse.navigation import Navigator
-from cobrowse.pages import render_page
-from cobrowse.proxy import resource
-from cobrowse.resources import ResourceSigner
+from cobrowse.pages import render_page, site_middleware
+from cobrowse.proxy import RESOURCE_CACHE, resource
+from cobrowse.resources import ResourceCache, ResourceSigner
 from cobrowse.sessions import SessionStore
 from cobrowse.ws import websocket
 
@@ -98,22 +99,29 @@ def make_app(
     resolver: Resolver | None = None,
 ) -> web.Application:
     """Build the relay application. ``transport``/``resolver`` are for tests."""
-    app = web.Application(middlewares=[_errors], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[site_middleware, _errors], client_max_size=64 * 1024)
     app[CONFIG] = config
     app[STORE] = SessionStore(config)
     app[JOIN_THROTTLE] = JoinThrottle(
-        config.join_failures_per_client, config.join_failures_global, config.join_window_seconds
+        config.join_failures_per_client,
+        config.join_failures_global,
+        config.join_window_seconds,
+        global_window_seconds=config.join_global_window_seconds,
     )
     app[AUTH] = AdvisorAuth(
         config.advisors,
         JoinThrottle(config.login_failures_per_client, 1000, config.join_window_seconds),
     )
     app[SIGNER] = ResourceSigner(config.secret_key)
+    app[RESOURCE_CACHE] = ResourceCache()  # shared by every session of this node
+    app[METRICS] = RelayMetrics(app[STORE])
+    app[READINESS] = Readiness()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         app[FETCHER] = fetcher = Fetcher(config.fetch, transport=transport, resolver=resolver)
-        app[NAVIGATOR] = Navigator(fetcher, app[SIGNER])
+        app[NAVIGATOR] = Navigator(fetcher, app[SIGNER], app[METRICS], config.rules)
         sweeper = asyncio.create_task(_sweep(app[STORE]), name="session-sweeper")
+        app[READINESS].started = True
         yield
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -123,6 +131,7 @@ def make_app(
     async def close_sessions(app: web.Application) -> None:
         # on_shutdown runs before aiohttp waits for open handlers: close the
         # WebSockets here, or shutdown would wait for every participant.
+        app[READINESS].stopping = True  # load balancers stop sending new people here
         for session in list(app[STORE].sessions.values()):
             await app[STORE].end(session, "shutdown")
 
@@ -131,6 +140,7 @@ def make_app(
     app.on_response_prepare.append(_security_headers)
     app.router.add_routes(public.routes)
     app.router.add_routes(console.routes)
+    app.router.add_routes(metrics.routes)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/r/{token}", resource)
     static = resources.files("cobrowse").joinpath("static")

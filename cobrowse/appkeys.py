@@ -28,6 +28,7 @@ __all__ = [
     "client_key",
     "form_token",
     "form_token_ok",
+    "is_https",
     "same_origin",
     "set_cookie",
     "set_form_cookie",
@@ -46,9 +47,31 @@ PARTICIPANT_COOKIE = "cb_participant"
 FORM_COOKIE = "cb_form"
 
 
+def _from_trusted_proxy(request: web.Request) -> bool:
+    return (request.remote or "") in request.app[CONFIG].trusted_proxies
+
+
 def client_key(request: web.Request) -> str:
-    """Opaque per-client key for throttling (the peer address; never logged)."""
-    return request.remote or "unknown"
+    """Opaque per-client key for throttling: the peer address, or behind a
+    trusted proxy the nearest untrusted address in ``X-Forwarded-For``.
+    Held in memory for the throttle window only; never logged."""
+    remote = request.remote or "unknown"
+    if not _from_trusted_proxy(request):
+        return remote
+    trusted = request.app[CONFIG].trusted_proxies
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return remote
+
+
+def is_https(request: web.Request) -> bool:
+    """Served over TLS, directly or as a trusted proxy's ``X-Forwarded-Proto`` says."""
+    if request.secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return forwarded == "https" and _from_trusted_proxy(request)
 
 
 def same_origin(request: web.Request) -> bool:
@@ -60,7 +83,8 @@ def same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    return origin == f"{request.scheme}://{request.host}"
+    scheme = "https" if is_https(request) else request.scheme
+    return origin == f"{scheme}://{request.host}"
 
 
 def form_token(request: web.Request) -> str:
@@ -96,5 +120,5 @@ def set_cookie(
         path="/",
         httponly=True,
         samesite="Strict",
-        secure=request.app[CONFIG].secure_cookies or request.secure,
+        secure=request.app[CONFIG].secure_cookies or is_https(request),
     )

@@ -9,6 +9,7 @@ import dataclasses
 import getpass
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -19,6 +20,7 @@ from aiohttp import web
 from cobrowse.accounts import hash_password
 from cobrowse.config import Advisor, Config, HostPattern, load_config
 from cobrowse.errors import ConfigError
+from cobrowse.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -56,6 +58,11 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
         runners.append(demo_runner)
         demo_port = demo_runner.addresses[0][1]
         config, password = _demo_config(config, demo_port)
+        if not args.config:
+            # Without a config file the demo skips the read-back step, so a
+            # newcomer (or a script) can try it alone; any config file decides
+            # for itself (confirm_join defaults to true).
+            config = dataclasses.replace(config, confirm_join=False)
     runner = web.AppRunner(make_app(config), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -68,6 +75,8 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
     if args.demo:
         print(f"demo site: http://127.0.0.1:{demo_port}/", flush=True)
         print(f"advisor login: {DEMO_ADVISOR} {password}", flush=True)
+        confirm = "on" if config.confirm_join else "off (enable with confirm_join = true)"
+        print(f"read-back confirmation: {confirm}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -95,12 +104,97 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_warnings(config: Config, text: str) -> list[str]:
+    """What a valid config still leaves to chance (each line says what to do)."""
+    warnings = []
+    if not re.search(r"(?m)^\s*secret_key\s*=", text):
+        warnings.append(
+            "server.secret_key is not set: a random key is drawn at every start, so open "
+            "sessions break on restart and several nodes cannot share sessions."
+        )
+    if not config.secure_cookies and not config.trusted_proxies:
+        warnings.append(
+            "server.secure_cookies is false and no server.trusted_proxies: cookies lack the "
+            "Secure flag; set secure_cookies = true when served over HTTPS."
+        )
+    if not config.advisors:
+        warnings.append("no [[advisors]]: nobody can log in (see `cobrowse hash-password`).")
+    if not config.fetch.allowed_hosts:
+        warnings.append("fetch.allowed_hosts is empty: advisors cannot open any page.")
+    for key in config.site.placeholders():
+        warnings.append(f"site.{key} is not set: citizens see a placeholder marked as such.")
+    return warnings
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
-    config = load_config(Path(args.file))
+    """Print every problem of the file at once (exit 1), else a summary and warnings."""
+    try:
+        config = load_config(Path(args.file))
+    except ConfigError as exc:
+        problems = str(exc).splitlines()
+        print(f"{args.file}: {len(problems)} problem(s), the relay would not start:")
+        for number, problem in enumerate(problems, 1):
+            print(f"  {number}. {problem}")
+        print("Every key is explained in config.example.toml.")
+        return 1
+    warnings = _config_warnings(config, Path(args.file).read_text(encoding="utf-8"))
     print(
         f"{args.file}: ok ({len(config.advisors)} advisors, "
-        f"{len(config.fetch.allowed_hosts)} allowed hosts)"
+        f"{len(config.fetch.allowed_hosts)} allowed hosts, {len(warnings)} warning(s))"
     )
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+
+async def _preview_fetch(url: str, config: Config) -> tuple[bytes, str | None, str]:
+    from cobrowse.fetch import Fetcher
+
+    fetcher = Fetcher(config.fetch)
+    try:
+        result = await fetcher.fetch(url, max_bytes=config.fetch.max_page_bytes)
+    finally:
+        await fetcher.close()
+    return result.body, result.content_type, result.url
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    """Sanitize a file or an allowed URL like a session would: HTML to stdout,
+    what was removed (per rule) to stderr. Resource URLs are shown as the
+    absolute URLs the proxy would fetch (refused ones are dropped)."""
+    from cobrowse.errors import FetchError
+    from cobrowse.fetch import check_allowed
+    from cobrowse.pipeline import build_page, describe_removed, rules_for, tree_to_html
+
+    config = load_config(Path(args.config)) if args.config else Config()
+    content_type: str | None = None
+    if re.match(r"https?://", args.source):
+        try:
+            body, content_type, base = asyncio.run(_preview_fetch(args.source, config))
+        except FetchError as exc:
+            print(f"cobrowse preview: {exc.user_message} ({exc.kind})", file=sys.stderr)
+            return 1
+    elif args.base_url:
+        body, base = Path(args.source).read_bytes(), args.base_url
+    else:
+        print("cobrowse preview: für eine Datei bitte --base-url angeben", file=sys.stderr)
+        return 2
+    base = args.base_url or base
+    def resource_url(url: str, kind: str) -> str | None:
+        try:
+            check_allowed(config.fetch, url)
+        except FetchError:
+            return None
+        return url
+
+    page = build_page(body, content_type, base, resource_url, rules_for(config.rules, base))
+    sys.stdout.write("<!DOCTYPE html>\n" + tree_to_html(page.tree) + "\n")
+    lines = describe_removed(page.removed)
+    summary = f"Vorschau für {base}: {len(page.links)} Links, {len(page.forms)} Formulare"
+    print(summary, file=sys.stderr)
+    print("Entfernt (Anzahl, Regel, Grund):" if lines else "Nichts entfernt.", file=sys.stderr)
+    for line in lines:
+        print(line, file=sys.stderr)
     return 0
 
 
@@ -113,14 +207,22 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default from config: 8080; 0 = any free)")
     serve.add_argument("--demo", action="store_true", help="also serve the demo ministry site")
     serve.add_argument("--demo-port", type=int, default=8081, help="port of the demo site")
+    serve.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="one event per line"
+    )
     serve.set_defaults(func=_cmd_serve)
     hp = sub.add_parser("hash-password", help="print an argon2 hash for [[advisors]]")
     hp.set_defaults(func=_cmd_hash_password)
     cc = sub.add_parser("check-config", help="validate a config file")
     cc.add_argument("file")
     cc.set_defaults(func=_cmd_check_config)
+    pv = sub.add_parser("preview", help="print a page as the relay sanitizes it")
+    pv.add_argument("source", help="an HTML file or an allowed http(s) URL")
+    pv.add_argument("--base-url", help="the page's address (needed for a file)")
+    pv.add_argument("--config", help="TOML config file: allowed hosts and [[rules]]")
+    pv.set_defaults(func=_cmd_preview)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(getattr(args, "log_format", "text"), logging.INFO)
     try:
         result: int = args.func(args)
     except ConfigError as exc:

@@ -50,6 +50,7 @@ class CodeBook:
         self._clock = clock
         self._live: dict[str, _Entry] = {}
         self._expired: dict[str, float] = {}
+        self._swept_at = float("-inf")
 
     def issue(self, session_id: str) -> tuple[str, float]:
         """Draw a fresh code for ``session_id``; returns (code, seconds until expiry)."""
@@ -58,9 +59,9 @@ class CodeBook:
             raise RuntimeError("code space exhausted")
         while True:
             code = f"{secrets.randbelow(1_000_000):06d}"
-            if code not in self._live:
+            # nor a recently expired one: its late holder must not land in a stranger's session
+            if code not in self._live and code not in self._expired:
                 break
-        self._expired.pop(code, None)
         self._live[code] = _Entry(session_id, self._clock() + self.ttl)
         return code, float(self.ttl)
 
@@ -71,6 +72,9 @@ class CodeBook:
         """
         self.sweep()
         entry = self._live.get(code)
+        if entry is not None and not entry.joined and entry.expires_at <= self._clock():
+            self.revoke(code)
+            entry = None
         if entry is None:
             raise JoinError("expired" if code in self._expired else "unknown")
         entry.joined = True
@@ -81,8 +85,13 @@ class CodeBook:
         if self._live.pop(code, None) is not None:
             self._expired[code] = self._clock() + _TOMBSTONE_SECONDS
 
-    def sweep(self) -> None:
+    def sweep(self, force: bool = False) -> None:
+        """Forget expired codes and old tombstones (at most once a second:
+        lookups check expiry themselves, this only frees memory)."""
         now = self._clock()
+        if not force and now - self._swept_at < 1.0:
+            return
+        self._swept_at = now
         for code, entry in list(self._live.items()):
             if not entry.joined and entry.expires_at <= now:
                 del self._live[code]
@@ -108,25 +117,28 @@ class JoinThrottle:
         global_limit: int,
         window_seconds: int,
         clock: Callable[[], float] = time.monotonic,
+        global_window_seconds: int | None = None,
     ) -> None:
         self.per_client = per_client
         self.global_limit = global_limit
         self.window = window_seconds
+        self.global_window = global_window_seconds or window_seconds
         self._clock = clock
         self._by_client: dict[str, deque[float]] = {}
         self._global: deque[float] = deque()
 
-    def _trim(self, times: deque[float], now: float) -> None:
-        while times and times[0] <= now - self.window:
+    @staticmethod
+    def _trim(times: deque[float], now: float, window: float) -> None:
+        while times and times[0] <= now - window:
             times.popleft()
 
     def check(self, client: str) -> None:
         """Raise ``JoinError("throttled")`` when this client or the node is over its limit."""
         now = self._clock()
-        self._trim(self._global, now)
+        self._trim(self._global, now, self.global_window)
         times = self._by_client.get(client)
         if times is not None:
-            self._trim(times, now)
+            self._trim(times, now, self.window)
             if not times:
                 del self._by_client[client]
             elif len(times) >= self.per_client:

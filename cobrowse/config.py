@@ -9,6 +9,8 @@ by a test, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import re
 import secrets
 import tomllib
@@ -18,7 +20,24 @@ from typing import Any
 
 from cobrowse.errors import ConfigError
 
-__all__ = ["Advisor", "Config", "FetchConfig", "HostPattern", "load_config", "parse_config"]
+__all__ = [
+    "Advisor",
+    "Config",
+    "FetchConfig",
+    "HostPattern",
+    "HostRule",
+    "SiteConfig",
+    "load_config",
+    "parse_config",
+]
+
+def _is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
+
 
 _HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 
@@ -67,6 +86,34 @@ class Advisor:
 
 
 @dataclass(frozen=True, slots=True)
+class HostRule:
+    """Sanitizing rules for pages of one host pattern (``[[rules]]``).
+
+    ``remove``/``unwrap``/``hide`` are CSS selectors; see
+    :mod:`cobrowse.pipeline.host_rules` for what each key does.
+    """
+
+    host: HostPattern
+    remove: tuple[str, ...] = ()
+    unwrap: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    allow_attributes: tuple[str, ...] = ()
+    forbid_attributes: tuple[str, ...] = ()
+    lazy_image_attributes: tuple[str, ...] = ()
+    allow_post_forms: bool = False
+
+
+_RULE_LISTS = (
+    "remove",
+    "unwrap",
+    "hide",
+    "allow_attributes",
+    "forbid_attributes",
+    "lazy_image_attributes",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class FetchConfig:
     allowed_hosts: tuple[HostPattern, ...] = ()
     # Hosts that may resolve to loopback/private addresses (an explicit opt-in).
@@ -84,6 +131,59 @@ class FetchConfig:
         return any(p.matches(host, port, scheme) for p in self.private_hosts)
 
 
+PLACEHOLDER_OPERATOR = "Bürgertelefon (Platzhalter)"
+_LOGO_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+}
+_LOGO_MAX_BYTES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What citizens see of the operator; empty texts show marked placeholders."""
+
+    operator: str = PLACEHOLDER_OPERATOR
+    public_host: str = ""  # the address advisors read out, e.g. "begleiter.example.org"
+    imprint: str = ""  # plain text; a blank line starts a paragraph, "## " a heading
+    privacy: str = ""
+    logo: str = ""  # path of an SVG/PNG/JPEG/WebP file (relative to the config file)
+    accent_color: str = "#0b4f9c"
+    logo_data_url: str = ""  # derived from ``logo`` when the file is loaded
+
+    def placeholders(self) -> list[str]:
+        """Keys still showing placeholder text to citizens."""
+        unset = {"operator": self.operator == PLACEHOLDER_OPERATOR}
+        unset |= {"imprint": not self.imprint.strip(), "privacy": not self.privacy.strip()}
+        return [key for key, placeholder in unset.items() if placeholder]
+
+
+def _contrast_on_white(color: str) -> float:
+    """WCAG contrast ratio of ``#rrggbb`` against white (and of white text on it)."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def _logo_data_url(name: str, source: str) -> str:
+    """The logo file as a ``data:`` URL (allowed by the pages' CSP); ValueError explains."""
+    path = Path(name)
+    if not path.is_absolute() and not source.startswith("<"):
+        path = Path(source).parent / path
+    kind = _LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"expected an .svg, .png, .jpg or .webp file, got {name!r}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {str(path)!r} ({exc.strerror})") from None
+    if len(data) > _LOGO_MAX_BYTES:
+        raise ValueError(f"{str(path)!r} has {len(data)} bytes; at most {_LOGO_MAX_BYTES} allowed")
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     host: str = "127.0.0.1"
@@ -95,12 +195,28 @@ class Config:
     code_ttl_seconds: int = 600
     max_participants: int = 6
     session_max_seconds: int = 4 * 3600
+    # "admit": the first person with the code joins, further persons wait for
+    # the advisor; "open": everyone with the code joins; "single": one person.
+    join_policy: str = "admit"
+    # Read-back confirmation: a joiner sees two words to read to the advisor,
+    # who types them ("type") or confirms them ("button") before the joiner
+    # sees anything of the session.
+    confirm_join: bool = True
+    confirm_mode: str = "type"
+    idle_timeout_seconds: int = 1800
+    idle_warning_seconds: int = 120
+    # Reverse proxies whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
     join_failures_per_client: int = 10
-    join_failures_global: int = 600
+    # See README "How likely is a guessed code?" for why the node-wide budget is small.
+    join_failures_global: int = 180
     join_window_seconds: int = 60
+    join_global_window_seconds: int = 3600
     login_failures_per_client: int = 5
     fetch: FetchConfig = field(default_factory=FetchConfig)
     advisors: tuple[Advisor, ...] = ()
+    site: SiteConfig = field(default_factory=SiteConfig)
+    rules: tuple[HostRule, ...] = ()
 
 
 # key → (type, check, explanation); the schema the loader walks.
@@ -110,16 +226,27 @@ _SERVER: dict[str, _Check] = {
     "port": (int, lambda v: 0 <= v <= 65535, "a port number 0–65535"),
     "secret_key": (str, lambda v: len(v) >= 32, "a random string of at least 32 characters"),
     "secure_cookies": (bool, None, "true or false"),
+    "trusted_proxies": (list, lambda v: all(_is_ip(x) for x in v), "a list of IP addresses"),
 }
 _SESSIONS: dict[str, _Check] = {
     "code_ttl_seconds": (int, lambda v: 30 <= v <= 86400, "seconds between 30 and 86400"),
     "max_participants": (int, lambda v: 2 <= v <= 50, "a number between 2 and 50"),
     "session_max_seconds": (int, lambda v: 60 <= v <= 86400, "seconds between 60 and 86400"),
+    "join_policy": (str, lambda v: v in ("admit", "open", "single"), '"admit", "open" or "single"'),
+    "confirm_join": (bool, None, "true or false"),
+    "confirm_mode": (str, lambda v: v in ("type", "button"), '"type" or "button"'),
+    "idle_timeout_seconds": (int, lambda v: 60 <= v <= 86400, "seconds between 60 and 86400"),
+    "idle_warning_seconds": (int, lambda v: 10 <= v <= 600, "seconds between 10 and 600"),
 }
 _LIMITS: dict[str, _Check] = {
     "join_failures_per_client": (int, lambda v: 1 <= v <= 1000, "a number between 1 and 1000"),
     "join_failures_global": (int, lambda v: 1 <= v <= 100000, "a number between 1 and 100000"),
     "join_window_seconds": (int, lambda v: 1 <= v <= 3600, "seconds between 1 and 3600"),
+    "join_global_window_seconds": (
+        int,
+        lambda v: 1 <= v <= 86400,
+        "seconds between 1 and 86400",
+    ),
     "login_failures_per_client": (int, lambda v: 1 <= v <= 100, "a number between 1 and 100"),
 }
 _FETCH: dict[str, _Check] = {
@@ -131,7 +258,25 @@ _FETCH: dict[str, _Check] = {
     "max_redirects": (int, lambda v: 0 <= v <= 20, "a number between 0 and 20"),
     "user_agent": (str, None, "a string"),
 }
-_TABLES = {"server": _SERVER, "sessions": _SESSIONS, "limits": _LIMITS, "fetch": _FETCH}
+_SITE: dict[str, _Check] = {
+    "operator": (str, lambda v: 0 < len(v.strip()) <= 120, "a name of 1–120 characters"),
+    "public_host": (str, lambda v: v == "" or _HOST_RE.match(v), 'a host name, e.g. "a.example"'),
+    "imprint": (str, lambda v: len(v) <= 20000, "plain text of at most 20000 characters"),
+    "privacy": (str, lambda v: len(v) <= 50000, "plain text of at most 50000 characters"),
+    "logo": (str, None, "the path of an .svg, .png, .jpg or .webp file"),
+    "accent_color": (
+        str,
+        lambda v: re.fullmatch(r"#[0-9a-fA-F]{6}", v) and _contrast_on_white(v) >= 4.5,
+        'a colour "#rrggbb" with a contrast of at least 4.5:1 to white (WCAG AA)',
+    ),
+}
+_TABLES = {
+    "server": _SERVER,
+    "sessions": _SESSIONS,
+    "limits": _LIMITS,
+    "fetch": _FETCH,
+    "site": _SITE,
+}
 
 
 class _Reader:
@@ -188,6 +333,70 @@ class _Reader:
                 )
         return tuple(out)
 
+    def where_entry(self, table: str, index: int, key: str) -> str:
+        """File and line of ``key`` in the ``index``-th ``[[table]]`` (or of its header)."""
+        seen, header = -1, 0
+        for number, line in enumerate(self.lines, 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                if seen == index:
+                    break
+                if stripped.replace(" ", "").startswith(f"[[{table}]]"):
+                    seen, header = seen + 1, number
+            elif seen == index and re.match(rf"{re.escape(key)}\s*=", stripped):
+                return f"{self.source}:{number}"
+        return f"{self.source}:{header}" if header else self.source
+
+    def rules(self, entries: Any) -> tuple[HostRule, ...]:
+        """``[[rules]]``: per-host sanitizing rules, selectors and names checked."""
+        from cobrowse.pipeline.host_rules import attribute_problem, selector_problem
+
+        if not isinstance(entries, list):
+            self.fail("", "rules", "expected [[rules]] tables")
+            return ()
+        known = ", ".join(["host", *_RULE_LISTS, "allow_post_forms"])
+        out = []
+        for index, entry in enumerate(entries):
+
+            def fail(key: str, message: str, index: int = index) -> None:
+                where = self.where_entry("rules", index, key)
+                self.problems.append(f"{where}: rules[{index}].{key}: {message}")
+
+            values: dict[str, Any] = {}
+            for key, value in entry.items():
+                if key == "host":
+                    try:
+                        values["host"] = HostPattern.parse(value if isinstance(value, str) else "")
+                    except ValueError:
+                        fail(key, f'expected a host like "*.example.org", got {value!r}')
+                elif key == "allow_post_forms":
+                    if isinstance(value, bool):
+                        values[key] = value
+                    else:
+                        fail(key, f"expected true or false, got {value!r}")
+                elif key in _RULE_LISTS:
+                    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                        fail(key, f"expected a list of strings, got {value!r}")
+                        continue
+                    selectors = key in ("remove", "unwrap", "hide")
+                    items = [v.strip() if selectors else v.strip().lower() for v in value]
+                    for item in items:
+                        problem = (
+                            selector_problem(item)
+                            if selectors
+                            else attribute_problem(item, lenient=key != "allow_attributes")
+                        )
+                        if problem:
+                            fail(key, f"{item!r} is {problem}")
+                    values[key] = tuple(items)
+                else:
+                    fail(key, f"unknown key (known: {known})")
+            if "host" in values:
+                out.append(HostRule(**values))
+            elif "host" not in entry:
+                fail("host", "missing: every [[rules]] table needs a host")
+        return tuple(out)
+
     def advisors(self, entries: Any) -> tuple[Advisor, ...]:
         if not isinstance(entries, list):
             self.fail("", "advisors", "expected [[advisors]] tables")
@@ -223,29 +432,48 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     reader = _Reader(text, source)
     values: dict[str, Any] = {}
     fetch: dict[str, Any] = {}
+    site: dict[str, Any] = {}
     advisors: tuple[Advisor, ...] = ()
+    rules: tuple[HostRule, ...] = ()
     for name, body in data.items():
         if name == "advisors":
             advisors = reader.advisors(body)
+        elif name == "rules":
+            rules = reader.rules(body)
         elif name in _TABLES and isinstance(body, dict):
             checked = reader.table(name, body)
             if name == "fetch":
                 fetch = checked
+            elif name == "site":
+                site = checked
             else:
                 values.update(checked)
         else:
             reader.problems.append(
                 f"{reader.where('', name)}: {name}: unknown table "
-                f"(known: {', '.join(sorted([*_TABLES, 'advisors']))})"
+                f"(known: {', '.join(sorted([*_TABLES, 'advisors', 'rules']))})"
             )
     for key in ("allowed_hosts", "private_hosts"):
         if key in fetch:
             fetch[key] = reader.hosts("fetch", key, fetch[key])
+    if site.get("logo"):
+        try:
+            site["logo_data_url"] = _logo_data_url(site["logo"], source)
+        except ValueError as exc:
+            reader.fail("site", "logo", str(exc))
     if reader.problems:
         raise ConfigError("\n".join(reader.problems))
     if "timeout_seconds" in fetch:
         fetch["timeout_seconds"] = float(fetch["timeout_seconds"])
-    return Config(**values, fetch=FetchConfig(**fetch), advisors=advisors)
+    if "trusted_proxies" in values:
+        values["trusted_proxies"] = tuple(str(v) for v in values["trusted_proxies"])
+    return Config(
+        **values,
+        fetch=FetchConfig(**fetch),
+        advisors=advisors,
+        site=SiteConfig(**site),
+        rules=rules,
+    )
 
 
 def load_config(path: Path) -> Config:

@@ -60,21 +60,40 @@ class JoinError(CobrowseError):
 class FetchError(CobrowseError):
     """A page or resource could not be fetched; ``kind`` says why."""
 
+    # Shown to everyone in the session, so they say what happened, that the
+    # page shown so far stays, and what the advisor can do.
     MESSAGES: ClassVar[dict[str, str]] = {
         "not_allowed": (
             "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. "
-            "Bitte wählen Sie eine Seite des Ministeriums."
+            "Sie sehen weiter die bisherige Seite. Die Beratung kann eine Seite "
+            "des Ministeriums öffnen oder Ihnen die Adresse nennen."
         ),
-        "invalid_url": "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Eingabe.",
+        "invalid_url": (
+            "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Schreibweise, "
+            "zum Beispiel www.beispiel.de."
+        ),
         "unreachable": (
-            "Die Seite ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."
+            "Die Seite ist gerade nicht erreichbar. Sie sehen weiter die bisherige Seite. "
+            "Bitte versuchen Sie es in einigen Minuten noch einmal."
         ),
-        "too_large": "Die Seite ist zu groß, um sie gemeinsam anzuzeigen.",
-        "bad_status": "Die Seite hat mit einem Fehler geantwortet.",
+        "too_large": (
+            "Die Seite ist zu groß, um sie gemeinsam anzuzeigen. Sie sehen weiter die "
+            "bisherige Seite. Die Beratung kann eine Unterseite öffnen oder Ihnen die "
+            "Adresse nennen."
+        ),
+        "bad_status": (
+            "Die Seite hat mit einem Fehler geantwortet. Sie sehen weiter die bisherige "
+            "Seite. Bitte prüfen Sie die Adresse oder versuchen Sie es später noch einmal."
+        ),
         "unsupported": (
-            "Diese Art von Inhalt kann nicht gemeinsam angezeigt werden (nur Internetseiten)."
+            "Das ist keine Internetseite, sondern zum Beispiel eine Datei (PDF). Sie kann "
+            "nicht gemeinsam angezeigt werden. Die Beratung kann Ihnen die Adresse nennen; "
+            "dann öffnen Sie die Datei selbst."
         ),
-        "too_many_redirects": "Die Seite leitet zu oft weiter und kann nicht angezeigt werden.",
+        "too_many_redirects": (
+            "Die Seite leitet zu oft weiter und kann nicht angezeigt werden. "
+            "Sie sehen weiter die bisherige Seite."
+        ),
     }
 
     def __init__(self, kind: str, detail: str = "") -> None:

@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from cobrowse.metrics import TRAFFIC
 from cobrowse.protocol import Msg, encode
 
 __all__ = ["Connection", "SessionHub"]
@@ -25,6 +26,9 @@ __all__ = ["Connection", "SessionHub"]
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 256
+LOG_LIMIT = 10_000
+# Ordered frames that change the page and so are replayed after the snapshot.
+LOGGED = frozenset({Msg.MUTATIONS})
 
 
 class Connection:
@@ -105,7 +109,9 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if not self.ws.closed:
-            await self.ws.close(code=code, message=message.encode("utf-8")[:120])
+            # a close reason may hold 123 bytes; never cut a character in half
+            reason = message.encode("utf-8")[:120].decode("utf-8", "ignore").encode("utf-8")
+            await self.ws.close(code=code, message=reason)
 
 
 class SessionHub:
@@ -120,29 +126,50 @@ class SessionHub:
         self.connections: dict[str, Connection] = {}
         self.seq = 0
         self.snapshot_frame: bytes | None = None
+        self.snapshot_seq = 0
+        # Ordered frames since the last snapshot that change the page, for
+        # late joiners and resume (bounded; see replay()).
+        self.log: deque[tuple[int, bytes]] = deque(maxlen=LOG_LIMIT)
         self.frames_out = 0
         self._closing: set[asyncio.Task[None]] = set()
 
-    def attach(self, conn: Connection) -> None:
-        """Add a connection and start its writer; it gets the current snapshot first."""
+    def attach(self, conn: Connection, last_seq: int = 0) -> None:
+        """Add a connection and start its writer. It first gets what it missed:
+        the frames after ``last_seq`` when it still has the current page,
+        otherwise the current snapshot and the page's later changes."""
         old = self.connections.get(conn.participant_id)
         if old is not None:
-            task = asyncio.create_task(
-                old.close(4002, "Sie haben die Sitzung in einem anderen Fenster geöffnet.")
-            )
-            self._closing.add(task)  # keep a reference until it is done
-            task.add_done_callback(self._closing.discard)
+            self.spawn(old.close(4002, "Sie haben die Sitzung in einem anderen Fenster geöffnet."))
         self.connections[conn.participant_id] = conn
         conn.start()
-        if self.snapshot_frame is not None:
-            conn.send(self.snapshot_frame)
+        for frame in self.replay(last_seq):
+            conn.send(frame)
+
+    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run ``job`` (closing a connection) in the background, keeping a reference."""
+        task = asyncio.create_task(job)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def detach(self, conn: Connection) -> None:
         if self.connections.get(conn.participant_id) is conn:
             del self.connections[conn.participant_id]
 
     def current_frames(self) -> list[bytes]:
-        return [self.snapshot_frame] if self.snapshot_frame is not None else []
+        """The current page from scratch: snapshot plus its later changes."""
+        if self.snapshot_frame is None:
+            return []
+        return [self.snapshot_frame, *(frame for _, frame in self.log)]
+
+    def replay(self, last_seq: int) -> list[bytes]:
+        """Frames a participant that saw everything up to ``last_seq`` needs."""
+        if self.snapshot_frame is None:
+            return []
+        if last_seq >= self.snapshot_seq and last_seq <= self.seq:
+            complete = len(self.log) < LOG_LIMIT or self.log[0][0] <= last_seq + 1
+            if complete:
+                return [frame for seq, frame in self.log if seq > last_seq]
+        return self.current_frames()
 
     def broadcast(self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None) -> bytes:
         """Encode an ordered frame once and queue it for every connection."""
@@ -150,10 +177,15 @@ class SessionHub:
         frame = encode(msg, self.seq, body)
         if msg is Msg.SNAPSHOT:
             self.snapshot_frame = frame
+            self.snapshot_seq = self.seq
+            self.log.clear()
+        elif msg in LOGGED:
+            self.log.append((self.seq, frame))
         for pid, conn in self.connections.items():
             if pid != exclude:
                 conn.send(frame)
                 self.frames_out += 1
+                TRAFFIC.add(1, len(frame))
         return frame
 
     def broadcast_latest(self, msg: Msg, body: dict[str, Any], *, exclude: str | None) -> None:
@@ -163,11 +195,14 @@ class SessionHub:
             if pid != exclude:
                 conn.send_latest(msg, frame)
                 self.frames_out += 1
+                TRAFFIC.add(1, len(frame))
 
     def send_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
         conn = self.connections.get(participant_id)
         if conn is not None:
-            conn.send(encode(msg, 0, body))
+            frame = encode(msg, 0, body)
+            conn.send(frame)
+            TRAFFIC.add(1, len(frame))
 
     async def close_all(self, code: int, message: str) -> None:
         conns = list(self.connections.values())

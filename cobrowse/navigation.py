@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from functools import partial
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
+from cobrowse.config import HostRule
 from cobrowse.errors import FetchError
-from cobrowse.fetch import Fetcher, normalize_url
-from cobrowse.pipeline import build_page
+from cobrowse.fetch import Fetcher, FetchResult, normalize_url
+from cobrowse.interaction import build_shared_page, publish_page
+from cobrowse.metrics import RelayMetrics
+from cobrowse.pipeline import rules_for
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
 from cobrowse.sessions import CoSession
@@ -26,21 +30,50 @@ __all__ = ["Navigator"]
 log = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_READ_BODY_FOR = (*_HTML_TYPES, "")  # no Content-Type at all: try it as HTML
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+PIPELINE_FAILED = (
+    "Diese Seite kann nicht gemeinsam angezeigt werden. Sie sehen weiter die bisherige Seite."
+)
 
 
 class Navigator:
     """Turns advisor actions (address, link click, form submit) into snapshots."""
 
-    def __init__(self, fetcher: Fetcher, signer: ResourceSigner) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        signer: ResourceSigner,
+        metrics: RelayMetrics | None = None,
+        rules: tuple[HostRule, ...] = (),
+    ) -> None:
         self.fetcher = fetcher
         self.signer = signer
+        self.metrics = metrics or RelayMetrics()
+        self.rules = rules  # the operator's [[rules]] (per-host sanitizing rules)
 
-    def navigate(self, session: CoSession, url: str) -> None:
-        """Start loading ``url`` for ``session``, cancelling a load in flight."""
+    def navigate(
+        self,
+        session: CoSession,
+        url: str,
+        at: int | None = None,
+        post: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Start loading ``url`` for ``session``, cancelling a load in flight.
+
+        ``at``: the history entry this is (back/forward/reload); None adds one.
+        ``post``: the fields of an allowed POST form to send to ``url``.
+        """
         if session.nav_task is not None and not session.nav_task.done():
             session.nav_task.cancel()
-        session.nav_task = asyncio.create_task(self._load(session, url), name="navigate")
+        job = self._load(session, url, at, post)
+        session.nav_task = asyncio.create_task(job, name="navigate")
+
+    def go(self, session: CoSession, step: int) -> None:
+        """Back (-1), reload (0) or forward (1) in the session's history."""
+        at = session.history_at + step
+        if 0 <= at < len(session.history):
+            self.navigate(session, session.history[at], at)
 
     def click(self, session: CoSession, node: int) -> None:
         """The advisor clicked the link with node id ``node`` on the current page."""
@@ -62,10 +95,14 @@ class Navigator:
         self.navigate(session, target)
 
     def submit(self, session: CoSession, node: int, fields: list[tuple[str, str]]) -> None:
-        """The advisor submitted the form ``node``: GET forms navigate, others are refused."""
+        """The advisor submitted the form ``node``: GET forms navigate, POST forms
+        only where a host rule allows them (the sanitizer marked the others)."""
         page = session.page
         form = page.forms.get(node) if page else None
         if form is None:
+            return
+        if form.method == "post" and form.enabled:
+            self.navigate(session, form.action, post=fields)
             return
         if form.method.lower() != "get":
             session.notice(
@@ -92,45 +129,80 @@ class Navigator:
             allowed[host] = ok
         return self.signer.url_for(session_id, kind, url) if ok else None
 
-    async def _load(self, session: CoSession, url: str) -> None:
+    def offer_download(self, session: CoSession, result: FetchResult) -> None:
+        """A link led to a file (PDF, …): tell everyone, with a download link via the proxy."""
+        name = unquote(urlsplit(result.url).path.rsplit("/", 1)[-1]) or "Datei"
+        media = (result.content_type or "").split(";")[0].strip().lower()
+        kind = ", ein PDF-Dokument" if media == "application/pdf" else ""
+        text = (
+            f"Dieser Link führt zu einer Datei („{name[:80]}“{kind}), die nicht gemeinsam "
+            "angezeigt werden kann. Sie können die Datei herunterladen und selbst öffnen. "
+            "Die bisherige Seite bleibt sichtbar."
+        )
+        link = self.signer.url_for(session.id, "download", result.url)
+        body = {"key": "download", "text": text, "level": "info"}
+        session.hub.broadcast(Msg.NOTICE, {**body, "link": link, "link_text": "Herunterladen"})
+
+    async def _load(
+        self,
+        session: CoSession,
+        url: str,
+        at: int | None = None,
+        post: list[tuple[str, str]] | None = None,
+    ) -> None:
         hub = session.hub
         try:
             url = normalize_url(url)
             hub.broadcast(Msg.LOADING, {"url": url})
+            started = time.perf_counter()
             result = await self.fetcher.fetch(
-                url, max_bytes=self.fetcher.config.max_page_bytes, accept=_ACCEPT
+                url,
+                max_bytes=self.fetcher.config.max_page_bytes,
+                accept=_ACCEPT,
+                method="GET" if post is None else "POST",
+                form=post,
+                read_body_for=_READ_BODY_FOR,
             )
-            media = (result.content_type or "text/html").split(";")[0].strip().lower()
-            if media not in _HTML_TYPES:
-                raise FetchError("unsupported")
+            self.metrics.fetched("page", started)
+            if not result.body_read:
+                hub.broadcast(Msg.LOADING, {"url": None})
+                self.offer_download(session, result)
+                return
             resource_url = partial(self.resource_url, session.id, {})
+            rules = rules_for(self.rules, result.url)
             loop = asyncio.get_running_loop()
+            started = time.perf_counter()
             page = await loop.run_in_executor(
-                None, build_page, result.body, result.content_type, result.url, resource_url
+                None,
+                build_shared_page,
+                result.body,
+                result.content_type,
+                result.url,
+                resource_url,
+                rules,
             )
+            self.metrics.page_built(page.removed, started)
         except asyncio.CancelledError:
             raise
         except FetchError as exc:
             log.info("navigation failed: %s", exc.kind)
+            self.metrics.navigation_failed(exc.kind)
             hub.broadcast(Msg.LOADING, {"url": None})
             session.notice(exc.kind, exc.user_message, "error")
             return
         except Exception as exc:  # never let one page take the session down
             # the type only: messages of parser errors may quote page content
             log.error("pipeline failed: %s", type(exc).__name__)
+            self.metrics.navigation_failed("pipeline")
             hub.broadcast(Msg.LOADING, {"url": None})
-            session.notice("pipeline", "Diese Seite kann nicht angezeigt werden.", "error")
+            session.notice("pipeline", PIPELINE_FAILED, "error")
             return
         if session.ended:
             return
-        session.page = page
-        session.page_no += 1
+        session.record_history(page.url, at)
         if not session.visited or session.visited[-1]["url"] != page.url:
             session.visited.append({"url": page.url, "title": page.title or page.url})
-        hub.broadcast(
-            Msg.SNAPSHOT,
-            {"page": session.page_no, "url": page.url, "title": page.title, "tree": page.tree},
-        )
+        publish_page(session, page)  # a snapshot, or a diff within the same site
 
     async def cancel(self, session: CoSession) -> None:
         task = session.nav_task

@@ -18,15 +18,27 @@ Node trees (snapshot bodies and mutation adds) are nested arrays:
 Server → client bodies:
 
 * ``WELCOME`` ``{version, role, participant, session}``
-* ``SNAPSHOT`` ``{page, url, title, tree}``
+* ``SNAPSHOT`` ``{page, url, title, tree, history: {back, forward}}``
 * ``MUTATIONS`` ``{page, texts: [[id, text]], attributes: [[id, {name: value|nil}]],
-  removes: [id], adds: [[parent_id, next_id|nil, node]]}``
+  removes: [id], adds: [[parent_id, next_id|nil, node]]}``; with ``navigate:
+  {page, url, title, history}`` the batch turns page ``page`` into the next one
+  (same-site diff; new nodes have ids above every old one)
 * ``POINTER`` ``{node: id|nil, x, y}`` — fractions inside the node's box; nil hides it
-* ``SCROLL`` ``{node, offset}``
+* ``SCROLL`` ``{page, node, offset, jump}`` — ``offset``: how many of the node's
+  heights its top lies above the viewport's top; ``jump``: an in-page link, everyone follows
+* ``HOVER`` ``{page, node|nil, focus|nil, ring}`` — the advisor's hovered and focused
+  elements (``ring``: keyboard focus); see :mod:`cobrowse.pipeline.hover`
+* ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
 * ``PARTICIPANTS`` ``{participants: [{id, role, label, viewport: [w, h]|nil}]}``
 * ``NOTICE`` ``{key, text, level}`` — ``text`` is the German message
 * ``LOADING`` ``{url|nil}`` — a page is being fetched; nil when done or failed
 * ``ENDED`` ``{reason, visited: [{url, title}]}``
+* ``ADMISSIONS`` ``{waiting: [{id, role, label, phrase|nil, confirm, attempts_left}], mode}``
+  — advisor only; ``phrase`` only in "button" mode
+* ``WAITING`` ``{phrase|nil, reason: "confirm"|"admit"}`` — to a pending joiner, who
+  gets nothing else of the session until admitted
+* ``CODE`` ``{code|nil, expires_at|nil}`` — advisor only: a new code, or nil when revoked
+* ``IDLE_WARNING`` ``{seconds}`` — the session ends unless someone acts (``EXTEND``)
 
 Client → server bodies:
 
@@ -34,7 +46,14 @@ Client → server bodies:
 * ``NAVIGATE`` ``{url}`` (advisor), ``CLICK`` ``{node}`` (advisor),
   ``SUBMIT`` ``{node, fields: [[name, value]]}`` (advisor),
   ``POINTER_MOVE`` ``{node|nil, x, y}``, ``LEAVE`` ``{}``, ``END`` ``{}`` (advisor),
-  ``VIEWPORT`` ``{viewport: [w, h]}`` — the mirror's size changed
+  ``VIEWPORT`` ``{viewport: [w, h]}`` — the mirror's size changed,
+  ``ADMIT`` ``{participant, phrase|nil}``, ``DENY``/``REMOVE`` ``{participant}``,
+  ``NEW_CODE`` ``{}`` (advisor), ``EXTEND`` ``{}`` (anyone: keep the idle session)
+* advisor only, each with the ``page`` it is meant for (see :mod:`cobrowse.interaction`):
+  ``SCROLL_TO`` ``{page, node, offset, jump}``, ``HOVER_AT`` ``{page, node|nil, focus|nil,
+  ring}``, ``PULSE_AT`` ``{page, node, x, y}``, ``TOGGLE`` ``{page, node}`` (widget),
+  ``HIGHLIGHT_SET`` ``{page, node|nil}``, ``INPUT_SET`` ``{page, node, value|checked|selected}``
+  (never for masked fields); ``HISTORY_GO`` ``{step: -1|0|1}`` (back, reload, forward)
 """
 
 from __future__ import annotations
@@ -70,10 +89,16 @@ class Msg(IntEnum):
     MUTATIONS = 3
     POINTER = 4
     SCROLL = 5
+    HOVER = 6
+    PULSE = 7
     PARTICIPANTS = 9
     NOTICE = 10
     ENDED = 11
     LOADING = 12
+    ADMISSIONS = 20
+    WAITING = 21
+    CODE = 22
+    IDLE_WARNING = 23
 
     HELLO = 64
     NAVIGATE = 65
@@ -83,6 +108,18 @@ class Msg(IntEnum):
     LEAVE = 69
     END = 70
     VIEWPORT = 71
+    SCROLL_TO = 72
+    HOVER_AT = 73
+    INPUT_SET = 74
+    TOGGLE = 75
+    HIGHLIGHT_SET = 76
+    PULSE_AT = 77
+    HISTORY_GO = 78
+    ADMIT = 88
+    DENY = 89
+    REMOVE = 90
+    NEW_CODE = 91
+    EXTEND = 92
 
 
 CLIENT_TYPES = frozenset(m for m in Msg if m >= 64)

@@ -17,6 +17,7 @@ from cobrowse.appkeys import (
 )
 from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
+from cobrowse.metrics import METRICS
 from cobrowse.pages import error_block, render, render_page
 
 __all__ = ["routes"]
@@ -69,6 +70,7 @@ async def join(request: web.Request) -> web.StreamResponse:
                 throttle.failed(client)
             raise
     except JoinError as exc:
+        request.app[METRICS].join_failed(exc.kind)
         return _landing(request, typed, exc.user_message, _JOIN_STATUS[exc.kind])
     response = web.HTTPSeeOther("/sitzung")
     set_cookie(

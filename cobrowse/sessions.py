@@ -12,31 +12,56 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cobrowse.codes import CodeBook
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
 from cobrowse.hub import SessionHub
+from cobrowse.phrases import draw_phrase, phrase_matches
 from cobrowse.pipeline import Page
 from cobrowse.protocol import Msg
 
+if TYPE_CHECKING:
+    from cobrowse.interaction import PageState
+
 __all__ = ["CoSession", "Participant", "SessionStore"]
 
+CLOSE_REMOVED = 4010
+REMOVED_MESSAGES = {
+    "denied": "Ihre Beraterin oder Ihr Berater hat den Beitritt abgelehnt.",
+    "removed": "Ihre Beraterin oder Ihr Berater hat Sie aus der Sitzung entfernt.",
+    "confirm_failed": "Die Bestätigung hat nicht geklappt. Bitte fragen Sie nach einem neuen Code.",
+    "left": "Sie haben die Sitzung verlassen.",
+}
+MAX_HISTORY = 100
 ROLE_LABELS = {"advisor": "Berater/in", "citizen": "Bürger/in", "guest": "Gast"}
+
+
+CONFIRM_ATTEMPTS = 3
 
 
 @dataclass(slots=True)
 class Participant:
+    """A person in a session. A joiner is ``pending`` until the advisor confirms
+    the read-back phrase or admits them; only ``active`` participants receive
+    anything of the session (see :mod:`cobrowse.ws`)."""
+
     id: str
     role: str  # "advisor", "citizen" (first joiner) or "guest"
     viewport: tuple[int, int] | None = None
+    state: str = "active"  # "pending" or "active"
+    phrase: str | None = None  # the read-back phrase while pending with confirmation
+    attempts_left: int = CONFIRM_ATTEMPTS
+    removed_reason: str = ""  # why a removed person is out (a key of REMOVED_MESSAGES)
+    decided: asyncio.Event = field(default_factory=asyncio.Event)
 
     def describe(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "role": self.role,
             "label": ROLE_LABELS[self.role],
+            "state": self.state,
             "viewport": list(self.viewport) if self.viewport else None,
         }
 
@@ -50,6 +75,7 @@ class CoSession:
     code: str
     code_expires_at: float
     created_at: float
+    confirm_mode: str = "type"
     hub: SessionHub = field(default_factory=SessionHub)
     participants: dict[str, Participant] = field(default_factory=dict)
     page: Page | None = None
@@ -57,10 +83,52 @@ class CoSession:
     visited: list[dict[str, str]] = field(default_factory=list)
     ended: bool = False
     nav_task: asyncio.Task[None] | None = None
+    last_activity: float = field(default_factory=time.monotonic)
+    idle_warned: bool = False
+    # Pages the advisor can go back/forward to; ``history_at`` is the current one.
+    history: list[str] = field(default_factory=list)
+    history_at: int = -1
+    interaction: PageState | None = None  # see cobrowse.interaction
+
+    def record_history(self, url: str, at: int | None) -> None:
+        """The page ``url`` is shown: entry ``at`` (back/forward/reload), or a new
+        entry after the current one (dropping what was ahead of it)."""
+        if at is not None and 0 <= at < len(self.history):
+            self.history[at] = url  # a redirect may have changed it
+            self.history_at = at
+            return
+        del self.history[self.history_at + 1 :]
+        if not self.history or self.history[-1] != url:
+            self.history.append(url)
+        del self.history[:-MAX_HISTORY]
+        self.history_at = len(self.history) - 1
+
+    def touch(self) -> None:
+        """Something happened: the idle timeout starts again."""
+        self.last_activity = time.monotonic()
+        self.idle_warned = False
 
     def broadcast_participants(self) -> None:
+        """Tell everyone who is here (pending joiners included, without phrases)."""
         body = {"participants": [p.describe() for p in self.participants.values()]}
         self.hub.broadcast(Msg.PARTICIPANTS, body)
+        self.send_admissions()
+
+    def send_admissions(self) -> None:
+        """Tell the advisor (only) who waits, with the phrase in "button" mode."""
+        waiting = [
+            {
+                "id": p.id,
+                "role": p.role,
+                "label": ROLE_LABELS[p.role],
+                "phrase": p.phrase if self.confirm_mode == "button" else None,
+                "confirm": p.phrase is not None,
+                "attempts_left": p.attempts_left,
+            }
+            for p in self.participants.values()
+            if p.state == "pending"
+        ]
+        self.hub.send_to("advisor", Msg.ADMISSIONS, {"waiting": waiting, "mode": self.confirm_mode})
 
     def notice(self, key: str, text: str, level: str = "info") -> None:
         self.hub.broadcast(Msg.NOTICE, {"key": key, "text": text, "level": level})
@@ -80,7 +148,9 @@ class SessionStore:
         session_id = secrets.token_urlsafe(16)
         code, ttl = self.codes.issue(session_id)
         now = time.time()
-        session = CoSession(session_id, advisor, code, now + ttl, now)
+        session = CoSession(
+            session_id, advisor, code, now + ttl, now, confirm_mode=self.config.confirm_mode
+        )
         session.participants["advisor"] = Participant("advisor", "advisor")
         self.sessions[session_id] = session
         return session
@@ -90,26 +160,94 @@ class SessionStore:
         return None if session is None or session.ended else session
 
     def join(self, code: str) -> tuple[CoSession, Participant, str]:
-        """Admit a person with a normalized code; returns (session, participant, token).
+        """Let a person in with a normalized code; returns (session, participant, token).
 
-        Raises :class:`JoinError` (``unknown``, ``expired``, ``full``).
+        The participant is ``pending`` (sees nothing of the session) until the
+        advisor confirms the read-back phrase or admits them, as the join
+        policy and ``confirm_join`` say. Raises :class:`JoinError`
+        (``unknown``, ``expired``, ``full``).
         """
         session = self.get(self.codes.lookup(code))
         if session is None:
             raise JoinError("expired")
-        if len(session.participants) >= self.config.max_participants:
+        others = [p for p in session.participants.values() if p.role != "advisor"]
+        policy = self.config.join_policy
+        if len(session.participants) >= self.config.max_participants or (
+            policy == "single" and others
+        ):
             raise JoinError("full")
-        role = (
-            "guest"
-            if any(p.role == "citizen" for p in session.participants.values())
-            else "citizen"
+        first = not others
+        phrase = draw_phrase() if self.config.confirm_join else None
+        pending = phrase is not None or (policy == "admit" and not first)
+        participant = Participant(
+            secrets.token_urlsafe(8),
+            "citizen" if first else "guest",
+            state="pending" if pending else "active",
+            phrase=phrase,
         )
-        participant = Participant(secrets.token_urlsafe(8), role)
         session.participants[participant.id] = participant
         token = secrets.token_urlsafe(32)
         self._tokens[token] = (session.id, participant.id)
+        session.touch()
         session.broadcast_participants()
         return session, participant, token
+
+    def admit(self, session: CoSession, participant_id: str, heard: str | None) -> str:
+        """The advisor confirms a waiting person, typing the phrase they heard
+        (``heard``) or — in "button" mode or without confirmation — clicking.
+
+        Returns ``"admitted"``, ``"wrong"`` (attempts remain), ``"removed"``
+        (third wrong entry) or ``"unknown"``.
+        """
+        person = session.participants.get(participant_id)
+        if person is None or person.state != "pending":
+            return "unknown"
+        if person.phrase is not None:
+            clicked = heard is None and session.confirm_mode == "button"
+            if not clicked and not phrase_matches(person.phrase, heard or ""):
+                person.attempts_left -= 1
+                if person.attempts_left > 0:
+                    session.send_admissions()
+                    return "wrong"
+                self.remove(session, participant_id, "confirm_failed")
+                return "removed"
+        person.state = "active"
+        person.phrase = None
+        person.decided.set()
+        session.touch()
+        session.broadcast_participants()
+        return "admitted"
+
+    def remove(self, session: CoSession, participant_id: str, reason: str) -> None:
+        """Deny a waiting person, remove a participant, or let one leave
+        (``reason``: "denied", "removed", "confirm_failed", "left"). Unless
+        they left, the code is revoked so nobody comes back with it; the
+        advisor may draw a new one."""
+        person = session.participants.get(participant_id)
+        if person is None or person.role == "advisor":
+            return
+        self.remove_participant(session, participant_id)
+        person.state = "removed"
+        person.removed_reason = reason
+        person.decided.set()
+        conn = session.hub.connections.get(participant_id)
+        if conn is not None:
+            session.hub.detach(conn)
+            session.hub.spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES.get(reason, "")))
+        if reason != "left":
+            self.codes.revoke(session.code)
+            session.hub.send_to("advisor", Msg.CODE, {"code": None, "expires_at": None})
+
+    def new_code(self, session: CoSession) -> None:
+        """Revoke the session's code and draw a new one for the advisor."""
+        self.codes.revoke(session.code)
+        code, ttl = self.codes.issue(session.id)
+        session.code = code
+        session.code_expires_at = time.time() + ttl
+        session.touch()
+        session.hub.send_to(
+            "advisor", Msg.CODE, {"code": code, "expires_at": session.code_expires_at}
+        )
 
     def by_token(self, token: str | None) -> tuple[CoSession, Participant] | None:
         """The session and participant a citizen's token stands for, if still valid."""
@@ -144,8 +282,17 @@ class SessionStore:
         await session.hub.close_all(4000, "Die Sitzung ist beendet.")
 
     async def sweep(self) -> None:
-        """End sessions past their maximum age; drop expired codes."""
+        """End sessions past their maximum age or idle too long (after a
+        warning the citizen can answer); drop expired codes."""
         self.codes.sweep()
         limit = time.time() - self.config.session_max_seconds
-        for session in [s for s in self.sessions.values() if s.created_at < limit]:
-            await self.end(session, "timeout")
+        now = time.monotonic()
+        timeout, warning = self.config.idle_timeout_seconds, self.config.idle_warning_seconds
+        for session in list(self.sessions.values()):
+            idle = now - session.last_activity
+            if session.created_at < limit or idle >= timeout:
+                await self.end(session, "timeout")
+            elif idle >= timeout - warning and not session.idle_warned:
+                session.idle_warned = True
+                remaining = max(1, round(timeout - idle))
+                session.hub.broadcast(Msg.IDLE_WARNING, {"seconds": remaining})

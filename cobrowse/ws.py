@@ -20,8 +20,10 @@ from cobrowse.appkeys import NAVIGATOR, PARTICIPANT_COOKIE, STORE, same_origin
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import Connection
+from cobrowse.interaction import INTERACTION_TYPES, handle, history_step
 from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
-from cobrowse.sessions import CoSession, Participant
+from cobrowse.session_control import CONTROL_TYPES, FrameBudget, control
+from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
 
 __all__ = ["websocket"]
 
@@ -33,6 +35,7 @@ CLOSE_TIMEOUT = 2.0
 CLOSE_PROTOCOL = 4400
 CLOSE_DENIED = 4003
 CLOSE_VERSION = 4005
+CLOSE_FLOOD = 4429
 
 
 def _int(body: dict[str, Any], key: str) -> int:
@@ -111,6 +114,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             return ws
         if "viewport" in body:
             participant.viewport = _viewport(body["viewport"])
+        last_seq = body.get("last_seq", 0)
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+            raise ProtocolError("bad last_seq")
     except (TimeoutError, ProtocolError):
         await ws.close(code=CLOSE_PROTOCOL, message="Ungültige Anmeldung.".encode())
         return ws
@@ -127,20 +133,47 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             },
         )
     )
-    session.hub.attach(conn)
+    admission: asyncio.Task[None] | None = None
+    if participant.state == "pending":
+        # A pending joiner gets its phrase and nothing else of the session.
+        reason = "confirm" if participant.phrase is not None else "admit"
+        await ws.send_bytes(
+            encode(Msg.WAITING, 0, {"phrase": participant.phrase, "reason": reason})
+        )
+        admission = asyncio.create_task(_attach_when_admitted(session, participant, conn, last_seq))
+    else:
+        session.hub.attach(conn, last_seq)
     session.broadcast_participants()
     try:
         await _read_loop(request, ws, session, participant)
     finally:
+        if admission is not None:
+            admission.cancel()
         session.hub.detach(conn)
         await conn.close(1000, "")
     return ws
 
 
+async def _attach_when_admitted(
+    session: CoSession, participant: Participant, conn: Connection, last_seq: int
+) -> None:
+    await participant.decided.wait()
+    if participant.state == "active" and not session.ended:
+        session.hub.attach(conn, last_seq)
+        session.broadcast_participants()
+    else:
+        reason = REMOVED_MESSAGES.get(participant.removed_reason, REMOVED_MESSAGES["denied"])
+        await conn.close(CLOSE_REMOVED, reason)
+
+
 async def _read_loop(
     request: web.Request, ws: web.WebSocketResponse, session: CoSession, participant: Participant
 ) -> None:
+    bucket = FrameBudget()
     async for message in ws:
+        if not bucket.take():
+            await ws.close(code=CLOSE_FLOOD, message=b"Zu viele Nachrichten.")
+            return
         if message.type is not WSMsgType.BINARY:
             if message.type is WSMsgType.ERROR:
                 return
@@ -167,6 +200,19 @@ async def _dispatch(
     navigator = request.app[NAVIGATOR]
     store = request.app[STORE]
     advisor = participant.role == "advisor"
+    if participant.state != "active":
+        if kind is Msg.LEAVE:
+            store.remove(session, participant.id, "left")
+            return True
+        if kind is not Msg.VIEWPORT:
+            raise ProtocolError(f"{kind.name} while waiting for admission")
+    if advisor:
+        session.touch()
+    if kind in CONTROL_TYPES:
+        return control(store, session, participant, kind, body)
+    if kind in INTERACTION_TYPES:  # scroll, hover, pulse, toggle, highlight, form input
+        handle(session, participant, kind, body)
+        return False
     if kind is Msg.POINTER_MOVE:
         if not advisor:
             return False  # the citizen's pointer is not shown yet
@@ -201,6 +247,8 @@ async def _dispatch(
         navigator.click(session, _int(body, "node"))
     elif kind is Msg.SUBMIT:
         navigator.submit(session, _int(body, "node"), _fields(body.get("fields")))
+    elif kind is Msg.HISTORY_GO:
+        navigator.go(session, history_step(body))
     elif kind is Msg.END:
         await navigator.cancel(session)
         await store.end(session, "advisor")

@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from cobrowse.accounts import hash_password
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
-from cobrowse.demo import make_demo_app
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 
 PASSWORD = "richtig-geheim-2026"
@@ -25,17 +24,14 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-async def demo(aiohttp_server: ServerFactory) -> TestServer:
-    return await aiohttp_server(make_demo_app())
-
-
-@pytest.fixture
 async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterator[TestServer]:
     host = HostPattern.parse(f"127.0.0.1:{demo.port}")
     config = Config(
         fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
         advisors=(Advisor("berater", HASH),),
         join_failures_per_client=3,
+        confirm_join=False,
+        join_policy="open",
     )
     server = await aiohttp_server(make_app(config))
     yield server
@@ -333,3 +329,27 @@ async def test_unused_app_shuts_down_cleanly() -> None:
     runner = web.AppRunner(app)
     await runner.setup()
     await runner.cleanup()
+
+
+async def test_trusted_proxy_headers(
+    aiohttp_server: ServerFactory, aiohttp_client: ClientFactory
+) -> None:
+    """Behind a trusted proxy, X-Forwarded-For keys the throttle and
+    X-Forwarded-Proto makes cookies Secure; from anyone else both are ignored."""
+    config = Config(trusted_proxies=("127.0.0.1",), join_failures_per_client=2)
+    relay = await aiohttp_server(make_app(config))
+    client = await aiohttp_client(relay)
+    alice = {"Origin": "null", "X-Forwarded-For": "198.51.100.7, 127.0.0.1"}
+    for _ in range(2):
+        assert (await post_form(client, "/", {"code": "000000"}, headers=alice)).status == 404
+    assert (await post_form(client, "/", {"code": "000000"}, headers=alice)).status == 429
+    bob = {"Origin": "null", "X-Forwarded-For": "198.51.100.8"}
+    assert (await post_form(client, "/", {"code": "000000"}, headers=bob)).status == 404
+    fresh = await aiohttp_client(relay)
+    response = await fresh.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in response.headers["Set-Cookie"]
+    await relay.close()
+    untrusted = await aiohttp_server(make_app(Config()))
+    other = await aiohttp_client(untrusted)
+    response = await other.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in response.headers["Set-Cookie"]

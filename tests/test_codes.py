@@ -75,3 +75,34 @@ def test_throttle_per_client_and_global() -> None:
         throttle.check("d")  # the node-wide limit is reached
     clock.now += 61
     throttle.check("a")
+
+
+def test_codes_cover_the_whole_range_evenly() -> None:
+    """Every digit position is uniform (leading zeros included): a chi-square
+    test over 50,000 fresh codes, far from the 0.1 % critical value."""
+    book = CodeBook(600)
+    codes = []
+    for i in range(50_000):
+        code, _ = book.issue(f"s{i}")
+        codes.append(code)
+        book.revoke(code)
+    for position in range(6):
+        counts = [0] * 10
+        for code in codes:
+            counts[int(code[position])] += 1
+        expected = len(codes) / 10
+        chi2 = sum((c - expected) ** 2 / expected for c in counts)
+        assert chi2 < 27.9, (position, counts)  # 9 degrees of freedom, p = 0.001
+    assert any(code.startswith("0") for code in codes)
+
+
+def test_recently_expired_codes_are_not_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    book = CodeBook(600)
+    draws = iter([123456, 123456, 654321])
+    monkeypatch.setattr("cobrowse.codes.secrets.randbelow", lambda n: next(draws))
+    first, _ = book.issue("old")
+    book.revoke(first)
+    second, _ = book.issue("new")
+    assert (first, second) == ("123456", "654321")
+    with pytest.raises(JoinError, match="expired"):
+        book.lookup("123456")

@@ -83,3 +83,55 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 )
 def test_host_patterns(pattern: str, host: str, port: int, scheme: str, ok: bool) -> None:
     assert HostPattern.parse(pattern).matches(host, port, scheme) is ok
+
+
+def test_example_config_documents_every_rules_key() -> None:
+    from cobrowse.config import _RULE_LISTS
+
+    text = (ROOT / "config.example.toml").read_text()
+    assert "\n[[rules]]\n" in text
+    for key in ("host", *_RULE_LISTS, "allow_post_forms"):
+        assert f"\n{key} = " in text, f"rules.{key} is not documented"
+
+
+def test_host_rules_are_parsed() -> None:
+    config = parse_config(
+        "[[rules]]\nhost = '*.example.org'\nremove = ['#cookie', 'div.chat > p']\n"
+        "hide = ['.print']\nallow_attributes = ['Itemprop']\nlazy_image_attributes = "
+        "['data-echo', 'data-lazy-srcset']\nallow_post_forms = true\n"
+        "[[rules]]\nhost = 'www.example.net:8443'\nunwrap = ['font']\n"
+    )
+    first, second = config.rules
+    assert first.host == HostPattern.parse("*.example.org")
+    assert first.remove == ("#cookie", "div.chat > p")
+    assert first.allow_attributes == ("itemprop",)
+    assert first.allow_post_forms is True
+    assert second.host.port == 8443 and second.unwrap == ("font",)
+
+
+def test_host_rule_problems_name_key_and_line() -> None:
+    text = (
+        "[fetch]\nallowed_hosts = ['www.example.org']\n\n"
+        "[[rules]]\nhost = 'www.example.org'\nremove = ['div[']\n\n"
+        "[[rules]]\nhost = 'bad host'\nhide = ['a::before']\nallow_attributes = ['onclick', "
+        "'href', 'ok-name']\nforbid_attributes = ['Bad Name']\ncolour = 'red'\n"
+        "allow_post_forms = 'yes'\n\n[[rules]]\nremove = ['p']\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "relay.toml")
+    message = str(info.value)
+    assert "relay.toml:6: rules[0].remove: 'div[' is not a CSS selector" in message
+    assert "relay.toml:9: rules[1].host" in message
+    assert "relay.toml:10: rules[1].hide: 'a::before' is not a CSS selector" in message
+    assert "relay.toml:11: rules[1].allow_attributes: 'onclick' is an attribute that" in message
+    assert "rules[1].allow_attributes: 'href' is an attribute that carries script" in message
+    assert "'ok-name'" not in message
+    assert "relay.toml:12: rules[1].forbid_attributes: 'bad name'" in message
+    assert "relay.toml:13: rules[1].colour: unknown key" in message
+    assert "relay.toml:14: rules[1].allow_post_forms: expected true or false" in message
+    assert "relay.toml:16: rules[2].host: missing" in message
+
+
+def test_rules_must_be_tables() -> None:
+    with pytest.raises(ConfigError, match="rules: expected"):
+        parse_config("rules = 'x'\n")

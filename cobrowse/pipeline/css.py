@@ -27,6 +27,8 @@ from tinycss2.ast import (
     URLToken,
 )
 
+from cobrowse.pipeline.hover import rewrite_state_selectors
+
 if TYPE_CHECKING:
     from cobrowse.pipeline.snapshot import ResourceUrl
 
@@ -185,6 +187,7 @@ class _CssWalker:
                 if not self.prelude_ok(node.prelude):
                     self.drop("selector")
                     continue
+                node.prelude = rewrite_state_selectors(node.prelude)  # :hover → .cb-hover
                 content = self.block(tinycss2.parse_blocks_contents(node.content, True, True))
                 if content:
                     node.content = content

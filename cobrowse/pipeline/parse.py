@@ -39,13 +39,19 @@ _EMPTY_DOCUMENT: Final = "<html></html>"
 _local = threading.local()
 
 
-def _parser() -> etree.HTMLParser:
+def _parser(utf8: bool = False) -> etree.HTMLParser:
     # The plain etree parser, not lxml.html's: its per-element Python class
     # lookup costs ~15 % of the sanitizing walk and the walk needs none of it.
-    parser: etree.HTMLParser | None = getattr(_local, "parser", None)
+    name = "utf8_parser" if utf8 else "parser"
+    parser: etree.HTMLParser | None = getattr(_local, name, None)
     if parser is None:
-        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-        _local.parser = parser
+        parser = etree.HTMLParser(
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            encoding="utf-8" if utf8 else None,
+        )
+        setattr(_local, name, parser)
     return parser
 
 
@@ -83,6 +89,27 @@ def _meta_charset(body: bytes) -> str | None:
     return codec
 
 
+def _utf8_body(body: bytes, content_type: str | None) -> bytes | None:
+    """``body`` without BOM if it is to be read as UTF-8 and is valid UTF-8, else None.
+
+    Valid UTF-8 is handed to libxml2 as bytes with the encoding fixed (it then
+    ignores ``<meta charset>``): about a fifth faster than parsing a str.
+    """
+    if body.startswith(codecs.BOM_UTF8):
+        body = body[3:]
+    elif body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    else:
+        codec = _header_charset(content_type) or _meta_charset(body)
+        if codec not in (None, "utf-8"):
+            return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return body
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode an HTML response body to text; never raises.
 
@@ -102,14 +129,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     return guess if guess is not None else body.decode("windows-1252", "replace")
 
 
-def parse_html(body: bytes, content_type: str | None = None) -> etree._Element:
-    """Parse an HTML response body into a tree rooted at ``<html>``.
-
-    The root's first child is ``<head>`` and it has a ``<body>`` (inserted
-    when missing, e.g. for empty documents or framesets). Comments and
-    processing instructions are already gone. Plain ``lxml.etree`` elements
-    (lxml's HTML parser, libxml2), not ``lxml.html`` ones. Never raises.
-    """
+def _parse(body: bytes, content_type: str | None) -> etree._Element | None:
+    utf8 = _utf8_body(body, content_type)
+    if utf8 is not None:
+        if utf8.strip():
+            return etree.fromstring(utf8, _parser(utf8=True))  # NUL becomes U+FFFD
+        return None
     text = decode_html(body, content_type)
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
@@ -118,8 +143,19 @@ def parse_html(body: bytes, content_type: str | None = None) -> etree._Element:
     # lxml refuses str input that declares an encoding; the text is decoded already.
     if "<?xml" in text[:512]:
         text = _XML_DECLARATION.sub("", text, count=1)
+    return etree.fromstring(text, _parser())
+
+
+def parse_html(body: bytes, content_type: str | None = None) -> etree._Element:
+    """Parse an HTML response body into a tree rooted at ``<html>``.
+
+    The root's first child is ``<head>`` and it has a ``<body>`` (inserted
+    when missing, e.g. for empty documents or framesets). Comments and
+    processing instructions are already gone. Plain ``lxml.etree`` elements
+    (lxml's HTML parser, libxml2), not ``lxml.html`` ones. Never raises.
+    """
     try:
-        root = etree.fromstring(text, _parser())
+        root = _parse(body, content_type)
     except (etree.ParserError, ValueError):
         root = None
     if root is None or root.tag != "html":

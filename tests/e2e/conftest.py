@@ -39,10 +39,12 @@ class Relay:
     output: list[str]
 
 
-def _start_relay() -> tuple[subprocess.Popen[str], Relay]:
+def start_relay(*extra: str) -> tuple[subprocess.Popen[str], Relay]:
+    """Start ``cobrowse serve --demo`` on free ports (``extra``: more arguments)."""
     env = {**os.environ, "COBROWSE_DEMO_PASSWORD": PASSWORD, "PYTHONUNBUFFERED": "1"}
+    command = ["serve", "--demo", "--port", "0", "--demo-port", "0", *extra]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cobrowse", "serve", "--demo", "--port", "0", "--demo-port", "0"],
+        [sys.executable, "-m", "cobrowse", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -68,10 +70,7 @@ def _start_relay() -> tuple[subprocess.Popen[str], Relay]:
     raise RuntimeError("relay did not start: " + "".join(lines)[-2000:])
 
 
-@pytest.fixture(scope="module")
-def relay() -> Iterator[Relay]:
-    proc, info = _start_relay()
-    yield info
+def stop_relay(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     try:
         proc.wait(15)
@@ -80,6 +79,13 @@ def relay() -> Iterator[Relay]:
         proc.wait()
     if proc.stdout:
         proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def relay() -> Iterator[Relay]:
+    proc, info = start_relay()
+    yield info
+    stop_relay(proc)
 
 
 @pytest.fixture(scope="module")

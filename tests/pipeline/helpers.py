@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
 import tinycss2
 
-from cobrowse.pipeline import Page, build_page
+from cobrowse.pipeline import Page, build_page, tree_to_html
 from cobrowse.pipeline.rules import EMITTED_TAGS
-from cobrowse.pipeline.sanitize import parse_srcset
+from cobrowse.pipeline.srcset import parse_srcset
 
 PAGE_URL = "https://example.org/dir/page.html"
 
@@ -36,20 +35,9 @@ def page(html: str | bytes, url: str = PAGE_URL, content_type: str | None = "tex
     return build_page(body, content_type, url, fake_resource_url)
 
 
-_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
-
-
-def to_html(node: list[Any], *, raw: bool = False) -> str:
+def to_html(node: list[Any]) -> str:
     """Serialize an emitted node back to HTML, for readable golden assertions."""
-    if len(node) == 2:
-        return node[1] if raw else escape(node[1], quote=False)
-    _, tag, attrs, children = node
-    attr_text = "".join(f' {k}="{escape(v)}"' for k, v in attrs.items())
-    raw_text = tag in ("style", "svg:style")
-    inner = "".join(to_html(child, raw=raw_text) for child in children)
-    if tag in _VOID and not inner:
-        return f"<{tag}{attr_text}>"
-    return f"<{tag}{attr_text}>{inner}</{tag}>"
+    return tree_to_html(node)
 
 
 def body_html(result: Page) -> str:
@@ -87,7 +75,9 @@ _RELAY_DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp)[;,]", re.IGNOREC
 
 
 def _relay_or_fragment(value: str) -> bool:
-    return value == "/link" or value.startswith(("#", "/r/"))
+    return (
+        value == "/link" or value.startswith(("#", "/r/")) or bool(_RELAY_DATA_IMAGE.match(value))
+    )
 
 
 def check_css(css: str, where: str) -> None:
@@ -134,7 +124,8 @@ def assert_safe(tree: list[Any], where: str = "tree") -> None:
             assert low not in NEVER_ATTRS, f"{where}: <{tag} {name}>"
             if low in ("srcset", "imagesrcset"):
                 for url, _ in parse_srcset(value):
-                    assert url.startswith("/r/"), f"{where}: <{tag} srcset={value!r}>"
+                    ok = url.startswith("/r/") or _RELAY_DATA_IMAGE.match(url)
+                    assert ok, f"{where}: <{tag} srcset={value!r}>"
             elif low in URL_ATTRS:
                 assert _relay_or_fragment(value), f"{where}: <{tag} {name}={value!r}>"
             elif low == "style":

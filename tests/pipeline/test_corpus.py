@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
-from cobrowse.pipeline import build_page
+from cobrowse.pipeline import build_page, parse_html
 
 from .helpers import assert_safe, fake_resource_url
 
@@ -62,11 +63,37 @@ def test_xss_payload(payload: str | None) -> None:
     assert_safe(alone.tree, payload[:80])
 
 
+def _source_words(body: bytes) -> int:
+    """Words of the page's body text as parsed, without script and style."""
+    root = parse_html(body, "text/html")
+    page_body = root.find("body")
+    assert page_body is not None
+    etree.strip_elements(page_body, "script", "style", with_tail=False)
+    return len(" ".join(str(t) for t in page_body.itertext()).split())
+
+
+def _sanitized_words(tree: list[Any]) -> int:
+    body = next(node for node in tree[3] if len(node) == 4 and node[1] == "body")
+    texts: list[str] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if len(node) == 2:
+            texts.append(node[1])
+        elif node[1] not in ("style", "svg:style"):
+            stack.extend(node[3])
+    return len(" ".join(texts).split())
+
+
 @pytest.mark.parametrize("path", _pages())
 def test_saved_page(path: Path | None, page_urls: dict[str, str]) -> None:
+    """Safe, links absolute, and at least 95 % of the visible words survive."""
     if path is None:
         pytest.skip(_MISSING)
     url = page_urls.get(path.stem) or DEFAULT_URL
-    result = build_page(path.read_bytes(), "text/html", url, fake_resource_url)
+    body = path.read_bytes()
+    result = build_page(body, "text/html", url, fake_resource_url)
     assert_safe(result.tree, path.stem)
     assert all(link.startswith(("http://", "https://")) for link in result.links.values())
+    before, after = _source_words(body), _sanitized_words(result.tree)
+    assert after >= 0.95 * before, f"{path.stem}: {after} of {before} words left"

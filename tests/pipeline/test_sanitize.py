@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cobrowse.pipeline.sanitize import parse_srcset, rewrite_srcset
-
 from .helpers import PAGE_URL, assert_safe, page, r, sanitize_body
 
 # --- golden: what survives, and how it is rewritten ---------------------------
@@ -37,6 +35,14 @@ GOLDEN = [
         f'<img src="{r("https://example.org/big.jpg")}"'
         f' srcset="{r("https://example.org/b.jpg")} 2x">',
         id="lazy-image-promoted",
+    ),
+    pytest.param(
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="i"><img src="data:image/svg+xml,'
+        '<svg onload=alert(1)>"><img src="data:text/html,x"><video poster="data:image/gif;,x">'
+        "</video>",
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="i"><img><img>'
+        '<video poster="data:image/gif;,x"></video>',
+        id="small-raster-data-images-only",
     ),
     pytest.param(
         '<img src="real.png" data-src="other.png">',
@@ -109,9 +115,11 @@ GOLDEN = [
         id="xmp-as-pre",
     ),
     pytest.param(
-        "<math><mi>x</mi><mo>=</mo><mn>1</mn></math>",
-        "x=1",
-        id="mathml-unwrapped-to-text",
+        '<math display="block"><mi>x</mi><mo>=</mo><mfrac><mn>1</mn><mn>2</mn></mfrac>'
+        '<mglyph src="x.png"/><maction actiontype="toggle">a</maction></math>',
+        '<math:math display="block"><math:mi>x</math:mi><math:mo>=</math:mo><math:mfrac>'
+        "<math:mn>1</math:mn><math:mn>2</math:mn></math:mfrac>a</math:math>",
+        id="mathml-presentation-subset",
     ),
     pytest.param(
         '<svg viewbox="0 0 24 24" width="24" onload="x()"><defs><linearGradient id="g"'
@@ -257,32 +265,6 @@ def test_head_keeps_title_style_and_stylesheets_only() -> None:
 def test_base_href_is_ignored_for_resolution() -> None:
     result = page('<head><base href="https://evil.example/"></head><a href="x">x</a>')
     assert list(result.links.values()) == ["https://example.org/dir/x"]
-
-
-# --- srcset parsing -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("a.png", [("a.png", [])]),
-        ("a.png 1x, b.png 2x", [("a.png", ["1x"]), ("b.png", ["2x"])]),
-        ("a,b.png 100w,c.png 200w", [("a,b.png", ["100w"]), ("c.png", ["200w"])]),
-        ("a.png,, ,b.png", [("a.png", []), ("b.png", [])]),
-        (" a.png  1.5x ,\n b.png\t2x ", [("a.png", ["1.5x"]), ("b.png", ["2x"])]),
-        ("a.png x(1, 2), b.png", [("a.png", ["x(1,", "2)"]), ("b.png", [])]),
-    ],
-)
-def test_parse_srcset(value: str, expected: list[tuple[str, list[str]]]) -> None:
-    assert parse_srcset(value) == expected
-
-
-def test_rewrite_srcset_drops_bad_candidates() -> None:
-    def up(url: str) -> str | None:
-        return None if url.startswith("bad") else url.upper()
-
-    assert rewrite_srcset("a.png 1x, bad.png 2x, c.png junk, d.png 3x", up) == "A.PNG 1x, D.PNG 3x"
-    assert rewrite_srcset("bad.png", up) is None
 
 
 def test_page_url_constant_matches_fixture() -> None:

@@ -88,7 +88,7 @@ def test_form_defaults_and_post() -> None:
     result = page('<form><input name=a></form><form method=POST action="https://other.example/s">')
     assert list(result.forms.values()) == [
         FormInfo("get", "https://example.org/dir/page.html"),
-        FormInfo("post", "https://other.example/s"),
+        FormInfo("post", "https://other.example/s", enabled=False),
     ]
 
 
@@ -122,15 +122,21 @@ def test_public_surface() -> None:
     assert sorted(pipeline.__all__) == [
         "FormInfo",
         "LINK_TARGET",
+        "NO_RULES",
         "Page",
+        "PageRules",
         "RESOURCE_KINDS",
         "ResourceUrl",
         "build_page",
+        "cached_stylesheet",
         "decode_html",
+        "describe_removed",
         "parse_html",
+        "rules_for",
         "sanitize_document",
         "sanitize_style_attr",
         "sanitize_stylesheet",
+        "tree_to_html",
     ]
     for name in pipeline.__all__:
         assert getattr(pipeline, name) is not None

@@ -1,0 +1,152 @@
+"""Servers under test as subprocesses, and what /proc says about them.
+
+The relay runs exactly as an operator starts it (``python -m cobrowse serve
+--demo``); the floor is :mod:`bench.floor`. Both print their address on
+stdout, which a thread keeps draining so a chatty server never blocks on a
+full pipe. Every process started here is stopped by :meth:`Server.stop`
+(SIGTERM, then SIGKILL after a grace period), and the context manager makes
+sure that happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+
+__all__ = [
+    "PASSWORD",
+    "Server",
+    "cpu_seconds",
+    "raise_fd_limit",
+    "rss_kib",
+    "start_floor",
+    "start_relay",
+]
+
+PASSWORD = "Bench-Geheimnis-2026"
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    """A running server process: its base URL, demo site (relay only) and output."""
+
+    proc: subprocess.Popen[str]
+    base: str
+    demo: str = ""
+    user: str = ""
+    password: str = ""
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def raise_fd_limit() -> int:
+    """Raise this process's open-file limit to the hard limit (children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Server:
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+    )
+    lines: list[str] = []
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")), daemon=True).start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = "".join(lines)
+        found = {key: re.search(rx, text) for key, rx in patterns.items()}
+        if all(found.values()):
+            groups = {key: m.groups() for key, m in found.items() if m is not None}
+            server = Server(proc, groups["base"][0], output=lines)
+            if "demo" in groups:
+                server.demo = groups["demo"][0]
+            if "login" in groups:
+                server.user, server.password = groups["login"]
+            return server
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError(f"{argv[2]} did not start: " + "".join(lines)[-2000:])
+
+
+def _python(module: str, uvloop: bool) -> list[str]:
+    # bench.launch installs uvloop before handing over to the module's main.
+    if uvloop:
+        return [sys.executable, "-m", "bench.launch", "--uvloop", module]
+    return [sys.executable, "-m", module]
+
+
+def start_relay(*, uvloop: bool = False, extra: tuple[str, ...] = ()) -> Server:
+    """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password."""
+    argv = [*_python("cobrowse", uvloop), "serve", "--demo", "--port", "0", "--demo-port", "0"]
+    return _spawn(
+        [*argv, *extra],
+        {
+            "base": r"landing page: (http://\S+)/",
+            "demo": r"demo site: (http://\S+)/",
+            "login": r"advisor login: (\S+) (\S+)",
+        },
+        {"COBROWSE_DEMO_PASSWORD": PASSWORD},
+    )
+
+
+def start_floor(*, uvloop: bool = False) -> Server:
+    """Start the minimal aiohttp WebSocket forwarder (the floor) on a free port."""
+    return _spawn([*_python("bench.floor", uvloop)], {"base": r"floor: (http://\S+)/"}, {})
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of the process in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")

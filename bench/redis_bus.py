@@ -1,0 +1,133 @@
+"""``redis``: the relay in Redis mode (two nodes) against memory mode.
+
+Two relay nodes share one ``redis-server`` (started here on a free loopback
+port, no persistence); every advisor is on node A, every citizen joins and
+connects through node B, so each pointer frame crosses the bus. The same
+load on one node in memory mode, in the same run, is the baseline. Reports
+"not available yet" while ``cobrowse serve`` has no ``--redis``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from bench.clients import RelayTarget
+from bench.load import run_load
+from bench.outcome import Check, Outcome, Table, check
+from bench.procs import start_relay
+from bench.relay import COLUMNS, SESSIONS, row, timing
+from bench.stats import ratio
+
+__all__ = ["run"]
+
+
+def _serve_has_redis() -> bool:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "cobrowse", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    return "--redis" in help_text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_redis() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def run(quick: bool) -> Outcome:
+    out = Outcome("redis")
+    missing = None
+    if shutil.which("redis-server") is None:
+        missing = "redis-server is not installed (make test installs it)"
+    elif not _serve_has_redis():
+        missing = "not available yet: `cobrowse serve` has no --redis option"
+    if missing:
+        out.available = False
+        out.notes.append(missing)
+        out.checks = [Check("ratio_p50 ≤ 1.5 and ratio_p99 ≤ 2", None)]
+        return out
+    warmup, window = timing(quick)
+    with start_relay() as single:
+        memory = asyncio.run(
+            run_load(
+                RelayTarget(single),
+                SESSIONS,
+                warmup=warmup,
+                measure=window,
+                server_pids=(single.pid,),
+            )
+        ).summary()
+    redis_proc, url = _start_redis()
+    try:
+        with start_relay(extra=("--redis", url)) as a, start_relay(extra=("--redis", url)) as b:
+            bus = asyncio.run(
+                run_load(
+                    RelayTarget(a, citizen_server=b),
+                    SESSIONS,
+                    warmup=warmup,
+                    measure=window,
+                    server_pids=(a.pid, b.pid, redis_proc.pid),
+                )
+            ).summary()
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(10)
+    out.tables.append(
+        Table(
+            f"S = {SESSIONS}: memory mode (one node) vs Redis mode (advisors on node A, "
+            "citizens on node B; server CPU = both nodes + redis-server)",
+            COLUMNS,
+            [row("relay", "asyncio", "memory", memory), row("relay ×2", "asyncio", "redis", bus)],
+        )
+    )
+    out.figures = {
+        "ratio_p50": ratio(bus["p50_ms"], memory["p50_ms"]),
+        "ratio_p99": ratio(bus["p99_ms"], memory["p99_ms"]),
+        "p50_ms": bus["p50_ms"],
+        "p99_ms": bus["p99_ms"],
+        "memory_p50_ms": memory["p50_ms"],
+        "memory_p99_ms": memory["p99_ms"],
+        "errors": bus["errors"],
+    }
+    out.checks = [
+        check("ratio_p50 ≤ 1.5", out.figures["ratio_p50"], 1.5),
+        check("ratio_p99 ≤ 2", out.figures["ratio_p99"], 2.0),
+    ]
+    return out

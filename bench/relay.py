@@ -1,0 +1,178 @@
+"""``relay``: the relay against the floor under the same pointer load.
+
+S sessions × (advisor + 2 citizens), every advisor moves the pointer at
+30 Hz; latency is advisor send → citizen receive. The same load runs against
+:mod:`bench.floor` in the same run; the ratios are what count on a noisy
+machine. Variants on the relay: navigations running in parallel (every fifth
+advisor loads a demo page every 2 s), and the same with 10 % of the citizens
+stalled (they never read). When uvloop is installed, relay and floor are
+measured on it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from typing import Any
+
+from bench.clients import FloorTarget, RelayTarget
+from bench.load import LoadResult, run_load, run_pair
+from bench.outcome import Outcome, Table, check
+from bench.procs import Server, start_floor, start_relay
+from bench.stats import ratio
+
+__all__ = ["measure", "measure_pair", "run"]
+
+SESSIONS = 200
+NAV_EVERY = 2.0
+COLUMNS = [
+    "server",
+    "loop",
+    "variant",
+    "S",
+    "p50 ms",
+    "p99 ms",
+    "deliveries/s",
+    "coalesced %",
+    "server CPU %",
+    "CPU µs/delivery",
+    "loadgen CPU %",
+    "send lag p99 ms",
+    "rounds",
+    "errors",
+    "pages missing",
+    "page errors",
+]
+
+
+def has_uvloop() -> bool:
+    return importlib.util.find_spec("uvloop") is not None
+
+
+def timing(quick: bool) -> tuple[float, float]:
+    """(warm-up, measuring window) in seconds of one phase."""
+    return (1.0, 2.5) if quick else (1.5, 5.0)
+
+
+def rounds(quick: bool) -> tuple[int, int]:
+    """(rounds kept, rounds at most) of alternating floor/relay phases."""
+    return (1, 2) if quick else (3, 6)
+
+
+def measure_pair(
+    relay: Server, floor: Server, sessions: int, quick: bool, *, snapshot_burst: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same pointer load on relay and floor, in alternating phases; two summaries."""
+    warmup, window = timing(quick)
+    keep, most = rounds(quick)
+    relay_result, floor_result, ran = asyncio.run(
+        run_pair(
+            (RelayTarget(relay), (relay.pid,)),
+            (FloorTarget(floor), (floor.pid,)),
+            sessions,
+            rounds=keep,
+            max_rounds=most,
+            warmup=warmup,
+            measure=window,
+            demo=relay.demo,
+            burst_timeout=(15.0 if quick else 60.0) if snapshot_burst else 0.0,
+        )
+    )
+    relay_summary, floor_summary = relay_result.summary(), floor_result.summary()
+    relay_summary["rounds"] = floor_summary["rounds"] = f"{keep} of {ran}"
+    return relay_summary, floor_summary
+
+
+def measure(server: Server, sessions: int, quick: bool, **variant: Any) -> dict[str, Any]:
+    """One relay load run (with a variant) against a started relay; its summary."""
+    warmup, window = timing(quick)
+    result: LoadResult = asyncio.run(
+        run_load(
+            RelayTarget(server),
+            sessions,
+            warmup=warmup,
+            measure=window,
+            server_pids=(server.pid,),
+            demo=server.demo,
+            **variant,
+        )
+    )
+    return result.summary()
+
+
+def errors_cell(count: int, keys: dict[str, int]) -> str:
+    return f"{count} ({', '.join(f'{k}: {n}' for k, n in keys.items())})" if count else "0"
+
+
+def row(server: str, loop: str, variant: str, s: dict[str, Any]) -> list[Any]:
+    return [
+        server,
+        loop,
+        variant,
+        s["sessions"],
+        s["p50_ms"],
+        s["p99_ms"],
+        s["deliveries_per_s"],
+        s["coalesced_pct"],
+        s["server_cpu_pct"],
+        s["cpu_per_delivery_us"],
+        s["loadgen_cpu_pct"],
+        s["loadgen_lag_p99_ms"],
+        s.get("rounds", "1 of 1"),
+        s["errors"],
+        s["snapshots_missing"] if variant != "pointer" else "–",
+        errors_cell(s["nav_errors"], s["nav_error_keys"]) if variant != "pointer" else "–",
+    ]
+
+
+def run(quick: bool) -> Outcome:
+    out = Outcome("relay")
+    table = Table(f"S = {SESSIONS} sessions × 3 participants, pointer at 30 Hz", COLUMNS)
+    loops = ["asyncio", "uvloop"] if has_uvloop() and not quick else ["asyncio"]
+    for loop in loops:
+        uv = loop == "uvloop"
+        with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
+            relay, floor = measure_pair(relay_server, floor_server, SESSIONS, quick)
+        with start_relay(uvloop=uv) as relay_server:
+            nav = measure(relay_server, SESSIONS, quick, nav_every=NAV_EVERY)
+            stalled = measure(relay_server, SESSIONS, quick, nav_every=NAV_EVERY, stalled=True)
+        table.rows += [
+            row("floor", loop, "pointer", floor),
+            row("relay", loop, "pointer", relay),
+            row("relay", loop, "+ navigations", nav),
+            row("relay", loop, "+ navigations + 10 % stalled", stalled),
+        ]
+        if loop == "asyncio":
+            out.figures = {
+                "p50_ms": relay["p50_ms"],
+                "p99_ms": relay["p99_ms"],
+                "floor_p50_ms": floor["p50_ms"],
+                "floor_p99_ms": floor["p99_ms"],
+                "ratio_p50": ratio(relay["p50_ms"], floor["p50_ms"]),
+                "ratio_p99": ratio(relay["p99_ms"], floor["p99_ms"]),
+                "deliveries_per_s": relay["deliveries_per_s"],
+                "cpu_per_delivery_us": relay["cpu_per_delivery_us"],
+                "floor_cpu_per_delivery_us": floor["cpu_per_delivery_us"],
+                "nav_p99_ms": nav["p99_ms"],
+                "stalled_p99_ms": stalled["p99_ms"],
+                "snapshots_missing": nav["snapshots_missing"] + stalled["snapshots_missing"],
+                "errors": relay["errors"] + nav["errors"] + stalled["errors"],
+                "sessions": SESSIONS,
+            }
+        else:
+            out.figures["uvloop_ratio_p50"] = ratio(relay["p50_ms"], floor["p50_ms"])
+            out.figures["uvloop_ratio_p99"] = ratio(relay["p99_ms"], floor["p99_ms"])
+            out.figures["uvloop_p50_ms"] = relay["p50_ms"]
+            out.figures["uvloop_p99_ms"] = relay["p99_ms"]
+    out.tables.append(table)
+    f = out.figures
+    out.checks = [
+        check(f"ratio_p50 ≤ 1.5 at S={SESSIONS}", f["ratio_p50"], 1.5),
+        check(f"ratio_p99 ≤ 2 at S={SESSIONS}", f["ratio_p99"], 2.0),
+        check(
+            "stalled citizens do not raise p99 (≤ 2 × p99 with navigations)",
+            f["stalled_p99_ms"],
+            2 * f["nav_p99_ms"],
+        ),
+    ]
+    return out

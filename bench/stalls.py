@@ -1,0 +1,83 @@
+"""How long the event loop stalls while pages are built beside it.
+
+The relay builds pages with ``run_in_executor`` (a thread): the pipeline is
+Python holding the GIL, so every other session's frames wait. This measures
+the loop's lateness (a 1 ms ticker) while the largest corpus pages are built
+(a) in a thread, (b) in a worker process returning the :class:`Page` (its
+tree is unpickled on the loop), (c) in a worker process returning the
+encoded SNAPSHOT frame bytes (what the loop would need to fan out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+from bench.corpus import CorpusPage, resource_url
+from bench.stats import percentile
+from cobrowse.pipeline import build_page
+from cobrowse.protocol import Msg, encode
+
+__all__ = ["measure_stalls"]
+
+
+def _page(body: bytes, url: str) -> Any:
+    return build_page(body, "text/html", url, resource_url)
+
+
+def _frame(body: bytes, url: str) -> bytes:
+    page = build_page(body, "text/html", url, resource_url)
+    return encode(
+        Msg.SNAPSHOT, 1, {"page": 1, "url": page.url, "title": page.title, "tree": page.tree}
+    )
+
+
+async def _lateness(
+    pages: list[CorpusPage], pool: Executor, job: Callable[..., Any]
+) -> list[float]:
+    loop = asyncio.get_running_loop()
+    late: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        while not done.is_set():
+            due = time.perf_counter() + 0.001
+            await asyncio.sleep(0.001)
+            late.append((time.perf_counter() - due) * 1e3)
+
+    ticker = asyncio.create_task(tick())
+    for page in pages:  # one navigation at a time, as one busy session would
+        await loop.run_in_executor(pool, job, page.body, page.url)
+    done.set()
+    await ticker
+    return late
+
+
+def measure_stalls(pages: list[CorpusPage]) -> list[list[Any]]:
+    """Rows: (how, pages, loop lateness p50/p99/max ms, wall s)."""
+    rows: list[list[Any]] = []
+    variants: list[tuple[str, Callable[[], Executor], Callable[..., Any]]] = [
+        ("thread (as the relay does now)", lambda: ThreadPoolExecutor(1), _page),
+        ("worker process, returns Page", lambda: ProcessPoolExecutor(1), _page),
+        ("worker process, returns frame bytes", lambda: ProcessPoolExecutor(1), _frame),
+    ]
+    for label, make, job in variants:
+        with make() as pool:
+            pool.submit(job, pages[0].body, pages[0].url).result()  # start the worker, warm it
+            t0 = time.perf_counter()
+            late = asyncio.run(_lateness(pages, pool, job))
+            wall = time.perf_counter() - t0
+        rows.append(
+            [
+                label,
+                len(pages),
+                round(percentile(late, 50), 2),
+                round(percentile(late, 99), 2),
+                round(max(late), 2),
+                round(wall, 2),
+            ]
+        )
+    return rows

@@ -1,0 +1,110 @@
+// Advisor side of joining: who waits to be let in (read-back confirmation or
+// admission), the access code (new code, revoked code) and removing people.
+
+import { Msg } from "./protocol.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Render the advisor-only ADMISSIONS frame into `#admissions`.
+ * @param {{waiting: Array<{id: string, label: string, phrase: ?string, confirm: boolean,
+ *   attempts_left: number}>, mode: string}} body
+ * @param {(type: number, body: object) => boolean} send
+ */
+export function showAdmissions({ waiting = [], mode = "type" }, send) {
+  const box = $("admissions");
+  if (!box) return;
+  const list = $("admissions-list");
+  const focused = document.activeElement?.closest?.("[data-person]")?.dataset.person;
+  const items = waiting.map((person) => admissionItem(person, mode, send));
+  list.replaceChildren(...items);
+  box.hidden = items.length === 0;
+  // keep the advisor's typing position when the list is re-rendered
+  if (focused) list.querySelector(`[data-person="${CSS.escape(focused)}"] input`)?.focus();
+}
+
+function button(text, className, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  if (className) b.className = className;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function admissionItem(person, mode, send) {
+  const li = document.createElement("li");
+  li.dataset.person = person.id;
+  li.className = "admission";
+  const title = document.createElement("p");
+  title.className = "admission-title";
+  title.textContent = `Neue Person möchte beitreten (${person.label})`;
+  li.append(title);
+  const deny = button("Ablehnen", "danger", () => send(Msg.DENY, { participant: person.id }));
+  if (!person.confirm) {
+    li.append(button("Zulassen", "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })), deny);
+    return li;
+  }
+  if (mode === "button" && person.phrase) {
+    const phrase = document.createElement("p");
+    phrase.className = "phrase";
+    phrase.textContent = `Die Person sollte vorlesen: „${person.phrase}“`;
+    li.append(
+      phrase,
+      button("Wörter stimmen – zulassen", "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })),
+      deny,
+    );
+    return li;
+  }
+  const form = document.createElement("form");
+  form.className = "confirm-form";
+  const id = `heard-${person.id}`;
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = "Welche zwei Wörter liest die Person vor?";
+  const input = document.createElement("input");
+  input.id = id;
+  input.type = "text";
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  input.dataset.testid = "confirm-phrase";
+  const hint = document.createElement("p");
+  hint.className = "hint";
+  hint.textContent = `Noch ${person.attempts_left} Versuch(e).`;
+  const ok = document.createElement("button");
+  ok.type = "submit";
+  ok.className = "primary";
+  ok.textContent = "Bestätigen";
+  form.append(label, input, ok, deny, hint);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim()) send(Msg.ADMIT, { participant: person.id, phrase: input.value });
+    input.value = "";
+  });
+  li.append(form);
+  return li;
+}
+
+/**
+ * Add "Entfernen" buttons to the participants list (advisor only).
+ * @param {Array<{id: string, role: string, state: string}>} participants
+ * @param {(type: number, body: object) => boolean} send
+ */
+export function addRemoveButtons(participants, send) {
+  const list = $("participants");
+  if (!list) return;
+  const items = [...list.children];
+  participants.forEach((person, index) => {
+    const li = items[index];
+    if (!li || person.role === "advisor") return;
+    if (person.state === "pending") {
+      li.append(" (wartet)");
+      return;
+    }
+    const remove = button("Entfernen", "link-button", () => {
+      send(Msg.REMOVE, { participant: person.id });
+    });
+    remove.setAttribute("aria-label", `${li.textContent.trim()} entfernen`);
+    li.append(" ", remove);
+  });
+}

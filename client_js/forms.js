@@ -1,0 +1,101 @@
+// Form fields: what the advisor types, ticks and chooses in the mirrored
+// page appears for everyone (INPUT_SET → the relay changes its copy of the
+// page → MUTATIONS). Private fields never leave the advisor's browser: the
+// relay marks them `data-cb-masked` (passwords and its configured rules) and
+// this module also refuses every password field by itself. The relay refuses
+// such values too (defence in depth).
+//
+// In a citizen's mirror the fields only show what the advisor did: typing,
+// pasting and choosing there is blocked, so the advisor's values always show.
+
+import { currentPage, nodeIdOf } from "./mirror.js";
+import { listenInMirror } from "./mirror_events.js";
+import { Msg } from "./protocol.js";
+
+const INTERVAL_MS = 50;
+const FIELDS = new Set(["input", "textarea", "select"]);
+const NO_VALUE = new Set(["button", "submit", "reset", "image", "file", "hidden", "password"]);
+const PRIVATE_AUTOCOMPLETE = /\b(current-password|new-password|one-time-code|cc-number|cc-csc|cc-exp)\b/i;
+
+/**
+ * True if `el`'s value must never be sent or shown to others.
+ * @param {Element} el
+ */
+export function isMasked(el) {
+  if (!el || el.nodeType !== Node.ELEMENT_NODE) return false;
+  if (el.hasAttribute("data-cb-masked")) return true;
+  if (el.localName === "input" && (el.type === "password" || el.getAttribute("type")?.trim().toLowerCase() === "password")) {
+    return true;
+  }
+  return PRIVATE_AUTOCOMPLETE.test(el.getAttribute("autocomplete") ?? "");
+}
+
+/**
+ * Names of the masked fields of `form`: their values are left out of a submission.
+ * @param {HTMLFormElement} form
+ * @returns {Set<string>}
+ */
+export function maskedNames(form) {
+  const names = new Set();
+  for (const el of form.elements) if (isMasked(el) && el.name) names.add(el.name);
+  return names;
+}
+
+/** The INPUT_SET state of a field, or null for fields without one. */
+function fieldState(el) {
+  if (el.localName === "select") {
+    return { selected: Array.from(el.options).flatMap((option, i) => (option.selected ? [i] : [])) };
+  }
+  if (el.localName === "textarea") return { value: el.value };
+  if (NO_VALUE.has(el.type)) return null;
+  if (el.type === "checkbox" || el.type === "radio") return { checked: el.checked };
+  return { value: el.value };
+}
+
+/**
+ * Advisor: send INPUT_SET for changes to the mirror's form fields (per field
+ * the latest value, at most every 50 ms); masked fields are never sent.
+ * @param {(type: number, body: object) => void} send
+ */
+export function trackAdvisorInput(send) {
+  const pending = new Map(); // field → page it was changed on
+  let timer = 0;
+  let sentAt = -Infinity;
+  const flush = () => {
+    timer = 0;
+    sentAt = performance.now();
+    const page = currentPage()?.page;
+    for (const [el, changedOn] of pending) {
+      const node = nodeIdOf(el);
+      const state = el.isConnected && !isMasked(el) ? fieldState(el) : null;
+      if (node === undefined || state === null || changedOn !== page) continue;
+      send(Msg.INPUT_SET, { page, node, ...state });
+    }
+    pending.clear();
+  };
+  const onChange = (e) => {
+    const el = e.target;
+    if (!FIELDS.has(el?.localName) || isMasked(el)) return;
+    pending.set(el, currentPage()?.page);
+    if (!timer) timer = setTimeout(flush, Math.max(0, sentAt + INTERVAL_MS - performance.now()));
+  };
+  listenInMirror({ input: onChange, change: onChange });
+}
+
+/** Citizen: the mirror's fields show the advisor's values; typing there does nothing. */
+export function guardCitizenFields() {
+  const inField = (e) => FIELDS.has(e.target?.localName);
+  const block = (e) => {
+    if (inField(e)) e.preventDefault();
+  };
+  listenInMirror({
+    beforeinput: block,
+    paste: block,
+    mousedown: (e) => {
+      if (e.target?.closest?.("select")) e.preventDefault(); // no dropdown of its own
+    },
+    keydown: (e) => {
+      if (inField(e) && e.key !== "Tab") e.preventDefault();
+    },
+  });
+}

@@ -1,0 +1,96 @@
+// Drawn over the mirror, never into the page: the highlight (a spotlight
+// around the element the advisor marked) and the click pulse (a ring where
+// the advisor clicked). Both are element-relative, so they land on the same
+// element on every screen; the console's mirror may be scaled down, which
+// the geometry here accounts for.
+//
+// The highlight is part of the page (the relay sets `data-cb-highlight` on
+// the marked element and broadcasts it as a mutation), so late joiners see it
+// and it is gone with the page. Pulses are PULSE frames.
+
+import { currentPage, elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { listenInMirror } from "./mirror_events.js";
+import { perFrame } from "./rate.js";
+
+const HIGHLIGHT_ATTR = "data-cb-highlight";
+const PULSE_MS = 900;
+const PAD = 4; // px around the highlighted element
+// Elements worth marking: the advisor's click on a word marks its paragraph, link, button …
+const MARKABLE = "a, button, input, select, textarea, label, img, svg, video, li, dt, dd, p, "
+  + "h1, h2, h3, h4, h5, h6, td, th, tr, figure, blockquote, pre, summary, details, fieldset, form, "
+  + "table, section, article, aside, nav";
+
+/** Box of `rect` (mirror viewport coordinates) in the coordinates of the iframe's wrap. */
+function toWrap(iframe, rect) {
+  const wrap = iframe.parentElement;
+  const fr = iframe.getBoundingClientRect();
+  const wr = wrap.getBoundingClientRect();
+  const scale = iframe.offsetWidth ? fr.width / iframe.offsetWidth : 1;
+  const left = fr.left - wr.left - wrap.clientLeft + (iframe.clientLeft + rect.left) * scale;
+  const top = fr.top - wr.top - wrap.clientTop + (iframe.clientTop + rect.top) * scale;
+  return { left, top, width: rect.width * scale, height: rect.height * scale };
+}
+
+/** The element a click on `target` marks. */
+export function markableElement(target) {
+  const el = target?.nodeType === Node.ELEMENT_NODE ? target : target?.parentElement;
+  const found = el?.closest(MARKABLE) ?? el;
+  for (let e = found; e; e = e.parentElement) if (nodeIdOf(e) !== undefined) return e;
+  return null;
+}
+
+/**
+ * Show the highlight and pulses over `iframe` (inside its `.mirror-wrap`).
+ * @param {HTMLIFrameElement} iframe
+ * @returns {{pulse: (body: {page, node: number, x: number, y: number}) => void,
+ *   highlighted: () => Element|null}}
+ */
+export function startOverlays(iframe) {
+  const wrap = iframe.parentElement;
+  const box = document.createElement("div");
+  box.className = "mirror-highlight";
+  box.dataset.testid = "highlight";
+  box.hidden = true;
+  box.setAttribute("aria-hidden", "true");
+  wrap.append(box);
+
+  const highlighted = () => mirrorDocument()?.querySelector(`[${HIGHLIGHT_ATTR}]`) ?? null;
+  const place = () => {
+    const el = highlighted();
+    const rect = el?.getBoundingClientRect();
+    if (!el || !rect || (rect.width === 0 && rect.height === 0)) {
+      box.hidden = true;
+      return;
+    }
+    const r = toWrap(iframe, rect);
+    box.style.transform = `translate(${(r.left - PAD).toFixed(1)}px, ${(r.top - PAD).toFixed(1)}px)`;
+    box.style.width = `${(r.width + 2 * PAD).toFixed(1)}px`;
+    box.style.height = `${(r.height + 2 * PAD).toFixed(1)}px`;
+    box.hidden = false;
+  };
+  const schedule = perFrame(place);
+  listenInMirror({ scroll: schedule, load: schedule });
+  onMirrorChange(schedule);
+  window.addEventListener("resize", schedule);
+  new ResizeObserver(schedule).observe(iframe);
+
+  const pulse = ({ page, node, x, y }) => {
+    if (page !== currentPage()?.page) return;
+    const rect = elementRect(node);
+    if (!rect) return;
+    const spot = toWrap(iframe, { left: rect.left + x * rect.width, top: rect.top + y * rect.height, width: 0, height: 0 });
+    if (spot.left < 0 || spot.top < 0 || spot.left > wrap.clientWidth || spot.top > wrap.clientHeight) return;
+    const ring = document.createElement("div");
+    ring.className = "mirror-pulse";
+    ring.dataset.testid = "click-pulse";
+    ring.setAttribute("aria-hidden", "true");
+    ring.style.left = `${spot.left.toFixed(1)}px`;
+    ring.style.top = `${spot.top.toFixed(1)}px`;
+    wrap.append(ring);
+    // Removed after the animation (which reduced-motion turns off: then after the time).
+    const done = () => ring.remove();
+    ring.addEventListener("animationend", done, { once: true });
+    setTimeout(done, PULSE_MS);
+  };
+  return { pulse, highlighted };
+}

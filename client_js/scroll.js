@@ -1,0 +1,194 @@
+// Scrolling together, anchored to an element rather than pixels: the same
+// paragraph is at the top for everyone, whatever their screen size.
+//
+// The anchor is the smallest mirrored element at the top edge of the
+// viewport (under any fixed or sticky header), the offset how many of its
+// heights its top lies above that edge. Advisor side: scrolling sends
+// SCROLL_TO (latest wins). Citizen side: SCROLL frames are followed while in
+// "follow" mode; scrolling by oneself switches to "free" and shows the
+// "Dem Berater folgen" button, which switches back. An in-page link the
+// advisor opens ("jump") brings everyone along.
+
+import { currentPage, elementRect, mirrorDocument, nodeById, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { listenInMirror, scrollToFragment } from "./mirror_events.js";
+import { Msg } from "./protocol.js";
+import { latestWins, perFrame } from "./rate.js";
+
+const INTERVAL_MS = 50;
+const PROBES = [0.5, 0.3, 0.7, 0.15, 0.85]; // across the viewport's width
+const SCROLL_KEYS = new Set([
+  "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End", " ", "Spacebar",
+]);
+
+/** Fixed or sticky element at or above `el` (a header that stays put), or null. */
+function pinnedAncestor(el) {
+  const view = el.ownerDocument.defaultView;
+  for (let e = el; e && e !== el.ownerDocument.body; e = e.parentElement) {
+    const position = view.getComputedStyle(e).position;
+    if (position === "fixed" || position === "sticky") return e;
+  }
+  return null;
+}
+
+/** The mirrored element at or above `el` with a box, or null. */
+function boxed(el) {
+  for (let e = el; e; e = e.parentElement) {
+    if (nodeIdOf(e) === undefined) continue;
+    const rect = e.getBoundingClientRect();
+    if (rect.height > 0) return [e, rect];
+  }
+  return null;
+}
+
+/**
+ * Where `doc` is scrolled to, as {node, offset}; null before a page is shown.
+ * @param {Document} doc
+ */
+export function scrollAnchor(doc) {
+  const root = doc.documentElement;
+  const rootId = nodeIdOf(root);
+  if (rootId === undefined) return null;
+  if ((doc.defaultView?.scrollY ?? 0) <= 0) return { node: rootId, offset: 0 };
+  const width = root.clientWidth;
+  let best = null;
+  for (const fraction of PROBES) {
+    let y = 1;
+    let hit = doc.elementFromPoint(width * fraction, y);
+    for (let tries = 0; hit && tries < 3; tries++) {
+      const pinned = pinnedAncestor(hit);
+      if (!pinned) break;
+      y = Math.max(y, pinned.getBoundingClientRect().bottom + 1);
+      hit = doc.elementFromPoint(width * fraction, y);
+    }
+    const found = hit && boxed(hit);
+    if (found && (!best || found[1].height < best[1].height)) best = found;
+  }
+  const [el, rect] = best ?? [root, root.getBoundingClientRect()];
+  const node = nodeIdOf(el) ?? rootId;
+  const offset = rect.height > 0 ? -rect.top / rect.height : 0;
+  return { node, offset: Math.round(offset * 1e5) / 1e5 };
+}
+
+/**
+ * Scroll `doc` so that the anchor lies where it lies for the advisor.
+ * Returns false if the anchor is not on this page.
+ */
+function scrollToAnchor(doc, { node, offset }) {
+  const view = doc.defaultView;
+  let el = nodeById(node);
+  if (!el || !view) return false;
+  if (el.nodeType !== Node.ELEMENT_NODE) el = el.parentElement;
+  let rect = elementRect(node);
+  let shift = offset;
+  // Hidden on this layout (e.g. a desktop-only column): use the nearest visible ancestor.
+  while (el && (!rect || rect.height === 0)) {
+    el = el.parentElement;
+    rect = el?.getBoundingClientRect() ?? null;
+    shift = 0;
+  }
+  if (!rect) return false;
+  view.scrollTo({ top: view.scrollY + rect.top + shift * rect.height, left: view.scrollX, behavior: "instant" });
+  return true;
+}
+
+/**
+ * Advisor: send SCROLL_TO when the mirror scrolls.
+ * @param {(type: number, body: object) => void} send
+ * @returns {{resend: () => void, jump: () => void}} resend: say it again (someone
+ *   joined); jump: the next scroll comes from an in-page link
+ */
+export function trackAdvisorScroll(send) {
+  let jumping = false;
+  const out = latestWins((body) => send(Msg.SCROLL_TO, body), INTERVAL_MS);
+  const publish = () => {
+    const doc = mirrorDocument();
+    const page = currentPage()?.page;
+    const anchor = doc && page !== undefined ? scrollAnchor(doc) : null;
+    if (!anchor) return;
+    out.push({ page, ...anchor, jump: jumping });
+    if (jumping) {
+      jumping = false;
+      out.flush();
+    }
+  };
+  const onScroll = perFrame(publish);
+  listenInMirror({
+    scroll: (e) => {
+      if (e.target === mirrorDocument()) onScroll();
+    },
+  });
+  onMirrorChange((kind) => {
+    if (kind !== "snapshot") return;
+    const hash = currentPage()?.url?.split("#")[1];
+    if (hash) {
+      jumping = true; // an address with #part: everyone starts there
+      scrollToFragment(hash);
+    }
+    onScroll();
+  });
+  return {
+    resend: publish,
+    jump: () => {
+      jumping = true;
+    },
+  };
+}
+
+/**
+ * Citizen: follow the advisor's scrolling unless scrolling by oneself.
+ * @param {HTMLElement} followBox shown in "free" mode; holds the "Dem Berater folgen" button
+ * @param {HTMLButtonElement} followButton
+ * @returns {{onScroll: (body: object) => void, goFree: () => void}}
+ */
+export function followAdvisorScroll(followBox, followButton) {
+  let mode = "follow";
+  let target = null; // the last SCROLL body for the current page
+  const apply = () => {
+    const doc = mirrorDocument();
+    if (mode === "follow" && doc && target && target.page === currentPage()?.page) scrollToAnchor(doc, target);
+  };
+  const reapply = perFrame(apply);
+  const setMode = (next) => {
+    if (mode === next) return;
+    mode = next;
+    followBox.hidden = mode === "follow";
+    document.body.dataset.scrollMode = mode;
+    if (mode === "follow") apply();
+  };
+  const goFree = () => setMode("free");
+  followButton.addEventListener("click", () => setMode("follow"));
+
+  listenInMirror({
+    wheel: goFree,
+    touchmove: goFree,
+    keydown: (e) => {
+      const field = e.target.closest?.("input, textarea, select, [contenteditable]");
+      if (!field && SCROLL_KEYS.has(e.key)) goFree();
+    },
+    mousedown: (e) => {
+      const root = e.target.ownerDocument?.documentElement;
+      if (root && (e.clientX >= root.clientWidth || e.clientY >= root.clientHeight)) goFree(); // scrollbar
+    },
+    // Images and fonts arriving change the layout: keep the anchor in place.
+    load: reapply,
+  });
+  onMirrorChange((kind) => {
+    if (kind === "snapshot") {
+      target = null; // the advisor's next page starts at the top
+      setMode("follow");
+    } else {
+      reapply();
+    }
+  });
+  window.addEventListener("resize", reapply);
+  document.body.dataset.scrollMode = mode;
+  return {
+    onScroll: (body) => {
+      if (body.page !== currentPage()?.page) return;
+      target = body;
+      if (body.jump) setMode("follow");
+      apply();
+    },
+    goFree,
+  };
+}

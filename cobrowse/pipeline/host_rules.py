@@ -1,0 +1,211 @@
+"""Per-host admin rules (``[[rules]]`` in the config), compiled for one page.
+
+An operator tunes how a site looks in the mirror without touching code:
+``remove`` drops elements by CSS selector (cookie banners, chat widgets),
+``unwrap`` keeps only their content, ``hide`` keeps them but hidden; extra
+attributes may be allowed or forbidden, more lazy-image attribute names
+promoted, and POST forms enabled. Rules never loosen the safety tables:
+attribute names that carry URLs or script can not be allowed (checked when
+the config is loaded, :func:`attribute_problem`), and everything a rule
+keeps still goes through the sanitizing walk.
+
+Selectors are compiled once with lxml's ``cssselect`` support (to XPath)
+and run on the parsed tree before the walk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
+from lxml.etree import _Element as Element
+
+from cobrowse.pipeline.rules import (
+    DROP_WITH_CONTENT,
+    LAZY_SRC_ATTRS,
+    LAZY_SRCSET_ATTRS,
+    NEVER_ALLOWED_ATTRS,
+    TABLES,
+    TagRule,
+)
+
+if TYPE_CHECKING:
+    from cobrowse.config import HostRule
+
+__all__ = ["NO_RULES", "PageRules", "attribute_problem", "rules_for", "selector_problem"]
+
+_ATTR_NAME: Final = re.compile(r"[a-z_][a-z0-9_.\-]*(?::[a-z_][a-z0-9_.\-]*)?\Z")
+_HIDE_STYLE: Final = "display:none !important"
+# Unwrapping these would show code or the raw text of a removed element.
+_NEVER_UNWRAPPED: Final = DROP_WITH_CONTENT | {"head", "body", "title", "style", "textarea"}
+
+
+def selector_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable CSS selector (English, for the config error), or None."""
+    if not text.strip():
+        return "an empty selector"
+    try:
+        _compile(text)
+    except SelectorError as exc:
+        return f"not a CSS selector lxml understands ({exc})"
+    return None
+
+
+def attribute_problem(name: str, *, lenient: bool = False) -> str | None:
+    """Why an operator may not allow attribute ``name``, or None if it is fine.
+
+    ``lenient`` checks only the spelling (for names that are forbidden or
+    read, never emitted as they are).
+    """
+    if not _ATTR_NAME.match(name):
+        return "not a lower-case attribute name"
+    if not lenient and (name.startswith("on") or name in NEVER_ALLOWED_ATTRS):
+        return "an attribute that carries script or a URL and can never be allowed"
+    return None
+
+
+@lru_cache(maxsize=512)
+def _compile(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def _select(selector: str, root: Element) -> list[Element]:
+    result = _compile(selector)(root)
+    return [el for el in result if isinstance(el, Element)] if isinstance(result, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class PageRules:
+    """The merged rules of every ``[[rules]]`` entry that matches one host."""
+
+    remove: tuple[str, ...] = ()
+    unwrap: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    allow_attributes: frozenset[str] = frozenset()
+    forbid_attributes: frozenset[str] = frozenset()
+    lazy_src: tuple[str, ...] = LAZY_SRC_ATTRS
+    lazy_srcset: tuple[str, ...] = LAZY_SRCSET_ATTRS
+    allow_post_forms: bool = False
+    # namespace → tag table with the attribute changes applied
+    tables: MappingProxyType[str, dict[str, TagRule]] = field(
+        default_factory=lambda: MappingProxyType({ns: dict(t) for ns, t in TABLES.items()})
+    )
+
+    @property
+    def changes_tree(self) -> bool:
+        return bool(self.remove or self.unwrap or self.hide)
+
+    def apply(self, root: Element, removed: Counter[str]) -> None:
+        """Run ``remove``, then ``unwrap``, then ``hide`` on the parsed tree.
+
+        Counts each matched element as ``rule:<action>:<selector>``.
+        """
+        for selector in self.remove:
+            for el in _select(selector, root):
+                if el.getparent() is not None:
+                    removed["rule:remove:" + selector] += 1
+                    _remove(el)
+        for selector in self.unwrap:
+            for el in _select(selector, root):
+                if el.getparent() is not None and el.tag not in _NEVER_UNWRAPPED:
+                    removed["rule:unwrap:" + selector] += 1
+                    _unwrap(el)
+        for selector in self.hide:
+            for el in _select(selector, root):
+                removed["rule:hide:" + selector] += 1
+                style = (el.get("style") or "").strip().rstrip(";")
+                el.set("style", f"{style}; {_HIDE_STYLE}" if style else _HIDE_STYLE)
+
+
+NO_RULES: Final = PageRules()
+
+
+def rules_for(rules: Sequence[HostRule], url: str) -> PageRules:
+    """The :class:`PageRules` for a page at ``url`` (NO_RULES when none match).
+
+    A rule's host pattern without a port matches every port.
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        return NO_RULES
+    if not rules or not host:
+        return NO_RULES
+    return _for_host(tuple(rules), host, port)
+
+
+@lru_cache(maxsize=256)
+def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageRules:
+    matching = [r for r in rules if _matches(r, host, port)]
+    if not matching:
+        return NO_RULES
+    allow = frozenset(a for r in matching for a in r.allow_attributes)
+    forbid = frozenset(a for r in matching for a in r.forbid_attributes)
+    lazy = [a for r in matching for a in r.lazy_image_attributes]
+    lazy_src = tuple(dict.fromkeys([*LAZY_SRC_ATTRS, *(a for a in lazy if "srcset" not in a)]))
+    lazy_srcset = tuple(dict.fromkeys([*LAZY_SRCSET_ATTRS, *(a for a in lazy if "srcset" in a)]))
+    tables = {ns: dict(table) for ns, table in TABLES.items()}
+    if allow or forbid:
+        for table in tables.values():
+            for tag, rule in table.items():
+                table[tag] = replace(rule, attrs=(rule.attrs | allow) - forbid)
+    return PageRules(
+        remove=tuple(dict.fromkeys(s for r in matching for s in r.remove)),
+        unwrap=tuple(dict.fromkeys(s for r in matching for s in r.unwrap)),
+        hide=tuple(dict.fromkeys(s for r in matching for s in r.hide)),
+        allow_attributes=allow,
+        forbid_attributes=forbid,
+        lazy_src=lazy_src,
+        lazy_srcset=lazy_srcset,
+        allow_post_forms=any(r.allow_post_forms for r in matching),
+        tables=MappingProxyType(tables),
+    )
+
+
+def _matches(rule: HostRule, host: str, port: int | None) -> bool:
+    pattern = rule.host
+    if pattern.port is not None and port != pattern.port:
+        return False
+    host = host.lower()
+    return host.endswith("." + pattern.host) if pattern.wildcard else host == pattern.host
+
+
+def _append_text(el: Element, text: str | None, *, tail_of: Element | None) -> None:
+    """Add ``text`` after ``tail_of`` (its tail), or at the start of ``el`` (its text)."""
+    if not text:
+        return
+    if tail_of is not None:
+        tail_of.tail = (tail_of.tail or "") + text
+    else:
+        el.text = (el.text or "") + text
+
+
+def _remove(el: Element) -> None:
+    """Remove ``el`` and its content, keeping the text that follows it."""
+    parent = el.getparent()
+    assert parent is not None
+    _append_text(parent, el.tail, tail_of=el.getprevious())
+    parent.remove(el)
+
+
+def _unwrap(el: Element) -> None:
+    """Replace ``el`` by its content (text, children, then its tail)."""
+    parent = el.getparent()
+    assert parent is not None
+    previous = el.getprevious()
+    _append_text(parent, el.text, tail_of=previous)
+    children = list(el)
+    tail = el.tail
+    index = parent.index(el)
+    parent[index : index + 1] = children
+    last = children[-1] if children else previous
+    _append_text(parent, tail, tail_of=last)

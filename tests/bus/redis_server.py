@@ -1,0 +1,129 @@
+"""A throw-away ``redis-server`` for tests: free port, temp dir, no persistence.
+
+Tests that need real Redis use the ``redis_server`` fixture (see
+``tests/bus/conftest.py``; ``tests/test_shared_state.py`` builds its own from
+:func:`redis_server_or_skip`). Only when the binary is missing do they skip —
+``make test`` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+READY = "Ready to accept connections"
+START_TIMEOUT = 15.0
+
+
+def redis_binary() -> str | None:
+    return shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One redis-server process that can be killed, frozen and started again on its port."""
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self.binary = binary
+        self.directory = directory
+        self.port = free_port()
+        self.proc: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (again) on the same port; returns once Redis accepts connections."""
+        assert self.proc is None, "already running"
+        proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        ready = threading.Event()
+        lines: list[str] = []
+        stdout = proc.stdout
+        assert stdout is not None
+
+        def watch() -> None:
+            for line in stdout:
+                lines.append(line)
+                if READY in line:
+                    ready.set()
+            ready.set()  # EOF: the process ended
+
+        threading.Thread(target=watch, daemon=True).start()
+        if not ready.wait(START_TIMEOUT) or proc.poll() is not None:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError("redis-server did not start:\n" + "".join(lines[-20:]))
+        self.proc = proc
+
+    def kill(self) -> None:
+        """Stop abruptly (like a crash); every client connection breaks."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open but nothing answers (a silently dead link)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+@contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    """A started :class:`RedisServer` in ``directory``, killed afterwards; skips without binary."""
+    binary = redis_binary()
+    if binary is None:
+        pytest.skip("redis-server not installed (make test installs it: apt-get redis-server)")
+    server = RedisServer(binary, directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.thaw()
+        server.kill()

@@ -1,0 +1,54 @@
+"""The same picture (DESIGN principle 6): the advisor's mirror is laid out at
+the citizen's mirror size, so both see exactly the same viewport."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import Relay
+from tests.e2e.journey import (
+    advisor_login,
+    citizen_join,
+    mirror,
+    navigate,
+    same_pixels,
+    wait_same_doc,
+    wait_until,
+)
+
+
+def sizes(pages: list[Page]) -> list[list[int]]:
+    return [mirror(p).evaluate("[innerWidth, innerHeight]") for p in pages]
+
+
+def test_advisor_sees_the_citizens_viewport_and_follows_a_resize(
+    browser: Browser, relay: Relay
+) -> None:
+    adv_ctx = browser.new_context(viewport={"width": 1700, "height": 1100})
+    cit_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = citizen_join(cit_ctx, relay, code)
+    navigate(advisor, relay.demo + "/themen/kindergeld.html")
+    wait_same_doc([advisor, citizen], "Kindergeld")
+    wait_until(
+        lambda: sizes([advisor, citizen])[0] == sizes([advisor, citizen])[1],
+        f"mirror sizes differ: {sizes([advisor, citizen])}",
+    )
+    expect(advisor.locator("#viewport-label")).to_contain_text("Bürgeransicht")
+    assert same_pixels([advisor, citizen]), "advisor and citizen mirrors differ"
+
+    # the citizen turns into a phone: the advisor's mirror follows, mobile layout
+    citizen.set_viewport_size({"width": 390, "height": 844})
+    wait_until(
+        lambda: sizes([advisor, citizen])[0] == sizes([advisor, citizen])[1],
+        f"advisor did not follow the resize: {sizes([advisor, citizen])}",
+        timeout=5,
+    )
+    width = sizes([citizen])[0][0]
+    assert width < 400
+    menu_button = "getComputedStyle(document.querySelector('.menu-toggle')).display"
+    assert mirror(advisor).evaluate(menu_button) != "none"  # the burger menu of the mobile layout
+    expect(advisor.locator("#viewport-label")).to_contain_text(f"{width} ×")
+    assert same_pixels([advisor, citizen]), "mirrors differ after the resize"
+    adv_ctx.close()
+    cit_ctx.close()

@@ -1,0 +1,150 @@
+"""Per-host admin rules: remove/unwrap/hide by selector, attributes, lazy images, forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from cobrowse.config import HostPattern, HostRule
+from cobrowse.pipeline import NO_RULES, build_page, rules_for
+from cobrowse.pipeline.host_rules import selector_problem
+from cobrowse.pipeline.sanitize import BLOCKED_FORM_TITLE
+
+from .helpers import PAGE_URL, assert_safe, body_html, fake_resource_url, r
+
+
+def rule(host: str = "example.org", **kw: object) -> HostRule:
+    return HostRule(HostPattern.parse(host), **kw)  # type: ignore[arg-type]
+
+
+def sanitize(fragment: str, *rules: HostRule, url: str = PAGE_URL) -> str:
+    body = f"<!DOCTYPE html><html><body>{fragment}</body></html>".encode()
+    result = build_page(body, "text/html", url, fake_resource_url, rules_for(rules, url))
+    assert_safe(result.tree)
+    return body_html(result)
+
+
+def test_remove_keeps_the_text_around() -> None:
+    html = 'a<div id="cookie-banner">Cookies? <b>Ja</b></div>b<p class="chat x">c</p>d'
+    out = sanitize(html, rule(remove=("#cookie-banner", "p.chat")))
+    assert out == "abd"
+
+
+def test_unwrap_keeps_content_and_order() -> None:
+    html = "<p>1<span class=w>2<b>3</b>4</span>5</p><div class=w></div>6"
+    assert sanitize(html, rule(unwrap=(".w",))) == "<p>12<b>3</b>45</p>6"
+
+
+def test_hide_appends_display_none() -> None:
+    html = '<nav style="color: red">n</nav><aside>a</aside>'
+    out = sanitize(html, rule(hide=("nav", "aside")))
+    assert out == (
+        '<nav style="color:red;display:none!important">n</nav>'
+        '<aside style="display:none!important">a</aside>'
+    )
+
+
+def test_removed_counts_name_the_rule() -> None:
+    body = b"<body><div class=ad>x</div><div class=ad>y</div><i>z</i></body>"
+    rules = rules_for((rule(remove=(".ad",), unwrap=("i",)),), PAGE_URL)
+    result = build_page(body, None, PAGE_URL, fake_resource_url, rules)
+    assert result.removed["rule:remove:.ad"] == 2
+    assert result.removed["rule:unwrap:i"] == 1
+
+
+def test_rules_cannot_bring_back_what_the_sanitizer_removes() -> None:
+    html = '<div class=keep onclick="x()"><script>alert(1)</script><b>ok</b></div>'
+    out = sanitize(html, rule(unwrap=("script",), allow_attributes=("itemprop",)))
+    assert out == '<div class="keep"><b>ok</b></div>'
+
+
+def test_allow_and_forbid_attributes() -> None:
+    html = '<p itemprop="name" class="c" data-x="1" title="t">p</p>'
+    assert sanitize(html) == '<p class="c" data-x="1" title="t">p</p>'
+    out = sanitize(
+        html, rule(allow_attributes=("itemprop",), forbid_attributes=("title", "data-x"))
+    )
+    assert out == '<p itemprop="name" class="c">p</p>'
+
+
+def test_lazy_image_attributes_from_the_rule() -> None:
+    html = '<img src="blank.gif" data-echo="/real.jpg"><img data-lazy-srcset="/a.jpg 2x">'
+    assert sanitize(html) == (
+        f'<img src="{r("https://example.org/dir/blank.gif")}" data-echo="/real.jpg">'
+        f'<img srcset="{r("https://example.org/a.jpg")} 2x">'
+    )
+    out = sanitize('<img data-echo="/real.jpg">', rule(lazy_image_attributes=("data-echo",)))
+    assert out == f'<img src="{r("https://example.org/real.jpg")}">'
+
+
+def test_post_forms_are_disabled_unless_allowed() -> None:
+    """Fields stay usable (the advisor shows how to fill them in); sending is off."""
+    html = "<form method=post action=/send><input name=a><button>Senden</button></form>"
+    blocked = sanitize(html)
+    assert blocked == (
+        f'<form method="post" title="{BLOCKED_FORM_TITLE}" aria-disabled="true" '
+        'data-cobrowse-blocked="post" action="/link"><input name="a">'
+        '<button disabled="">Senden</button></form>'
+    )
+    allowed = sanitize(html, rule(allow_post_forms=True))
+    assert allowed == (
+        '<form method="post" action="/link"><input name="a"><button>Senden</button></form>'
+    )
+
+
+def test_post_form_info_records_whether_it_may_be_sent() -> None:
+    body = b"<form method=post action=/send></form><form action=/suche></form>"
+    plain = build_page(body, None, PAGE_URL, fake_resource_url)
+    assert [f.enabled for f in plain.forms.values()] == [False, True]
+    rules = rules_for((rule(allow_post_forms=True),), PAGE_URL)
+    allowed = build_page(body, None, PAGE_URL, fake_resource_url, rules)
+    assert [f.enabled for f in allowed.forms.values()] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "url", "matches"),
+    [
+        ("example.org", "https://example.org/x", True),
+        ("example.org", "http://example.org:8080/x", True),
+        ("example.org", "https://www.example.org/x", False),
+        ("*.example.org", "https://www.example.org/x", True),
+        ("*.example.org", "https://example.org/x", False),
+        ("example.org:8080", "https://example.org/x", False),
+        ("example.org:8080", "http://example.org:8080/", True),
+        ("example.org", "https://EXAMPLE.org./", True),
+    ],
+)
+def test_host_matching(pattern: str, url: str, matches: bool) -> None:
+    rules = rules_for((rule(pattern, allow_post_forms=True),), url)
+    assert rules.allow_post_forms is matches
+    assert (rules is NO_RULES) is not matches
+
+
+def test_matching_rules_are_merged() -> None:
+    rules = rules_for(
+        (rule("*.example.org", remove=("#a",)), rule("www.example.org", remove=("#b", "#a"))),
+        "https://www.example.org/",
+    )
+    assert rules.remove == ("#a", "#b")
+
+
+@pytest.mark.parametrize("selector", ["", "div[", "a::before", "p >", "#"])
+def test_bad_selectors_are_reported(selector: str) -> None:
+    assert selector_problem(selector)
+
+
+@pytest.mark.parametrize("selector", ["#cookie", "div.chat > p", "a:not(.x)", "[data-x='1']"])
+def test_good_selectors_pass(selector: str) -> None:
+    assert selector_problem(selector) is None
+
+
+def test_every_submitter_of_a_blocked_form_is_disabled() -> None:
+    html = (
+        "<form method=post><fieldset><button type=button>Hilfe</button><button>Los</button>"
+        "<input type=submit><input type=image src=go.png alt=Go><input type=reset>"
+        "<input type=checkbox name=c></fieldset></form>"
+    )
+    out = sanitize(html)
+    assert '<button type="button">Hilfe</button><button disabled="">Los</button>' in out
+    assert '<input type="submit" disabled="">' in out
+    assert 'alt="Go" disabled="">' in out
+    assert '<input type="reset"><input type="checkbox" name="c">' in out

@@ -1,0 +1,216 @@
+"""The operator's command line: ``check-config`` explains every problem at once,
+``serve --log-format json`` logs JSON lines; what ``[site]`` configures reaches
+the pages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cobrowse import cli
+from cobrowse.app import make_app
+from cobrowse.config import Config, load_config
+from cobrowse.logs import QUIET_LOGGERS
+from tests.relay_client import HASH, ClientFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = f"""
+[server]
+secret_key = "{"k" * 40}"
+secure_cookies = true
+
+[fetch]
+allowed_hosts = ["www.example.org"]
+
+[site]
+operator = "Bürgertelefon des Bundesministeriums für Beispiele"
+public_host = "begleiter.example.org"
+imprint = \"\"\"
+## Anbieter
+Bundesministerium für Beispiele
+Beispielstraße 1
+
+Telefon: 030 1234-0
+\"\"\"
+privacy = "Verantwortlich ist das Ministerium. <script>alert(1)</script>"
+logo = "logo.svg"
+accent_color = "#1d5e2f"
+
+[[advisors]]
+name = "mueller"
+password_hash = "{HASH}"
+"""
+
+BAD = """
+[server]
+port = 70000
+colour = "blau"
+
+[fetch]
+allowed_hosts = ["www.example.org", "http://mit-schema.example"]
+timeout_seconds = -1
+
+[site]
+accent_color = "#8fb3ff"
+logo = "fehlt.png"
+public_host = "Nicht Gültig!"
+
+[[advisors]]
+name = "mueller"
+password_hash = "klartext"
+"""
+
+LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10"/></svg>'
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "logo.svg").write_text(LOGO)
+    path = tmp_path / "relay.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_config_lists_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    path = write(tmp_path, BAD)
+    assert cli.main(["check-config", str(path)]) == 1
+    out = capsys.readouterr().out
+    numbered = re.findall(r"^  (\d+)\. (.*)$", out, re.M)
+    problems = [text for _, text in numbered]
+    assert [int(n) for n, _ in numbered] == list(range(1, len(problems) + 1))
+    expected = [
+        ("server.port", ":3:", "0–65535"),
+        ("server.colour", ":4:", "unknown key"),
+        ("fetch.allowed_hosts", ":7:", "http://mit-schema.example"),
+        ("fetch.timeout_seconds", ":8:", "between 0 and 120"),
+        ("site.accent_color", ":11:", "4.5:1"),
+        ("site.logo", ":12:", "fehlt.png"),
+        ("site.public_host", ":13:", "host name"),
+        ("advisors.password_hash", "", "cobrowse hash-password"),
+    ]
+    for key, line, explanation in expected:
+        found = [p for p in problems if f" {key}: " in p]
+        assert found, f"{key} not reported in:\n{out}"
+        assert line in found[0] and explanation in found[0], found[0]
+    assert f"{len(problems)} problem(s)" in out
+    assert "config.example.toml" in out
+    assert "Traceback" not in out
+
+
+def test_check_config_on_a_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    path = write(tmp_path, GOOD)
+    assert cli.main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ok (1 advisors, 1 allowed hosts, 0 warning(s))" in out
+
+
+def test_check_config_warns_about_placeholders_and_defaults(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    assert cli.main(["check-config", str(ROOT / "config.example.toml")]) == 0
+    out = capsys.readouterr().out
+    warnings = re.findall(r"^  warning: (.*)$", out, re.M)
+    assert any("secure_cookies" in w for w in warnings)
+    for key in ("site.operator", "site.imprint", "site.privacy"):
+        assert any(w.startswith(key) and "placeholder" in w for w in warnings), key
+    assert not any("secret_key" in w for w in warnings)  # the example sets one
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read the config file"),
+        ("[server\nport = 1", "not valid TOML"),
+        (b"\xff\xfe[server]", "not UTF-8"),
+    ],
+)
+def test_check_config_unreadable(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+    content: str | bytes | None,
+    message: str,
+) -> None:
+    path = tmp_path / "relay.toml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    assert cli.main(["check-config", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "1 problem(s)" in out and message in out
+
+
+def test_serve_with_a_bad_config_stops_with_the_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    path = write(tmp_path, BAD)
+    assert cli.main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "server.port" in err and "site.accent_color" in err and "Traceback" not in err
+
+
+def test_serve_log_format_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    async def fake_serve(args: argparse.Namespace, config: Config) -> None:
+        logging.getLogger("cobrowse.cli").info("relay started", extra={"port": 8080})
+
+    monkeypatch.setattr(cli, "_serve", fake_serve)
+    assert cli.main(["serve", "--log-format", "json"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    event = json.loads(lines[-1])
+    assert event["event"] == "relay started" and event["port"] == 8080
+    assert cli.main(["serve"]) == 0
+    assert "INFO cobrowse.cli: relay started port=8080" in capsys.readouterr().err
+
+
+async def test_site_settings_reach_the_pages(tmp_path: Path, aiohttp_client: ClientFactory) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    client = await aiohttp_client(make_app(config))
+    landing = await (await client.get("/")).text()
+    assert "Bürgertelefon des Bundesministeriums für Beispiele" in landing
+    assert '<img class="brand-logo" src="data:image/svg+xml;base64,' in landing
+    assert "--accent:#1d5e2f" in landing
+    imprint = await (await client.get("/impressum")).text()
+    assert "<h2>Anbieter</h2>" in imprint
+    assert "<p>Bundesministerium für Beispiele<br>Beispielstraße 1</p>" in imprint
+    assert "Platzhalter" not in imprint
+    privacy = await (await client.get("/datenschutz")).text()
+    assert "Verantwortlich ist das Ministerium." in privacy
+    assert "<script>alert" not in privacy and "&lt;script&gt;" in privacy
+    assert "Platzhalter" not in privacy.split("Welche Daten")[0]
+    assert "begleiter.example.org" in await (await client.get("/hilfe")).text()
+
+
+async def test_default_site_shows_marked_placeholders(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(make_app(Config()))
+    landing = await (await client.get("/")).text()
+    assert "Bürgertelefon (Platzhalter)" in landing and "<style>" not in landing
+    imprint = await (await client.get("/impressum")).text()
+    assert "Dies ist ein Platzhalter" in imprint and "Musterstraße 1" in imprint
+    privacy = await (await client.get("/datenschutz")).text()
+    assert "Der Betreiber ergänzt hier" in privacy
+    hilfe = await (await client.get("/hilfe", headers={"Host": "hotline.example"})).text()
+    assert ">hotline.example</a>" in hilfe
