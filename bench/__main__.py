@@ -21,7 +21,7 @@ BENCHMARKS = ("relay", "scaling", "pipeline", "snapshot", "navdiff", "memory", "
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS} | {"redis": "bench.redis_bus"}
 
 
-def run_one(name: str, quick: bool) -> Outcome:
+def run_one(name: str, quick: bool, command: str = "") -> Outcome:
     """Import and run one benchmark; never raises for a benchmark's own failure."""
     started = time.monotonic()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
@@ -30,11 +30,12 @@ def run_one(name: str, quick: bool) -> Outcome:
         module = importlib.import_module(MODULES[name])
         outcome: Outcome = module.run(quick)
     except Exception as exc:
-        outcome = Outcome(name, available=False, notes=[f"failed: {type(exc).__name__}: {exc}"])
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, for the tables
+        outcome = Outcome(name, available=False, notes=[f"failed: {message}"])
     outcome.seconds = time.monotonic() - started
     outcome.load = f"{load} → {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
     outcome.when = when
-    outcome.command = f"python -m bench {name}" + (" --quick" if quick else "")
+    outcome.command = command or f"python -m bench {name}" + (" --quick" if quick else "")
     return outcome
 
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
         outcomes = []
         for name in BENCHMARKS:
-            outcome = run_one(name, args.quick)
+            outcome = run_one(name, args.quick, "python -m bench all" + " --quick" * args.quick)
             show(outcome)
             outcomes.append(outcome)
         path = write_report(outcomes, args.output)

@@ -7,17 +7,17 @@ receives the time from the advisor's send (both ends live in this process,
 so one monotonic clock serves). Only frames sent inside the measuring window
 count; a warm-up before it lets connections, allocators and caches settle.
 The servers' CPU time over the window comes from /proc, so
-``cpu_per_delivery_us`` is the server's cost per frame delivered to one
+``cpu_per_delivery_us`` is the servers' cost per frame delivered to one
 citizen. Everything is bounded in time and closes itself.
 
-:func:`run_pair` keeps a relay fleet and a floor fleet open side by side and
-alternates short phases between them, so both see the same background noise
-of a shared machine. :func:`run_load` is one fleet, one phase, with the
-variants: ``nav_every`` makes every fifth room's advisor navigate between two
-demo pages at that period (pages fan out while pointers flow), ``stalled``
-additionally makes one citizen of each of those rooms a socket that never
-reads (10 % of all citizens). :meth:`Fleet.burst` makes every advisor navigate
-once and counts the pages that reach every citizen.
+:func:`run_rounds` keeps several fleets (relay and floor, or two relay
+variants) open side by side and alternates short phases between them, so all
+see the same background noise of a shared machine. Variants of a phase:
+``nav_every`` makes every fifth room's advisor navigate between two demo
+pages at that period (pages fan out while pointers flow); a fleet opened with
+``stalled`` rooms has one citizen in each of them that never reads (10 % of
+all citizens when every fifth room is one). :meth:`Fleet.burst` makes every
+advisor navigate once and counts the pages that reach every citizen.
 """
 
 from __future__ import annotations
@@ -25,19 +25,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 import msgpack
 
 from bench.clients import Room
 from bench.procs import cpu_seconds
+from bench.results import LoadResult
 from bench.stats import percentile
 from cobrowse.protocol import Msg, encode
 
-__all__ = ["Fleet", "LoadResult", "Target", "new_client", "run_load", "run_pair"]
+__all__ = ["Contender", "Fleet", "LoadResult", "Target", "new_client", "run_rounds"]
 
 RATE_HZ = 30.0
 # A phase whose sends ran later than this (p99) was disturbed by other processes.
@@ -55,75 +55,6 @@ class Target(Protocol):
     async def open_room(
         self, http: aiohttp.ClientSession, index: int, stalled: int = 0
     ) -> Room: ...
-
-
-@dataclass
-class LoadResult:
-    """What one or more phases measured; latencies in milliseconds."""
-
-    target: str
-    sessions: int
-    latencies: list[float] = field(default_factory=list)
-    sent: int = 0
-    stalled_expected: int = 0  # pointer frames addressed to stalled citizens
-    deliveries: int = 0
-    window_s: float = 0.0
-    server_cpu_s: float = 0.0
-    loadgen_cpu_s: float = 0.0
-    send_lag_ms: list[float] = field(default_factory=list)
-    setup_s: float = 0.0
-    errors: int = 0  # sockets the server closed with an error code
-    nav_errors: int = 0  # error notices a citizen got (a page failed to load)
-    nav_error_keys: Counter[str] = field(default_factory=Counter)
-    navigations: int = 0
-    pages_expected: int = 0
-    pages_received: int = 0
-    burst_s: float = 0.0  # time until a navigation burst reached every citizen
-
-    def merge(self, other: LoadResult) -> None:
-        """Add another phase's figures to these."""
-        self.latencies += other.latencies
-        self.send_lag_ms += other.send_lag_ms
-        self.nav_error_keys += other.nav_error_keys
-        for name in (
-            "sent",
-            "stalled_expected",
-            "deliveries",
-            "window_s",
-            "server_cpu_s",
-            "loadgen_cpu_s",
-            "errors",
-            "nav_errors",
-            "navigations",
-            "pages_expected",
-            "pages_received",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def summary(self) -> dict[str, Any]:
-        lat = self.latencies
-        window = self.window_s or 1.0
-        expected = self.sent * 2 - self.stalled_expected
-        return {
-            "sessions": self.sessions,
-            "p50_ms": round(percentile(lat, 50), 3),
-            "p90_ms": round(percentile(lat, 90), 3),
-            "p99_ms": round(percentile(lat, 99), 3),
-            "max_ms": round(max(lat), 3) if lat else float("nan"),
-            "deliveries_per_s": round(self.deliveries / window, 1),
-            "coalesced_pct": round(100 * (1 - self.deliveries / expected), 2) if expected else 0.0,
-            "cpu_per_delivery_us": round(1e6 * self.server_cpu_s / max(self.deliveries, 1), 2),
-            "server_cpu_pct": round(100 * self.server_cpu_s / window, 1),
-            "loadgen_cpu_pct": round(100 * self.loadgen_cpu_s / window, 1),
-            "loadgen_lag_p99_ms": round(percentile(self.send_lag_ms, 99), 3),
-            "setup_s": round(self.setup_s, 1),
-            "errors": self.errors,
-            "navigations": self.navigations,
-            "nav_errors": self.nav_errors,
-            "nav_error_keys": dict(self.nav_error_keys),
-            "snapshots_missing": self.pages_expected - self.pages_received,
-            "burst_s": round(self.burst_s, 2),
-        }
 
 
 def _pointer(node: int) -> bytes:
@@ -149,6 +80,7 @@ class Fleet:
         self.rooms: list[Room] = []
         self.result = LoadResult(target.name, sessions)  # the phase being measured
         self.window = (0.0, 0.0)
+        self.closing = False
         self._readers: list[asyncio.Task[None]] = []
 
     async def open(
@@ -189,14 +121,17 @@ class Fleet:
             elif kind == Msg.NOTICE and body.get("level") == "error":
                 self.result.nav_errors += 1  # a page that could not be loaded
                 self.result.nav_error_keys[str(body.get("key"))] += 1
-        if ws.close_code not in (None, 1000):
-            self.result.errors += 1
+        self._closed(ws)
 
     async def _drain(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for _ in ws:  # the advisor's socket: keep it flowing, measure nothing
             pass
-        if ws.close_code not in (None, 1000):
+        self._closed(ws)
+
+    def _closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        if ws.close_code not in (None, 1000) and not self.closing:
             self.result.errors += 1
+            self.result.close_codes[ws.close_code] += 1
 
     async def _point(self, room: Room, start: float, end: float) -> None:
         period = 1.0 / RATE_HZ
@@ -220,6 +155,8 @@ class Fleet:
                 result.errors += 1
                 return
             due += period
+            if due < now:  # late: skip the missed ticks, as a throttled browser would
+                due += (now - due) // period * period + period
 
     async def _navigate(self, room: Room, start: float, end: float, every: float) -> None:
         due = start + (room.index % 13) / 13 * every
@@ -301,75 +238,64 @@ class Fleet:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(ws.close(), 5)
 
-        self.window = (0.0, 0.0)  # closing is not an error
+        self.closing = True  # what closing does to the sockets is no error
         await asyncio.gather(*(close_room(r) for r in self.rooms))
         for task in self._readers:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
 
 
-async def run_load(
-    target: Target,
-    sessions: int,
-    *,
-    warmup: float,
-    measure: float,
-    server_pids: tuple[int, ...],
-    demo: str = "",
-    nav_every: float = 0.0,
-    stalled: bool = False,
-) -> LoadResult:
-    """One fleet, one phase (plus the variants); see the module docstring."""
-    busy = frozenset(i for i in range(sessions) if nav_every and i % 5 == 0)
-    fleet = Fleet(target, sessions, server_pids, demo)
-    async with new_client() as http:
-        setup = await fleet.open(http, busy if stalled else frozenset())
-        try:
-            result = await fleet.phase(warmup, measure, nav_every, busy)
-        finally:
-            await fleet.close()
-    result.setup_s = setup
-    return result
-
-
 def _lag(result: LoadResult) -> float:
     return percentile(result.send_lag_ms, 99) if result.send_lag_ms else float("inf")
 
 
-async def run_pair(
-    relay: tuple[Target, tuple[int, ...]],
-    floor: tuple[Target, tuple[int, ...]],
+@dataclass
+class Contender:
+    """One fleet of a comparison: its target, the server processes whose CPU
+    counts, and how its phases run."""
+
+    target: Target
+    server_pids: tuple[int, ...]
+    demo: str = ""
+    nav_every: float = 0.0  # every fifth room navigates at this period
+    stalled: bool = False  # …and one citizen of each of those rooms never reads
+
+
+async def run_rounds(
+    contenders: list[Contender],
     sessions: int,
     *,
     rounds: int,
     max_rounds: int,
     warmup: float,
     measure: float,
-    demo: str = "",
     burst_timeout: float = 0.0,
-) -> tuple[LoadResult, LoadResult, int]:
-    """Relay and floor fleets open together; rounds of (floor phase, relay phase),
-    the other fleet idling meanwhile. Up to ``max_rounds`` are run and the
-    ``rounds`` whose load generator kept its schedule best (lowest p99 send lag
-    of the worse phase: least disturbed by other processes) are merged.
-    With ``burst_timeout``, the relay fleet ends with :meth:`Fleet.burst`.
-    Returns (relay, floor, rounds run)."""
-    fleets = [Fleet(relay[0], sessions, relay[1], demo), Fleet(floor[0], sessions, floor[1])]
-    done: list[tuple[float, LoadResult, LoadResult]] = []
-    setups = [0.0, 0.0]
+) -> tuple[list[LoadResult], int]:
+    """All fleets open side by side; rounds of one phase per fleet (the others
+    idle meanwhile), so each sees the same background. Up to ``max_rounds`` are
+    run and the ``rounds`` whose load generator kept its schedule best (lowest
+    p99 send lag of the worst phase: least disturbed by other processes) are
+    merged. With ``burst_timeout`` the first fleet ends with :meth:`Fleet.burst`.
+    Returns (one merged result per contender, rounds run)."""
+    busy = frozenset(i for i in range(sessions) if i % 5 == 0)
+    fleets = [Fleet(c.target, sessions, c.server_pids, c.demo) for c in contenders]
+    done: list[tuple[float, list[LoadResult]]] = []
+    setups = [0.0] * len(fleets)
+    burst = None
     async with new_client() as http:
         try:
-            for i, fleet in enumerate(fleets):
-                setups[i] = await fleet.open(http)
+            for i, (fleet, c) in enumerate(zip(fleets, contenders, strict=True)):
+                setups[i] = await fleet.open(http, busy if c.stalled else frozenset())
             while len(done) < max_rounds:
-                floor_result = await fleets[1].phase(warmup, measure)
-                relay_result = await fleets[0].phase(warmup, measure)
-                lag = max(_lag(floor_result), _lag(relay_result))
-                done.append((lag, relay_result, floor_result))
-                quiet = [d for d in done if d[0] <= QUIET_LAG_MS]
-                if len(quiet) >= rounds:
+                results = [
+                    await fleet.phase(
+                        warmup, measure, c.nav_every, busy if c.nav_every else frozenset()
+                    )
+                    for fleet, c in reversed(list(zip(fleets, contenders, strict=True)))
+                ][::-1]
+                done.append((max(map(_lag, results)), results))
+                if sum(1 for lag, _ in done if lag <= QUIET_LAG_MS) >= rounds:
                     break
-            burst = None
             if burst_timeout:
                 await fleets[0].burst(burst_timeout)
                 burst = fleets[0].result
@@ -377,16 +303,14 @@ async def run_pair(
             for fleet in fleets:
                 await fleet.close()
     merged = [LoadResult(f.target.name, sessions) for f in fleets]
-    for _, relay_result, floor_result in sorted(done, key=lambda d: d[0])[:rounds]:
-        merged[0].merge(relay_result)
-        merged[1].merge(floor_result)
-    merged[0].setup_s, merged[1].setup_s = setups
+    for _, results in sorted(done, key=lambda d: d[0])[:rounds]:
+        for total, result in zip(merged, results, strict=True):
+            total.merge(result)
+    for total, setup in zip(merged, setups, strict=True):
+        total.setup_s = setup
     if burst is not None:
         merged[0].burst_s = burst.burst_s
-        merged[0].navigations += len(fleets[0].rooms)
-        merged[0].pages_expected += burst.pages_expected
-        merged[0].pages_received += burst.pages_received
-        merged[0].nav_errors += burst.nav_errors
-        merged[0].nav_error_keys += burst.nav_error_keys
-        merged[0].errors += burst.errors
-    return merged[0], merged[1], len(done)
+        burst.burst_s = 0.0
+        burst.latencies, burst.send_lag_ms = [], []
+        merged[0].merge(burst)  # its pages, page errors and errors
+    return merged, len(done)

@@ -3,24 +3,27 @@
 Two relay nodes share one ``redis-server`` (started here on a free loopback
 port, no persistence); every advisor is on node A, every citizen joins and
 connects through node B, so each pointer frame crosses the bus. The same
-load on one node in memory mode, in the same run, is the baseline. Reports
-"not available yet" while ``cobrowse serve`` has no ``--redis``.
+load on one node in memory mode, in alternating phases of the same run, is the
+baseline. All nodes share one config file with the secret key. Reports "not
+available yet" while ``cobrowse serve`` has no ``--redis``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from bench.clients import RelayTarget
-from bench.load import run_load
+from bench.load import Contender
 from bench.outcome import Check, Outcome, Table, check
 from bench.procs import start_relay
-from bench.relay import COLUMNS, SESSIONS, row, timing
+from bench.relay import COLUMNS, SESSIONS, compare, row
 from bench.stats import ratio
 
 __all__ = ["run"]
@@ -83,32 +86,29 @@ def run(quick: bool) -> Outcome:
         out.notes.append(missing)
         out.checks = [Check("ratio_p50 ≤ 1.5 and ratio_p99 ≤ 2", None)]
         return out
-    warmup, window = timing(quick)
-    with start_relay() as single:
-        memory = asyncio.run(
-            run_load(
-                RelayTarget(single),
-                SESSIONS,
-                warmup=warmup,
-                measure=window,
-                server_pids=(single.pid,),
-            )
-        ).summary()
-    redis_proc, url = _start_redis()
-    try:
-        with start_relay(extra=("--redis", url)) as a, start_relay(extra=("--redis", url)) as b:
-            bus = asyncio.run(
-                run_load(
-                    RelayTarget(a, citizen_server=b),
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp:
+        config = Path(tmp) / "relay.toml"
+        # every node signs cookies and tokens with the same key
+        config.write_text(f'[server]\nsecret_key = "{secrets.token_urlsafe(48)}"\n', "utf-8")
+        redis_proc, url = _start_redis()
+        node = ("--config", str(config), "--redis", url)
+        try:
+            with (
+                start_relay(extra=("--config", str(config))) as single,
+                start_relay(extra=node) as a,
+                start_relay(extra=node) as b,
+            ):
+                bus, memory = compare(
+                    [
+                        Contender(RelayTarget(a, citizen_server=b), (a.pid, b.pid, redis_proc.pid)),
+                        Contender(RelayTarget(single), (single.pid,)),
+                    ],
                     SESSIONS,
-                    warmup=warmup,
-                    measure=window,
-                    server_pids=(a.pid, b.pid, redis_proc.pid),
+                    quick,
                 )
-            ).summary()
-    finally:
-        redis_proc.terminate()
-        redis_proc.wait(10)
+        finally:
+            redis_proc.terminate()
+            redis_proc.wait(10)
     out.tables.append(
         Table(
             f"S = {SESSIONS}: memory mode (one node) vs Redis mode (advisors on node A, "

@@ -3,10 +3,10 @@
 S sessions × (advisor + 2 citizens), every advisor moves the pointer at
 30 Hz; latency is advisor send → citizen receive. The same load runs against
 :mod:`bench.floor` in the same run; the ratios are what count on a noisy
-machine. Variants on the relay: navigations running in parallel (every fifth
-advisor loads a demo page every 2 s), and the same with 10 % of the citizens
-stalled (they never read). When uvloop is installed, relay and floor are
-measured on it too.
+machine. Variants on the relay, compared with each other the same way on two
+relay processes: navigations running in parallel (every fifth advisor loads
+a demo page every 2 s), and the same with 10 % of the citizens stalled (they
+never read). When uvloop is installed, relay and floor are measured on it too.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import importlib.util
 from typing import Any
 
 from bench.clients import FloorTarget, RelayTarget
-from bench.load import LoadResult, run_load, run_pair
+from bench.load import Contender, run_rounds
 from bench.outcome import Outcome, Table, check
 from bench.procs import Server, start_floor, start_relay
 from bench.stats import ratio
 
-__all__ = ["measure", "measure_pair", "run"]
+__all__ = ["compare", "errors_cell", "relay_vs_floor", "run"]
 
 SESSIONS = 200
 NAV_EVERY = 2.0
@@ -59,48 +59,52 @@ def rounds(quick: bool) -> tuple[int, int]:
     return (1, 2) if quick else (3, 6)
 
 
-def measure_pair(
-    relay: Server, floor: Server, sessions: int, quick: bool, *, snapshot_burst: bool = False
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The same pointer load on relay and floor, in alternating phases; two summaries."""
+def compare(
+    contenders: list[Contender],
+    sessions: int,
+    quick: bool,
+    *,
+    burst: bool = False,
+) -> list[dict[str, Any]]:
+    """The same pointer load on every contender in alternating phases (see
+    :func:`bench.load.run_rounds`); one summary per contender."""
     warmup, window = timing(quick)
     keep, most = rounds(quick)
-    relay_result, floor_result, ran = asyncio.run(
-        run_pair(
-            (RelayTarget(relay), (relay.pid,)),
-            (FloorTarget(floor), (floor.pid,)),
+    results, ran = asyncio.run(
+        run_rounds(
+            contenders,
             sessions,
             rounds=keep,
             max_rounds=most,
             warmup=warmup,
             measure=window,
-            demo=relay.demo,
-            burst_timeout=(15.0 if quick else 60.0) if snapshot_burst else 0.0,
+            burst_timeout=(15.0 if quick else 60.0) if burst else 0.0,
         )
     )
-    relay_summary, floor_summary = relay_result.summary(), floor_result.summary()
-    relay_summary["rounds"] = floor_summary["rounds"] = f"{keep} of {ran}"
-    return relay_summary, floor_summary
+    summaries = [r.summary() for r in results]
+    for summary in summaries:
+        summary["rounds"] = f"{keep} of {ran}"
+    return summaries
 
 
-def measure(server: Server, sessions: int, quick: bool, **variant: Any) -> dict[str, Any]:
-    """One relay load run (with a variant) against a started relay; its summary."""
-    warmup, window = timing(quick)
-    result: LoadResult = asyncio.run(
-        run_load(
-            RelayTarget(server),
-            sessions,
-            warmup=warmup,
-            measure=window,
-            server_pids=(server.pid,),
-            demo=server.demo,
-            **variant,
-        )
+def relay_vs_floor(
+    relay: Server, floor: Server, sessions: int, quick: bool, *, burst: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pointer load on the relay and on the floor; (relay summary, floor summary)."""
+    relay_s, floor_s = compare(
+        [
+            Contender(RelayTarget(relay), (relay.pid,), relay.demo),
+            Contender(FloorTarget(floor), (floor.pid,)),
+        ],
+        sessions,
+        quick,
+        burst=burst,
     )
-    return result.summary()
+    return relay_s, floor_s
 
 
-def errors_cell(count: int, keys: dict[str, int]) -> str:
+def errors_cell(count: int, keys: dict[Any, int]) -> str:
+    """A table cell: how many, and of which kind (notice key or close code)."""
     return f"{count} ({', '.join(f'{k}: {n}' for k, n in keys.items())})" if count else "0"
 
 
@@ -119,9 +123,9 @@ def row(server: str, loop: str, variant: str, s: dict[str, Any]) -> list[Any]:
         s["loadgen_cpu_pct"],
         s["loadgen_lag_p99_ms"],
         s.get("rounds", "1 of 1"),
-        s["errors"],
-        s["snapshots_missing"] if variant != "pointer" else "–",
-        errors_cell(s["nav_errors"], s["nav_error_keys"]) if variant != "pointer" else "–",
+        errors_cell(s["errors"], s["close_codes"]),
+        s["snapshots_missing"] if s["navigations"] else "–",
+        errors_cell(s["nav_errors"], s["nav_error_keys"]) if s["navigations"] else "–",
     ]
 
 
@@ -132,10 +136,22 @@ def run(quick: bool) -> Outcome:
     for loop in loops:
         uv = loop == "uvloop"
         with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
-            relay, floor = measure_pair(relay_server, floor_server, SESSIONS, quick)
-        with start_relay(uvloop=uv) as relay_server:
-            nav = measure(relay_server, SESSIONS, quick, nav_every=NAV_EVERY)
-            stalled = measure(relay_server, SESSIONS, quick, nav_every=NAV_EVERY, stalled=True)
+            relay, floor = relay_vs_floor(relay_server, floor_server, SESSIONS, quick)
+        with start_relay(uvloop=uv) as calm, start_relay(uvloop=uv) as stalling:
+            nav, stalled = compare(
+                [
+                    Contender(RelayTarget(calm), (calm.pid,), calm.demo, nav_every=NAV_EVERY),
+                    Contender(
+                        RelayTarget(stalling),
+                        (stalling.pid,),
+                        stalling.demo,
+                        nav_every=NAV_EVERY,
+                        stalled=True,
+                    ),
+                ],
+                SESSIONS,
+                quick,
+            )
         table.rows += [
             row("floor", loop, "pointer", floor),
             row("relay", loop, "pointer", relay),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bench.outcome import Check, Outcome, Table
 from bench.procs import start_floor, start_relay
-from bench.relay import errors_cell, measure_pair
+from bench.relay import errors_cell, relay_vs_floor
 from bench.stats import ratio
 
 __all__ = ["run"]
@@ -49,9 +49,7 @@ def run(quick: bool) -> Outcome:
     missing = 0
     for sessions in counts:
         with start_floor() as floor_server, start_relay() as relay_server:
-            relay, floor = measure_pair(
-                relay_server, floor_server, sessions, quick, snapshot_burst=True
-            )
+            relay, floor = relay_vs_floor(relay_server, floor_server, sessions, quick, burst=True)
         p99[sessions] = relay["p99_ms"]
         errors += relay["errors"]
         missing += relay["snapshots_missing"]
@@ -72,7 +70,7 @@ def run(quick: bool) -> Outcome:
                 relay["loadgen_lag_p99_ms"],
                 relay["rounds"],
                 relay["coalesced_pct"],
-                relay["errors"],
+                errors_cell(relay["errors"], relay["close_codes"]),
                 relay["burst_s"],
                 relay["snapshots_missing"],
                 errors_cell(relay["nav_errors"], relay["nav_error_keys"]),

@@ -26,6 +26,7 @@ if (document.body.dataset.role === "advisor") main();
 
 function main() {
   $("new-session").addEventListener("click", createSession);
+  $("new-session").disabled = false;
   $("new-code")?.addEventListener("click", () => send(Msg.NEW_CODE, {}));
   $("address-form").addEventListener("submit", navigate);
   $("end-session").addEventListener("click", () => {

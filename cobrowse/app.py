@@ -135,6 +135,9 @@ def make_app(
         for session in list(app[STORE].sessions.values()):
             await app[STORE].end(session, "shutdown")
 
+    if config.bus_url:
+        app.cleanup_ctx.append(_cluster_lifetime)
+        app.on_shutdown.append(_release_replicas)  # before close_sessions ends the rest
     app.cleanup_ctx.append(lifetime)
     app.on_shutdown.append(close_sessions)
     app.on_response_prepare.append(_security_headers)
@@ -146,6 +149,42 @@ def make_app(
     static = resources.files("cobrowse").joinpath("static")
     app.router.add_static("/static/", str(static), append_version=False)
     return app
+
+
+async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Redis mode: join the other nodes through the bus and the shared state."""
+    from cobrowse.bus import create_bus
+    from cobrowse.cluster import CLUSTER, Cluster
+    from cobrowse.hub import LOG_LIMIT
+    from cobrowse.shared_state import StateSettings, ThrottleLimits, create_shared_state
+
+    config = app[CONFIG]
+    bus = create_bus(config.bus_url)
+    settings = StateSettings(
+        secret=config.secret_key.encode("utf-8"),
+        session_ttl=config.session_max_seconds + 600,
+        log_limit=LOG_LIMIT,
+        throttle=ThrottleLimits(
+            config.join_failures_per_client,
+            config.join_failures_global,
+            float(config.join_window_seconds),
+        ),
+    )
+    state = create_shared_state(config.bus_url, settings)
+    await bus.start()
+    app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state)
+    cluster.start()
+    app[READINESS].add("redis", cluster.ready)
+    yield
+    await cluster.close()
+    await bus.close()
+    await state.close()
+
+
+async def _release_replicas(app: web.Application) -> None:
+    from cobrowse.cluster import CLUSTER
+
+    await app[CLUSTER].release_replicas()
 
 
 async def _sweep(store: SessionStore) -> None:

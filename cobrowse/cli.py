@@ -89,6 +89,14 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     config = load_config(Path(args.config)) if args.config else Config()
+    if args.redis:
+        text = Path(args.config).read_text(encoding="utf-8") if args.config else ""
+        if not re.search(r"(?m)^\s*secret_key\s*=", text):
+            raise ConfigError(
+                "--redis needs server.secret_key in the config file (--config): every node "
+                "must sign with the same key."
+            )
+        config = dataclasses.replace(config, bus_url=args.redis)
     asyncio.run(_serve(args, config))
     return 0
 
@@ -180,6 +188,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
         print("cobrowse preview: für eine Datei bitte --base-url angeben", file=sys.stderr)
         return 2
     base = args.base_url or base
+
     def resource_url(url: str, kind: str) -> str | None:
         try:
             check_allowed(config.fetch, url)
@@ -207,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default from config: 8080; 0 = any free)")
     serve.add_argument("--demo", action="store_true", help="also serve the demo ministry site")
     serve.add_argument("--demo-port", type=int, default=8081, help="port of the demo site")
+    serve.add_argument(
+        "--redis", metavar="URL", help="share sessions with other nodes over this Redis ([bus] url)"
+    )
     serve.add_argument(
         "--log-format", choices=("text", "json"), default="text", help="one event per line"
     )

@@ -31,6 +31,7 @@ __all__ = [
     "parse_config",
 ]
 
+
 def _is_ip(value: object) -> bool:
     try:
         ipaddress.ip_address(str(value))
@@ -217,6 +218,8 @@ class Config:
     advisors: tuple[Advisor, ...] = ()
     site: SiteConfig = field(default_factory=SiteConfig)
     rules: tuple[HostRule, ...] = ()
+    # [bus] url: Redis shared by several relay nodes ("" = one node, in memory).
+    bus_url: str = ""
 
 
 # key → (type, check, explanation); the schema the loader walks.
@@ -270,7 +273,15 @@ _SITE: dict[str, _Check] = {
         'a colour "#rrggbb" with a contrast of at least 4.5:1 to white (WCAG AA)',
     ),
 }
+_BUS: dict[str, _Check] = {
+    "url": (
+        str,
+        lambda v: v == "" or v.startswith(("redis://", "rediss://", "unix://")),
+        'a Redis URL, e.g. "redis://127.0.0.1:6379/0"',
+    ),
+}
 _TABLES = {
+    "bus": _BUS,
     "server": _SERVER,
     "sessions": _SESSIONS,
     "limits": _LIMITS,
@@ -446,6 +457,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
                 fetch = checked
             elif name == "site":
                 site = checked
+            elif name == "bus":
+                values["bus_url"] = checked.get("url", "")
             else:
                 values.update(checked)
         else:
@@ -461,6 +474,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             site["logo_data_url"] = _logo_data_url(site["logo"], source)
         except ValueError as exc:
             reader.fail("site", "logo", str(exc))
+    if values.get("bus_url") and "secret_key" not in values:
+        reader.fail("server", "secret_key", "required when [bus] url is set (same on every node)")
     if reader.problems:
         raise ConfigError("\n".join(reader.problems))
     if "timeout_seconds" in fetch:

@@ -18,6 +18,7 @@ from cobrowse.appkeys import (
     set_cookie,
     set_form_cookie,
 )
+from cobrowse.cluster import CLUSTER
 from cobrowse.errors import JoinError
 from cobrowse.pages import error_block, render_page
 
@@ -118,7 +119,11 @@ def _api_advisor(request: web.Request) -> LoginSession:
 async def create_session(request: web.Request) -> web.Response:
     """Open a co-browsing session for the logged-in advisor and draw its code."""
     login = _api_advisor(request)
-    session = request.app[STORE].create(login.name)
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None:  # Redis mode: the code is unique across all nodes
+        session = await cluster.create(login.name)
+    else:
+        session = request.app[STORE].create(login.name)
     return web.json_response(
         {"session": session.id, "code": session.code, "expires_at": session.code_expires_at}
     )

@@ -65,6 +65,9 @@ _FIELDS: Final = frozenset({"input", "textarea", "select"})
 _MAX_SCROLL_OFFSET: Final = 1000.0
 # Diffing is plain Python; beyond this many nodes a snapshot is cheaper to make.
 MAX_DIFF_NODES: Final = 8_000
+# Late joiners get the last snapshot plus every change since (the hub's log):
+# past this many changes the next page goes out whole, which starts afresh.
+MAX_CHANGES_BEFORE_SNAPSHOT: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +193,13 @@ def publish_page(session: CoSession, page: Page) -> None:
     }
     info = {"page": session.page_no, "url": page.url, "title": page.title, "history": history}
     batch: dict[str, Any] | None = None
-    if old is not None and _same_site(old.url, page.url) and count <= MAX_DIFF_NODES:
+    hub = session.hub
+    if (
+        old is not None
+        and _same_site(old.url, page.url)
+        and count <= MAX_DIFF_NODES
+        and len(hub.log) < MAX_CHANGES_BEFORE_SNAPSHOT
+    ):
         old_top = state.top() if state and state.page_no == old_no else max_node_id(old.tree)
         diff = diff_trees(old.tree, page.tree, old_top + 1)
         top = max(old_top, diff.next_id - 1)
@@ -204,9 +213,9 @@ def publish_page(session: CoSession, page: Page) -> None:
     session.interaction = PageState(session.page_no, top)
     snapshot = {**info, "tree": page.tree}
     if batch is not None and len(msgpack.packb(batch)) < len(msgpack.packb(snapshot)):
-        session.hub.broadcast(Msg.MUTATIONS, batch)
+        hub.broadcast(Msg.MUTATIONS, batch)
     else:
-        session.hub.broadcast(Msg.SNAPSHOT, snapshot)
+        hub.broadcast(Msg.SNAPSHOT, snapshot)
 
 
 # --- frames from the advisor -----------------------------------------------------

@@ -15,6 +15,7 @@ from cobrowse.appkeys import (
     set_cookie,
     set_form_cookie,
 )
+from cobrowse.cluster import CLUSTER
 from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.metrics import METRICS
@@ -60,11 +61,15 @@ async def join(request: web.Request) -> web.StreamResponse:
     typed = str(form.get("code", ""))[:40]
     throttle = request.app[JOIN_THROTTLE]
     client = client_key(request)
+    cluster = request.app.get(CLUSTER)
     try:
-        throttle.check(client)
+        throttle.check(client)  # Redis mode: this node's limits, and the cluster's too
         code = normalize_code(typed)
         try:
-            _, _, token = request.app[STORE].join(code)
+            if cluster is not None:  # codes shared by all nodes
+                token = await cluster.join(code, client)
+            else:
+                _, _, token = request.app[STORE].join(code)
         except JoinError as exc:
             if exc.kind in ("unknown", "expired"):
                 throttle.failed(client)
@@ -81,6 +86,9 @@ async def join(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/sitzung")
 async def citizen_view(request: web.Request) -> web.StreamResponse:
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None:
+        await cluster.adopt(request.cookies.get(PARTICIPANT_COOKIE))
     found = request.app[STORE].by_token(request.cookies.get(PARTICIPANT_COOKIE))
     if found is None:
         return _landing(

@@ -12,7 +12,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cobrowse.codes import CodeBook
 from cobrowse.config import Config
@@ -134,6 +134,14 @@ class CoSession:
         self.hub.broadcast(Msg.NOTICE, {"key": key, "text": text, "level": level})
 
 
+class StoreHooks(Protocol):
+    """Told about changes other nodes must see (see :mod:`cobrowse.cluster`)."""
+
+    def changed(self, session: CoSession, event: str, detail: str) -> None:
+        """``event``: "code_revoked"/"code_issued" (detail: the code),
+        "participant_removed" (the id) or "ended" (the reason). Must not block."""
+
+
 class SessionStore:
     """Live sessions of this node, their codes and participant tokens."""
 
@@ -142,6 +150,19 @@ class SessionStore:
         self.codes = CodeBook(config.code_ttl_seconds)
         self.sessions: dict[str, CoSession] = {}
         self._tokens: dict[str, tuple[str, str]] = {}
+        self.hooks: StoreHooks | None = None  # set in cluster mode only
+
+    def _changed(self, session: CoSession, event: str, detail: str) -> None:
+        if self.hooks is not None:
+            self.hooks.changed(session, event, detail)
+
+    def add_token(self, token: str, session_id: str, participant_id: str) -> None:
+        """Let ``token`` stand for a participant on this node (cluster mode)."""
+        self._tokens[token] = (session_id, participant_id)
+
+    def tokens(self) -> list[tuple[str, str, str]]:
+        """(token, session id, participant id) of every token this node issued or adopted."""
+        return [(token, sid, pid) for token, (sid, pid) in self._tokens.items()]
 
     def create(self, advisor: str) -> CoSession:
         """Open a session for ``advisor`` with a fresh code."""
@@ -167,7 +188,10 @@ class SessionStore:
         policy and ``confirm_join`` say. Raises :class:`JoinError`
         (``unknown``, ``expired``, ``full``).
         """
-        session = self.get(self.codes.lookup(code))
+        return self.enter(self.get(self.codes.lookup(code)))
+
+    def enter(self, session: CoSession | None) -> tuple[CoSession, Participant, str]:
+        """:meth:`join` once the code led to ``session`` (None: it has ended)."""
         if session is None:
             raise JoinError("expired")
         others = [p for p in session.participants.values() if p.role != "advisor"]
@@ -236,15 +260,18 @@ class SessionStore:
             session.hub.spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES.get(reason, "")))
         if reason != "left":
             self.codes.revoke(session.code)
+            self._changed(session, "code_revoked", session.code)
             session.hub.send_to("advisor", Msg.CODE, {"code": None, "expires_at": None})
 
     def new_code(self, session: CoSession) -> None:
         """Revoke the session's code and draw a new one for the advisor."""
         self.codes.revoke(session.code)
+        self._changed(session, "code_revoked", session.code)
         code, ttl = self.codes.issue(session.id)
         session.code = code
         session.code_expires_at = time.time() + ttl
         session.touch()
+        self._changed(session, "code_issued", code)
         session.hub.send_to(
             "advisor", Msg.CODE, {"code": code, "expires_at": session.code_expires_at}
         )
@@ -266,6 +293,7 @@ class SessionStore:
         for token, (sid, pid) in list(self._tokens.items()):
             if sid == session.id and pid == participant_id:
                 del self._tokens[token]
+        self._changed(session, "participant_removed", participant_id)
         session.broadcast_participants()
 
     async def end(self, session: CoSession, reason: str) -> None:
@@ -279,6 +307,7 @@ class SessionStore:
             if sid == session.id:
                 del self._tokens[token]
         self.sessions.pop(session.id, None)
+        self._changed(session, "ended", reason)
         await session.hub.close_all(4000, "Die Sitzung ist beendet.")
 
     async def sweep(self) -> None:
@@ -289,6 +318,10 @@ class SessionStore:
         now = time.monotonic()
         timeout, warning = self.config.idle_timeout_seconds, self.config.idle_warning_seconds
         for session in list(self.sessions.values()):
+            if not session.hub.owned:  # another node's session: its owner keeps time
+                if session.created_at < limit:
+                    await self.end(session, "timeout")
+                continue
             idle = now - session.last_activity
             if session.created_at < limit or idle >= timeout:
                 await self.end(session, "timeout")

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from cobrowse.appkeys import NAVIGATOR, PARTICIPANT_COOKIE, STORE, same_origin
+from cobrowse.cluster import CLUSTER
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import Connection
@@ -95,6 +96,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         timeout=CLOSE_TIMEOUT, heartbeat=20.0, max_msg_size=MAX_INBOUND_BYTES, compress=False
     )
     await ws.prepare(request)
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None and "session" not in request.query:
+        await cluster.adopt(request.cookies.get(PARTICIPANT_COOKIE))
     found = _authenticate(request)
     if found is None:
         await ws.close(

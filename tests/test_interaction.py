@@ -582,3 +582,11 @@ async def test_back_forward_and_reload(
         frames = await frames_until(adv_ws, Msg.MUTATIONS)
         assert frames[-1][1]["navigate"]["url"] == url
         assert frames[-1][1]["navigate"]["history"] == history
+
+
+def test_a_long_change_log_makes_the_next_page_a_snapshot() -> None:
+    session, hub = session_on(demo_page("/"))
+    for seq in range(1000):  # as if the advisor had typed a lot on this page
+        hub.log.append((seq, b""))
+    publish_page(session, demo_page("/themen/rente.html"))
+    assert hub.sent[-1][0] is Msg.SNAPSHOT and len(hub.log) == 0

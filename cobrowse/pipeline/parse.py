@@ -103,10 +103,11 @@ def _utf8_body(body: bytes, content_type: str | None) -> bytes | None:
         codec = _header_charset(content_type) or _meta_charset(body)
         if codec not in (None, "utf-8"):
             return None
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     return body
 
 

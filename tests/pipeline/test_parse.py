@@ -109,3 +109,15 @@ def test_nul_bytes_do_not_truncate() -> None:
 def test_comments_and_processing_instructions_are_gone() -> None:
     root = parse_html(b"<p>a<!-- secret -->b<?php echo 1 ?>c</p>")
     assert root.find("body/p").text == "abc"  # type: ignore[union-attr]
+
+
+def test_utf8_header_beats_a_legacy_meta_on_the_fast_path() -> None:
+    body = '<meta charset="windows-1252"><p>Köln €</p>'.encode()
+    assert "Köln €" in _text(body, "text/html; charset=utf-8")
+    assert "Köln €" in _text(b"\xef\xbb\xbf" + body)  # BOM
+
+
+def test_invalid_utf8_is_not_handed_to_libxml2_as_utf8() -> None:
+    body = "<p>Köln</p><p>danach</p>".encode("cp1252")
+    text = _text(body, "text/html; charset=utf-8")
+    assert "danach" in text and "K\ufffdln" in text  # nothing cut off after the bad byte

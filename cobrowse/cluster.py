@@ -1,0 +1,410 @@
+"""Several relay nodes over Redis: shared codes and tokens, cross-node fan-out.
+
+Only active when ``[bus] url`` is configured; in memory mode nothing here runs
+and :class:`~cobrowse.sessions.SessionStore` works alone.
+
+The node the advisor is connected to *owns* the session: it navigates, keeps
+the page state and hands out the ordered sequence numbers. Its hub publishes
+every frame once, as the bytes it fans out locally, on the session's bus
+channel. A node with local participants of a session it does not own keeps a
+*replica* (:class:`~cobrowse.replica.ReplicaHub`): it applies the owner's
+ordered frames (seq, snapshot, log) and fans them out to its own connections.
+What the owner must act on travels back as small control messages (see
+:mod:`cobrowse.replica`). Codes, tokens, the join throttle, participants and
+the resume log live in :mod:`cobrowse.shared_state`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgpack
+from aiohttp import web
+
+from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
+from cobrowse.cluster_owner import apply_roster, reseed, retry
+from cobrowse.config import Config
+from cobrowse.errors import JoinError
+from cobrowse.hub import RELAY_ORDERED, SessionHub
+from cobrowse.protocol import Msg, encode
+from cobrowse.replica import (
+    KIND_CONTROL,
+    KIND_RESYNC,
+    ReplicaHub,
+    frame_head,
+    merge_roster,
+    pack,
+    pack_page,
+    unpack,
+)
+from cobrowse.sessions import CoSession, Participant, SessionStore
+from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
+
+__all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
+
+log = logging.getLogger(__name__)
+
+RECONNECTING = "Die Verbindung wird wiederhergestellt …"
+RECONNECTED = "Die Verbindung ist wiederhergestellt."
+CLOSE_RESTART = 1012  # "service restart": not final, the client reconnects
+
+
+class Cluster:
+    """This node's part of a multi-node relay (one per app, Redis mode only)."""
+
+    def __init__(self, config: Config, store: SessionStore, bus: Bus, state: SharedState) -> None:
+        self.config = config
+        self.store = store
+        self.bus = bus
+        self.state = state
+        self.node_id = bus.node_id
+        self._subs: dict[str, Subscription] = {}
+        self._writes: asyncio.Queue[Callable[[], Awaitable[Any]]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # owner side: session id → participant id → node it joined through
+        self._remote: dict[str, dict[str, str]] = {}
+        store.hooks = self
+        bus.add_state_listener(self._on_bus_state)
+
+    # -- lifetime -------------------------------------------------------------
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name="cluster-writer")
+
+    async def settled(self) -> None:
+        """Return once every shared-state write queued so far is done."""
+        await self._writes.join()
+
+    async def close(self) -> None:
+        """Finish queued shared-state writes (bounded), then stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled(), 2.0)
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        for sub in list(self._subs.values()):
+            await sub.close()
+        self._subs.clear()
+
+    async def release_replicas(self) -> None:
+        """Shutdown: let this node's participants of other nodes' sessions go
+        (close code 1012: their browsers reconnect through another node and resume)."""
+        for session in list(self.store.sessions.values()):
+            if isinstance(session.hub, ReplicaHub):
+                session.ended = True
+                self.store.sessions.pop(session.id, None)
+                await session.hub.close_all(CLOSE_RESTART, "Der Dienst startet neu.")
+                await self._unsubscribe(session.id)
+
+    async def ready(self) -> None:
+        """Readiness check: raises while the bus is reconnecting."""
+        if self.bus.state is not BusState.UP:
+            raise RuntimeError("bus down")
+
+    def _write(self, job: Callable[[], Awaitable[Any]]) -> None:
+        """Queue a shared-state write; writes run one after another, in order."""
+        self._writes.put_nowait(job)
+
+    async def _write_loop(self) -> None:
+        while True:
+            job = await self._writes.get()
+            try:
+                await retry(job)
+            except Exception as exc:  # a lost write is resynced later; keep writing
+                log.warning("shared state write failed: %s", type(exc).__name__)
+            finally:
+                self._writes.task_done()
+
+    # -- sessions owned by this node -----------------------------------------
+
+    async def create(self, advisor: str) -> CoSession:
+        """Open a session owned by this node with a code unique across all nodes."""
+        session = self.store.create(advisor)
+        self.store.codes.revoke(session.code)  # the shared state draws the code
+        ttl = float(self.config.code_ttl_seconds)
+        session.code = await self.state.issue_code(session.id, ttl)
+        session.code_expires_at = time.time() + ttl
+        await self.state.save_session(self._meta(session))
+        advisor_record = ParticipantRecord("advisor", "advisor", node=self.node_id)
+        await self.state.put_participant(session.id, advisor_record)
+        session.hub.relay = lambda kind, seq, pid, frame: self._relay(
+            session, kind, seq, pid, frame
+        )
+        await self._subscribe(session.id)
+        return session
+
+    def _meta(self, session: CoSession) -> SessionMeta:
+        return SessionMeta(
+            session.id,
+            session.advisor,
+            session.code,
+            session.created_at,
+            session.code_expires_at,
+            owner=self.node_id,
+        )
+
+    def _relay(self, session: CoSession, kind: int, seq: int, pid: str, frame: bytes) -> None:
+        """The owner's hub produced a frame: publish it, keep page frames for resume."""
+        self.bus.publish(session_channel(session.id), pack(kind, seq, pid, frame))
+        if kind == RELAY_ORDERED:
+            msg = frame_head(frame)[0]
+            if msg == Msg.SNAPSHOT or msg == Msg.MUTATIONS:
+                snapshot = msg == Msg.SNAPSHOT
+                self._write(
+                    lambda: self.state.record_frame(session.id, seq, frame, snapshot=snapshot)
+                )
+
+    def changed(self, session: CoSession, event: str, detail: str) -> None:
+        """Store hook: mirror the change into the shared state (see StoreHooks)."""
+        sid = session.id
+        owner = not isinstance(session.hub, ReplicaHub)
+        if event == "participant_removed":
+            self._write(lambda: self.state.remove_participant(sid, detail))
+        elif event == "ended":
+            if owner:
+                self._write(lambda: self.state.revoke_code(session.code, sid))
+                self._write(lambda: self.state.drop_session(sid))
+            self._spawn(self._unsubscribe(sid))
+        elif owner and event == "code_revoked":
+            self._write(lambda: self.state.revoke_code(detail, sid))
+        elif owner and event == "code_issued":
+            self._write(lambda: self._claim(session, detail))
+
+    async def _claim(self, session: CoSession, code: str) -> None:
+        ttl = float(self.config.code_ttl_seconds)
+        if not await self.state.claim_code(code, session.id, ttl):
+            # another node holds this code: draw one from the shared state
+            self.store.codes.revoke(code)
+            session.code = await self.state.issue_code(session.id, ttl)
+            body = {"code": session.code, "expires_at": session.code_expires_at}
+            session.hub.send_to("advisor", Msg.CODE, body)
+        await self.state.save_session(self._meta(session))
+
+    # -- joining (any node) -------------------------------------------------
+
+    async def join(self, code: str, client: str) -> str:
+        """Let a person in with a normalized code on this node; returns the token.
+
+        Raises :class:`JoinError` like :meth:`SessionStore.join`, plus
+        ``throttled`` (the limits are shared by all nodes).
+        """
+        await self.state.check_join(client)
+        try:
+            session_id = await self.state.lookup_code(code, float(self.config.session_max_seconds))
+        except JoinError as exc:
+            if exc.kind in ("unknown", "expired"):
+                await self.state.record_failed_join(client)
+            raise
+        session = self.store.get(session_id) or await self._replica(session_id)
+        session, participant, token = self.store.enter(session)
+        if isinstance(session.hub, ReplicaHub):
+            session.hub.local.add(participant.id)
+            session.broadcast_participants()  # now the owner hears of this person
+        record = ParticipantRecord(
+            participant.id,
+            participant.role,
+            node=self.node_id,
+            state=participant.state,
+            joined_at=time.time(),
+            phrase=participant.phrase,
+        )
+        if not await self.state.put_participant(
+            session.id, record, limit=self.config.max_participants
+        ):
+            self.store.remove_participant(session, participant.id)
+            raise JoinError("full")
+        await self.state.put_token(token, session.id, participant.id)
+        return token
+
+    async def adopt(self, token: str | None) -> None:
+        """Make a token of another node usable here (a citizen came back through
+        this node): build the replica and remember the token locally."""
+        if not token or self.store.by_token(token) is not None:
+            return
+        found = await self.state.token_owner(token)
+        if found is None:
+            return
+        session = self.store.get(found[0]) or await self._replica(found[0])
+        if session is not None and found[1] in session.participants:
+            hub = session.hub
+            if isinstance(hub, ReplicaHub):
+                hub.local.add(found[1])
+                hub.seen.add(found[1])
+            self.store.add_token(token, found[0], found[1])
+
+    # -- replicas of sessions owned elsewhere --------------------------------
+
+    async def _replica(self, session_id: str) -> CoSession | None:
+        meta = await self.state.load_session(session_id)
+        if meta is None or meta.owner == self.node_id:
+            return None
+        existing = self.store.sessions.get(session_id)
+        if existing is not None:  # built meanwhile by a concurrent join
+            return None if existing.ended else existing
+        hub = ReplicaHub(lambda op, body: self._control(session_id, op, body))
+        session = CoSession(
+            meta.session_id,
+            meta.advisor,
+            meta.code,
+            meta.code_expires_at,
+            meta.created_at,
+            confirm_mode=self.config.confirm_mode,
+            hub=hub,
+        )
+        hub.roster = lambda: self._send_roster(session)
+        self.store.sessions[session_id] = session
+        for record in await self.state.participants(session_id):
+            session.participants[record.id] = Participant(
+                record.id, record.role, viewport=record.viewport, state=record.state
+            )
+        await self._subscribe(session_id)
+        await self._seed(session)
+        return session
+
+    async def _seed(self, session: CoSession) -> None:
+        """Bring a replica's seq, snapshot and log up to the shared state's."""
+        hub = session.hub
+        assert isinstance(hub, ReplicaHub)
+        snapshot = await self.state.latest_snapshot(session.id)
+        if snapshot is None or snapshot[0] < hub.snapshot_seq:
+            return
+        later = await self.state.frames_after(session.id, snapshot[0]) or []
+        self._send_all(hub, hub.seed(snapshot[0], snapshot[1], later))
+
+    @staticmethod
+    def _send_all(hub: SessionHub, frames: list[bytes]) -> None:
+        for conn in hub.connections.values():
+            for frame in frames:
+                conn.send(frame)
+
+    def _publish_page(self, session: CoSession) -> None:
+        """Owner: send the whole current page to the replicas (after the bus was down)."""
+        hub = session.hub
+        if hub.snapshot_frame is not None and not session.ended:
+            data = pack(KIND_RESYNC, hub.seq, "", pack_page(hub))
+            self.bus.publish(session_channel(session.id), data)
+
+    def _send_roster(self, session: CoSession) -> None:
+        """Tell the owner who of this node's participants is here and how."""
+        hub = session.hub
+        assert isinstance(hub, ReplicaHub)
+        people = [
+            {
+                "id": p.id,
+                "role": p.role,
+                "state": p.state,
+                "phrase": p.phrase,
+                "viewport": list(p.viewport) if p.viewport else None,
+            }
+            for pid, p in session.participants.items()
+            if pid in hub.local
+        ]
+        self._control(session.id, "roster", {"node": self.node_id, "participants": people})
+
+    def _control(self, session_id: str, op: str, body: dict[str, Any]) -> None:
+        data = msgpack.packb({"op": op, **body}, use_bin_type=True)
+        self.bus.publish(session_channel(session_id), pack(KIND_CONTROL, 0, "", data))
+
+    # -- the bus --------------------------------------------------------------
+
+    async def _subscribe(self, session_id: str) -> None:
+        if session_id not in self._subs:
+            channel = session_channel(session_id)
+            self._subs[session_id] = await self.bus.subscribe(channel, self._on_message)
+
+    async def _unsubscribe(self, session_id: str) -> None:
+        sub = self._subs.pop(session_id, None)
+        if sub is not None:
+            await sub.close()
+
+    def _on_message(self, message: BusMessage) -> None:
+        session_id = message.channel.removeprefix("session:")
+        session = self.store.sessions.get(session_id)
+        decoded = unpack(message.data)
+        if session is None or decoded is None:
+            return
+        kind, seq, pid, data = decoded
+        hub = session.hub
+        if isinstance(hub, ReplicaHub):
+            if kind == KIND_CONTROL:
+                return  # control messages are for the owner
+            if kind == KIND_RESYNC:
+                self._send_all(hub, hub.resync(data))
+                return
+            ended = hub.apply(kind, seq, pid, data)
+            if frame_head(data)[0] == Msg.PARTICIPANTS and kind == RELAY_ORDERED:
+                merge_roster(session, data)
+            if ended:
+                self._drop_replica(session)
+        elif kind == KIND_CONTROL:
+            self._owner_control(session, hub, data)
+
+    def _owner_control(self, session: CoSession, hub: SessionHub, data: bytes) -> None:
+        try:
+            body = msgpack.unpackb(data, raw=False)
+            op = body["op"]
+            if op == "roster":
+                apply_roster(session, self._remote, str(body["node"]), body["participants"])
+            elif op == "broadcast":
+                if body["body"].get("key") == "extended":
+                    session.touch()
+                hub.broadcast(Msg(body["msg"]), body["body"], exclude=body.get("exclude"))
+            elif op == "latest":
+                hub.broadcast_latest(Msg(body["msg"]), body["body"], exclude=body.get("exclude"))
+            elif op == "to":
+                hub.send_to(body["participant"], Msg(body["msg"]), body["body"])
+            elif op == "resync":
+                self._publish_page(session)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("bad control message: %s", type(exc).__name__)
+
+    def _drop_replica(self, session: CoSession) -> None:
+        session.ended = True
+        self.store.sessions.pop(session.id, None)
+        self._spawn(session.hub.close_all(4000, "Die Sitzung ist beendet."))
+        self._spawn(self._unsubscribe(session.id))
+
+    def _on_bus_state(self, state: BusState) -> None:
+        """DOWN: tell local participants; UP: clear the notice and resync replicas."""
+        if state is BusState.CLOSED:
+            return
+        down = state is BusState.DOWN
+        text, level = (RECONNECTING, "warning") if down else (RECONNECTED, "info")
+        frame = encode(Msg.NOTICE, 0, {"key": "reconnecting", "text": text, "level": level})
+        if not down:  # Redis may have restarted empty: the tokens this node knows
+            for token, sid, pid in self.store.tokens():
+                self._write(functools.partial(self.state.put_token, token, sid, pid))
+        for session in list(self.store.sessions.values()):
+            for conn in session.hub.connections.values():
+                conn.send(frame)
+            if down:
+                continue
+            if isinstance(session.hub, ReplicaHub):
+                self._spawn(retry(functools.partial(self._seed, session)))
+                self._control(session.id, "resync", {})
+            else:
+                meta, ttl = self._meta(session), float(self.config.session_max_seconds)
+                job = functools.partial(reseed, self.state, session, meta, self._remote, ttl)
+                self._write(job)
+                self._publish_page(session)
+
+    def _spawn(self, job: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("cluster task failed: %s", type(task.exception()).__name__)
+
+
+CLUSTER = web.AppKey("cluster", Cluster)
