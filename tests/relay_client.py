@@ -91,6 +91,15 @@ async def join(relay: TestServer, aiohttp_client: ClientFactory, code: str) -> t
     return client, response.status
 
 
+async def citizen_client(relay: TestServer, aiohttp_client: ClientFactory, code: str) -> Client:
+    """A fresh browser that joined with ``code`` (and was sent to /sitzung)."""
+    client = await aiohttp_client(relay)
+    response = await post_form(client, "/", {"code": code}, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    assert response.headers["Location"] == "/sitzung"
+    return client
+
+
 async def receive(ws: Any, kind: Msg, seconds: float = 10.0) -> dict[str, Any]:
     """Next frame of ``kind`` (others are skipped)."""
     while True:

@@ -16,7 +16,7 @@ from cobrowse.app import make_app
 from cobrowse.appkeys import STORE
 from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
-from tests.test_app import (
+from tests.relay_client import (
     HASH,
     ClientFactory,
     ServerFactory,

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import msgpack
 import pytest
 from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 
-from cobrowse.accounts import hash_password
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
-from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
-
-PASSWORD = "richtig-geheim-2026"
-HASH = hash_password(PASSWORD)
-
-ServerFactory = Callable[..., Awaitable[TestServer]]
-ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+from cobrowse.protocol import Msg, encode
+from tests.relay_client import (
+    HASH,
+    PASSWORD,
+    ClientFactory,
+    ServerFactory,
+    advisor_client,
+    citizen_client,
+    connect,
+    new_session,
+    origin,
+    post_form,
+    receive,
+)
 
 
 @pytest.fixture
@@ -36,78 +41,6 @@ async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterato
     server = await aiohttp_server(make_app(config))
     yield server
     await server.close()  # before the demo site, so the relay's keep-alive connections go first
-
-
-def origin(client: TestClient[Any, Any]) -> dict[str, str]:
-    return {"Origin": f"http://{client.host}:{client.port}"}
-
-
-async def post_form(
-    client: TestClient[Any, Any], path: str, data: dict[str, str], **kw: Any
-) -> Any:
-    """Load the form page (sets the form cookie), then post with its token, as a browser does.
-    Browsers send ``Origin: null`` under ``Referrer-Policy: no-referrer``."""
-    page = await (await client.get(path)).text()
-    match = re.search(r'name="form_token" value="([^"]+)"', page)
-    assert match is not None
-    headers = kw.pop("headers", {"Origin": "null"})
-    return await client.post(
-        path if path != "/berater" else "/berater/anmelden",
-        data={**data, "form_token": match.group(1)},
-        headers=headers,
-        **kw,
-    )
-
-
-async def advisor_client(
-    relay: TestServer, aiohttp_client: ClientFactory
-) -> tuple[TestClient[Any, Any], str]:
-    client = await aiohttp_client(relay)
-    response = await post_form(
-        client, "/berater", {"username": "berater", "password": PASSWORD}, allow_redirects=False
-    )
-    assert response.status == 303
-    page = await (await client.get("/berater")).text()
-    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert match is not None
-    return client, match.group(1)
-
-
-async def new_session(client: TestClient[Any, Any], csrf: str) -> dict[str, Any]:
-    response = await client.post("/api/sessions", headers={"X-CSRF-Token": csrf, **origin(client)})
-    assert response.status == 200
-    data: dict[str, Any] = await response.json()
-    return data
-
-
-async def citizen_client(
-    relay: TestServer, aiohttp_client: ClientFactory, code: str
-) -> TestClient[Any, Any]:
-    client = await aiohttp_client(relay)
-    response = await post_form(client, "/", {"code": code}, allow_redirects=False)
-    assert response.status == 303, await response.text()
-    assert response.headers["Location"] == "/sitzung"
-    return client
-
-
-async def receive(ws: Any, kind: Msg, seconds: float = 5.0) -> dict[str, Any]:
-    """Next frame of ``kind`` (others are skipped)."""
-    while True:
-        message = await ws.receive(timeout=seconds)
-        assert message.type is WSMsgType.BINARY, message
-        frame_kind, _, body = msgpack.unpackb(message.data)
-        if frame_kind == kind:
-            result: dict[str, Any] = body
-            return result
-
-
-async def connect(client: TestClient[Any, Any], path: str = "/ws") -> Any:
-    ws = await client.ws_connect(path, headers=origin(client))
-    await ws.send_bytes(
-        encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [1280, 720]})
-    )
-    await receive(ws, Msg.WELCOME)
-    return ws
 
 
 ROUTES = [

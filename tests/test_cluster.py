@@ -19,7 +19,7 @@ from cobrowse.config import Advisor, Config, FetchConfig, HostPattern, parse_con
 from cobrowse.errors import ConfigError
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.bus.redis_server import RedisServer, running_redis
-from tests.test_app import (
+from tests.relay_client import (
     HASH,
     ClientFactory,
     ServerFactory,

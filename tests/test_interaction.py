@@ -32,7 +32,7 @@ from cobrowse.pipeline import LINK_TARGET, Page
 from cobrowse.pipeline.diff import Node, TreeIndex
 from cobrowse.protocol import Msg, encode
 from cobrowse.sessions import CoSession, Participant
-from tests.test_app import (
+from tests.relay_client import (
     HASH,
     ClientFactory,
     ServerFactory,

@@ -72,11 +72,17 @@ class ParticipantRecord:
 
 @dataclass(frozen=True, slots=True)
 class ThrottleLimits:
-    """Failed joins allowed per client and overall within ``window`` seconds."""
+    """Failed joins allowed per client within ``window`` seconds and overall
+    within ``global_window`` seconds (the same as ``window`` when unset)."""
 
     per_client: int = 10
     global_limit: int = 1000
     window: float = 60.0
+    global_window: float | None = None
+
+    @property
+    def overall_window(self) -> float:
+        return self.window if self.global_window is None else self.global_window
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ __all__ = [
 
 # KEYS: code, tombstone. ARGV: session id, ttl ms, ttl + tombstone ms.
 CLAIM_CODE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
   return 1
@@ -59,20 +60,21 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS: client zset, global zset. ARGV: window ms, per-client limit, global limit.
+# KEYS: client zset, global zset.
+# ARGV: client window ms, per-client limit, global limit, global window ms.
 THROTTLED = (
     _NOW
     + """
-local since = now - tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', since)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 1 end
 return 0
 """
 )
 
-# KEYS: client zset, global zset. ARGV: window ms, per-client limit, global limit, unique member.
+# KEYS: client zset, global zset.
+# ARGV: client window ms, per-client limit, global limit, unique member, global window ms.
 # Only the newest `limit` entries matter, so each set is capped at its limit.
 FAILED_JOIN = (
     _NOW
@@ -82,7 +84,7 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], now, ARGV[4])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 0
 """
 )

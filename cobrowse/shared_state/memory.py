@@ -108,6 +108,8 @@ class MemorySharedState(SharedState):
         live = self._codes.get(code)
         if live is not None and live[1] > now:
             return False
+        if self._tombs.get(code, 0.0) > now:
+            return False  # recently used: its late holder must not land in a stranger's session
         self._codes[code] = (session_id, now + ttl)
         self._tombs[code] = now + ttl + self.settings.tombstone_ttl
         return True
@@ -133,8 +135,9 @@ class MemorySharedState(SharedState):
 
     # -- join throttling ------------------------------------------------------------
 
-    def _trim(self, times: deque[float], now: float) -> None:
-        while times and times[0] <= now - self.settings.throttle.window:
+    @staticmethod
+    def _trim(times: deque[float], now: float, window: float) -> None:
+        while times and times[0] <= now - window:
             times.popleft()
 
     async def check_join(self, client: str) -> None:
@@ -143,12 +146,12 @@ class MemorySharedState(SharedState):
         digest = client_digest(self.settings.secret, client)
         times = self._fails.get(digest)
         if times is not None:
-            self._trim(times, now)
+            self._trim(times, now, limits.window)
             if not times:
                 del self._fails[digest]
             elif len(times) >= limits.per_client:
                 raise JoinError("throttled")
-        self._trim(self._all_fails, now)
+        self._trim(self._all_fails, now, limits.overall_window)
         if len(self._all_fails) >= limits.global_limit:
             raise JoinError("throttled")
 

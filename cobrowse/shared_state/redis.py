@@ -119,11 +119,13 @@ class RedisSharedState(SharedState):
         return [_ms(limits.window), limits.per_client, limits.global_limit]
 
     async def check_join(self, client: str) -> None:
-        if await self._run("THROTTLED", self._throttle_keys(client), self._throttle_args()):
+        args = [*self._throttle_args(), _ms(self.settings.throttle.overall_window)]
+        if await self._run("THROTTLED", self._throttle_keys(client), args):
             raise JoinError("throttled")
 
     async def record_failed_join(self, client: str) -> None:
-        args = [*self._throttle_args(), secrets.token_hex(8)]
+        overall = _ms(self.settings.throttle.overall_window)
+        args = [*self._throttle_args(), secrets.token_hex(8), overall]
         await self._run("FAILED_JOIN", self._throttle_keys(client), args)
 
     # -- sessions --------------------------------------------------------------

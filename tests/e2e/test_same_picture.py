@@ -37,6 +37,31 @@ def test_advisor_sees_the_citizens_viewport_and_follows_a_resize(
     expect(advisor.locator("#viewport-label")).to_contain_text("Bürgeransicht")
     assert same_pixels([advisor, citizen]), "advisor and citizen mirrors differ"
 
+    # after a hover that opens a menu: the submenu is open in both pictures
+    # (the citizen's pointer overlay sits above the mirror; it is not the page)
+    citizen.add_style_tag(
+        content="#advisor-pointer, .click-pulse { visibility: hidden !important; }"
+    )
+    mirror(advisor).locator(".nav-main > li > a", has_text="Themen").hover()
+    for page in (advisor, citizen):
+        expect(mirror(page).locator(".nav-main .submenu").first).to_be_visible()
+    assert same_pixels([advisor, citizen]), "mirrors differ with the menu open"
+
+    # after scrolling: the citizen follows the advisor to the same place
+    advisor.get_by_test_id("address").hover()  # the pointer leaves the page; the menu closes
+    mirror(advisor).locator("footer").first.scroll_into_view_if_needed()
+    wait_until(
+        lambda: (
+            mirror(citizen).evaluate("scrollY") > 200
+            and mirror(citizen).evaluate("scrollY") == mirror(advisor).evaluate("scrollY")
+        ),
+        "the citizen did not follow the advisor's scroll to the same place",
+        timeout=5,
+    )
+    assert same_pixels([advisor, citizen]), "mirrors differ after scrolling"
+    mirror(advisor).evaluate("scrollTo(0, 0)")
+    wait_until(lambda: mirror(citizen).evaluate("scrollY") == 0, "scroll back not followed")
+
     # the citizen turns into a phone: the advisor's mirror follows, mobile layout
     citizen.set_viewport_size({"width": 390, "height": 844})
     wait_until(
