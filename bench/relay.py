@@ -78,7 +78,7 @@ def compare(
             max_rounds=most,
             warmup=warmup,
             measure=window,
-            burst_timeout=(15.0 if quick else 60.0) if burst else 0.0,
+            burst_timeout=(10.0 if quick else 60.0) if burst else 0.0,
         )
     )
     summaries = [r.summary() for r in results]

@@ -1,11 +1,12 @@
 """How long the event loop stalls while pages are built beside it.
 
-The relay builds pages with ``run_in_executor`` (a thread): the pipeline is
-Python holding the GIL, so every other session's frames wait. This measures
-the loop's lateness (a 1 ms ticker) while the largest corpus pages are built
-(a) in a thread, (b) in a worker process returning the :class:`Page` (its
-tree is unpickled on the loop), (c) in a worker process returning the
-encoded SNAPSHOT frame bytes (what the loop would need to fan out).
+The pipeline is Python: built in a thread it holds the GIL, so every other
+session's frames wait. This measures the loop's lateness (a 1 ms ticker)
+while the largest corpus pages are built (a) in a thread (``page_workers =
+0``), (b) in a worker process returning the :class:`Page`, as
+``cobrowse.page_worker`` does (the tree is unpickled in this process, holding
+the GIL), (c) in a worker process returning the encoded SNAPSHOT frame bytes
+(what the loop needs to fan out).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def measure_stalls(pages: list[CorpusPage]) -> list[list[Any]]:
     """Rows: (how, pages, loop lateness p50/p99/max ms, wall s)."""
     rows: list[list[Any]] = []
     variants: list[tuple[str, Callable[[], Executor], Callable[..., Any]]] = [
-        ("thread (as the relay does now)", lambda: ThreadPoolExecutor(1), _page),
-        ("worker process, returns Page", lambda: ProcessPoolExecutor(1), _page),
+        ("thread (page_workers = 0)", lambda: ThreadPoolExecutor(1), _page),
+        ("worker process, returns Page (the relay now)", lambda: ProcessPoolExecutor(1), _page),
         ("worker process, returns frame bytes", lambda: ProcessPoolExecutor(1), _frame),
     ]
     for label, make, job in variants:

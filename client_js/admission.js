@@ -2,6 +2,7 @@
 // admission), the access code (new code, revoked code) and removing people.
 
 import { Msg } from "./protocol.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,20 +39,21 @@ function admissionItem(person, mode, send) {
   li.className = "admission";
   const title = document.createElement("p");
   title.className = "admission-title";
-  title.textContent = `Neue Person möchte beitreten (${person.label})`;
+  const role = ["citizen", "guest"].includes(person.role) ? t(`role_${person.role}`) : person.label;
+  title.textContent = t("admission_title", { label: role });
   li.append(title);
-  const deny = button("Ablehnen", "danger", () => send(Msg.DENY, { participant: person.id }));
+  const deny = button(t("deny"), "danger", () => send(Msg.DENY, { participant: person.id }));
   if (!person.confirm) {
-    li.append(button("Zulassen", "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })), deny);
+    li.append(button(t("admit"), "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })), deny);
     return li;
   }
   if (mode === "button" && person.phrase) {
     const phrase = document.createElement("p");
     phrase.className = "phrase";
-    phrase.textContent = `Die Person sollte vorlesen: „${person.phrase}“`;
+    phrase.textContent = t("admission_phrase", { phrase: person.phrase });
     li.append(
       phrase,
-      button("Wörter stimmen – zulassen", "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })),
+      button(t("admit_words_ok"), "primary", () => send(Msg.ADMIT, { participant: person.id, phrase: null })),
       deny,
     );
     return li;
@@ -61,7 +63,7 @@ function admissionItem(person, mode, send) {
   const id = `heard-${person.id}`;
   const label = document.createElement("label");
   label.htmlFor = id;
-  label.textContent = "Welche zwei Wörter liest die Person vor?";
+  label.textContent = t("admission_question");
   const input = document.createElement("input");
   input.id = id;
   input.type = "text";
@@ -70,11 +72,11 @@ function admissionItem(person, mode, send) {
   input.dataset.testid = "confirm-phrase";
   const hint = document.createElement("p");
   hint.className = "hint";
-  hint.textContent = `Noch ${person.attempts_left} Versuch(e).`;
+  hint.textContent = t("admission_attempts", { n: person.attempts_left });
   const ok = document.createElement("button");
   ok.type = "submit";
   ok.className = "primary";
-  ok.textContent = "Bestätigen";
+  ok.textContent = t("confirm");
   form.append(label, input, ok, deny, hint);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -98,13 +100,13 @@ export function addRemoveButtons(participants, send) {
     const li = items[index];
     if (!li || person.role === "advisor") return;
     if (person.state === "pending") {
-      li.append(" (wartet)");
+      li.append(t("waiting_suffix"));
       return;
     }
-    const remove = button("Entfernen", "link-button", () => {
+    const remove = button(t("remove"), "link-button", () => {
       send(Msg.REMOVE, { participant: person.id });
     });
-    remove.setAttribute("aria-label", `${li.textContent.trim()} entfernen`);
+    remove.setAttribute("aria-label", t("remove_label", { name: li.textContent.trim() }));
     li.append(" ", remove);
   });
 }

@@ -10,10 +10,11 @@ import { startSessionView } from "./session_view.js";
 import { addRemoveButtons, showAdmissions } from "./admission.js";
 import { showNotice } from "./ui.js";
 import { fitMirror, pickViewport } from "./viewport.js";
+import { LOCALE, t } from "./i18n.js";
 
 const STORAGE_KEY = "web-begleiter.sitzung";
 const $ = (id) => document.getElementById(id);
-const timeFormat = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "2-digit" });
+const timeFormat = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
 
 let conn = null; // the live session's Connection, if any
 let countdown = 0;
@@ -45,7 +46,7 @@ function main() {
 function send(type, body) {
   if (conn?.send(type, body)) return true;
   if (!QUIET.has(type)) {
-    showNotice("Keine Verbindung zur Sitzung. Bitte warten Sie einen Moment.", { level: "warning", key: "offline" });
+    showNotice(t("offline"), { level: "warning", key: "offline" });
   }
   return false;
 }
@@ -75,7 +76,7 @@ async function resumeSession(stored) {
   }
   sessionStorage.removeItem(STORAGE_KEY);
   if (response.status === 404 || response.status === 401) {
-    showNotice(data.error || "Diese Sitzung gibt es nicht mehr.", { level: "info", key: "resume" });
+    showNotice(data.error || t("session_gone"), { level: "info", key: "resume" });
   } else {
     openSession(stored);
   }
@@ -93,14 +94,14 @@ async function createSession() {
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok || typeof data.session !== "string") {
-      const text = data.error || "Die Sitzung konnte nicht angelegt werden. Bitte versuchen Sie es erneut.";
+      const text = data.error || t("create_failed");
       showNotice(text, { level: "error", key: "create" });
       return;
     }
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(data));
     openSession(data);
   } catch {
-    showNotice("Der Server ist nicht erreichbar. Bitte prüfen Sie die Netzwerkverbindung.", { level: "error", key: "create" });
+    showNotice(t("server_unreachable"), { level: "error", key: "create" });
   } finally {
     button.disabled = false;
   }
@@ -135,11 +136,11 @@ function startCountdown(expiresAt, serverNow) {
   const tick = () => {
     const minutes = Math.ceil((end - Date.now()) / 60000);
     if (minutes <= 0) {
-      el.textContent = "Der Code ist abgelaufen. Starten Sie bei Bedarf eine neue Sitzung.";
+      el.textContent = t("code_expired");
       clearInterval(countdown);
       return;
     }
-    el.textContent = `Code gültig bis ${timeFormat.format(end)} Uhr (noch ${minutes} Min.)`;
+    el.textContent = t("code_valid_until", { time: timeFormat.format(end), minutes });
   };
   tick();
   countdown = setInterval(tick, 15000);
@@ -154,7 +155,7 @@ function showCode({ code, expires_at: expiresAt }) {
   }
   clearInterval(countdown);
   $("session-code").textContent = "–";
-  $("code-expiry").textContent = "Der Code ist ungültig. Ziehen Sie bei Bedarf einen neuen Code.";
+  $("code-expiry").textContent = t("code_revoked");
 }
 
 function openSession(data) {
@@ -206,7 +207,7 @@ function navigate(event) {
   event.preventDefault();
   let url = $("address").value.trim();
   if (!url) {
-    showNotice("Bitte geben Sie eine Adresse ein.", { level: "warning", key: "address" });
+    showNotice(t("address_missing"), { level: "warning", key: "address" });
     $("address").focus();
     return;
   }
@@ -218,7 +219,7 @@ function navigate(event) {
 function clickLink(link) {
   const node = nodeIdOf(link);
   if (node === undefined) {
-    showNotice("Dieser Link kann nicht geöffnet werden.", { level: "warning", key: "link" });
+    showNotice(t("link_blocked"), { level: "warning", key: "link" });
     return;
   }
   send(Msg.CLICK, { node });
@@ -239,7 +240,7 @@ function formFields(form, submitter) {
 function submitForm(form, submitter) {
   const node = nodeIdOf(form);
   if (node === undefined) {
-    showNotice("Dieses Formular kann nicht gesendet werden.", { level: "warning", key: "form" });
+    showNotice(t("form_blocked"), { level: "warning", key: "form" });
     return;
   }
   send(Msg.SUBMIT, { node, fields: formFields(form, submitter) });

@@ -8,6 +8,7 @@ import { followAdvisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { startSessionView } from "./session_view.js";
 import { showEnded, showNotice } from "./ui.js";
+import { t } from "./i18n.js";
 
 const HIDE_WHEN_ENDED = ["#view", "#leave"];
 // After LEAVE, how long the relay may still answer with its list of visited pages.
@@ -38,7 +39,7 @@ function main() {
     },
   });
   interceptMirror({
-    onLink: () => showNotice("Nur Ihre Beraterin oder Ihr Berater kann Links öffnen.", { key: "links" }),
+    onLink: () => showNotice(t("links_advisor_only"), { key: "links" }),
     onFragment: () => moves.goFree(), // scrolling on one's own: stop following
   });
   document.getElementById("leave").addEventListener("click", () => {

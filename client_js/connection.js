@@ -5,6 +5,7 @@
 
 import { Msg, PROTOCOL_VERSION, decode, encode } from "./protocol.js";
 import { setStatus, showNotice } from "./ui.js";
+import { serverText, t } from "./i18n.js";
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 10000];
 
@@ -72,13 +73,13 @@ export class Connection {
     if (isFinal(code)) {
       this.ended = true;
       setStatus("ended");
-      showNotice(reason || "Die Verbindung wurde vom Server beendet.", { level: "warning", key: "closed" });
+      showNotice(reason ? serverText(reason) : t("closed_by_server"), { level: "warning", key: "closed" });
       this.onFinalClose?.(code, reason);
       return;
     }
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
-    setStatus("reconnecting", `Verbindung unterbrochen – neuer Versuch in ${Math.round(delay / 1000)} s …`);
+    setStatus("reconnecting", t("status_retry", { seconds: Math.round(delay / 1000) }));
     this.timer = setTimeout(() => this.start(), delay);
   }
 

@@ -2,6 +2,7 @@
 // must be confirmed, the idle warning, and taking the visited pages home.
 
 import { Msg } from "./protocol.js";
+import { LANG, LOCALE, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,11 +17,11 @@ export function showWaiting({ phrase, reason }) {
   const text = $("waiting-text");
   const words = $("waiting-phrase");
   if (reason === "confirm" && phrase) {
-    text.textContent = "Bitte lesen Sie Ihrem Berater diese Wörter vor:";
+    text.textContent = t("read_words");
     words.textContent = phrase;
     words.hidden = false;
   } else {
-    text.textContent = "Bitte warten Sie. Ihre Beraterin oder Ihr Berater lässt Sie gleich herein.";
+    text.textContent = t("please_wait");
     words.hidden = true;
   }
   box.hidden = false;
@@ -44,7 +45,7 @@ export function showIdleWarning({ seconds }, send) {
   const box = $("idle-warning");
   if (!box) return;
   const minutes = Math.max(1, Math.round(seconds / 60));
-  $("idle-text").textContent = `Die Sitzung endet in etwa ${minutes} Minute(n), weil nichts passiert ist.`;
+  $("idle-text").textContent = t("idle_warning", { minutes });
   box.hidden = false;
   const extend = $("idle-extend");
   extend.onclick = () => {
@@ -60,15 +61,15 @@ export function hideIdleWarning() {
 
 /** The visited pages as a small standalone HTML document (text is escaped by the DOM). */
 function visitedDocument() {
-  const doc = document.implementation.createHTMLDocument("Besuchte Seiten");
-  doc.documentElement.lang = "de";
+  const doc = document.implementation.createHTMLDocument(t("visited_title"));
+  doc.documentElement.lang = LANG;
   const meta = doc.createElement("meta");
   meta.setAttribute("charset", "utf-8");
   doc.head.prepend(meta);
   const h1 = doc.createElement("h1");
-  h1.textContent = "Gemeinsam angesehene Seiten";
+  h1.textContent = t("visited_heading");
   const date = doc.createElement("p");
-  date.textContent = new Date().toLocaleString("de-DE");
+  date.textContent = new Date().toLocaleString(LOCALE);
   const list = doc.createElement("ol");
   for (const a of document.querySelectorAll("#visited-pages a")) {
     const li = doc.createElement("li");
@@ -89,7 +90,7 @@ export function wireVisitedExport() {
     const blob = new Blob([visitedDocument()], { type: "text/html;charset=utf-8" });
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = "besuchte-seiten.html";
+    a.download = t("visited_file");
     document.body.append(a);
     a.click();
     a.remove();

@@ -8,6 +8,7 @@ import { hideIdleWarning, hideWaiting, showIdleWarning, showWaiting, wireVisited
 import { Msg, PROTOCOL_VERSION } from "./protocol.js";
 import { keepOnPixelGrid } from "./viewport.js";
 import { setLoading, showEnded, showNotice, showPage, showParticipants } from "./ui.js";
+import { noticeText, t } from "./i18n.js";
 
 const RESIZE_SETTLE_MS = 300;
 
@@ -64,7 +65,7 @@ export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
       case Msg.WELCOME:
         self = body.participant;
         if (body.version !== PROTOCOL_VERSION) {
-          showNotice("Diese Seite ist nicht mehr aktuell. Bitte laden Sie sie neu.", { level: "warning", key: "version" });
+          showNotice(t("outdated"), { level: "warning", key: "version" });
         }
         break;
       case Msg.SNAPSHOT:
@@ -81,7 +82,7 @@ export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
         break;
       case Msg.NOTICE:
         if (body.key === "extended") hideIdleWarning();
-        showNotice(body.text, { level: body.level, key: body.key, link: body.link, linkText: body.link_text });
+        showNotice(noticeText(body), { level: body.level, key: body.key, link: body.link, linkText: t("download") });
         break;
       case Msg.LOADING:
         setLoading(body.url !== null && body.url !== undefined); // nil: done or failed

@@ -2,20 +2,11 @@
 // view: connection status, notices, page header, participants, ended state.
 // Everything arriving from the wire is written with textContent, never HTML.
 
+import { CATALOGUES, t } from "./i18n.js";
+
 const $ = (id) => document.getElementById(id);
 
-const STATUS_TEXT = {
-  connecting: "Verbindung wird aufgebaut …",
-  connected: "Verbunden",
-  reconnecting: "Verbindung wird wiederhergestellt …",
-  ended: "Verbindung beendet",
-};
-
-const ROLE_LABEL = {
-  advisor: "Berater/in",
-  citizen: "Bürger/in",
-  guest: "Gast",
-};
+const ROLES = ["advisor", "citizen", "guest"];
 
 // Notices stay until dismissed (no time limit to read them); only the
 // newest few are kept so the list cannot grow without bound.
@@ -30,11 +21,11 @@ export function setStatus(state, detail) {
   const el = $("status");
   if (!el) return;
   el.dataset.state = state;
-  el.textContent = detail ?? STATUS_TEXT[state] ?? "";
+  el.textContent = detail ?? (state ? t(`status_${state}`) : "");
 }
 
 /**
- * Show a German message in #notices. A notice with the same key replaces
+ * Show a message in #notices. A notice with the same key replaces
  * the older one.
  * @param {string} text
  * @param {{level?: "info"|"warning"|"error", key?: string, link?: string, linkText?: string}} [options]
@@ -53,14 +44,14 @@ export function showNotice(text, { level = "info", key, link, linkText } = {}) {
     const anchor = document.createElement("a");
     anchor.href = link;
     anchor.setAttribute("download", "");
-    anchor.textContent = linkText || "Herunterladen";
+    anchor.textContent = linkText || t("download");
     message.append(" ", anchor);
   }
   const close = document.createElement("button");
   close.type = "button";
   close.className = "notice-close";
   close.textContent = "×";
-  close.setAttribute("aria-label", "Hinweis schließen");
+  close.setAttribute("aria-label", t("close_notice"));
   close.addEventListener("click", () => item.remove());
   item.append(message, close);
   box.append(item);
@@ -73,7 +64,7 @@ export function showNotice(text, { level = "info", key, link, linkText } = {}) {
  */
 export function setLoading(loading) {
   const el = $("page-status");
-  if (el) el.textContent = loading ? "Seite wird geladen …" : "";
+  if (el) el.textContent = loading ? t("page_loading") : "";
   document.querySelector(".mirror-wrap")?.setAttribute("aria-busy", String(loading));
 }
 
@@ -100,9 +91,12 @@ export function showParticipants(participants, self) {
   const items = participants.map(({ id, role, label }) => {
     const li = document.createElement("li");
     li.dataset.role = role;
-    const roleText = ROLE_LABEL[role] ?? "Gast";
-    const parts = [label && label !== roleText ? `${roleText}: ${label}` : roleText];
-    if (self !== undefined && id === self) parts.push("(Sie)");
+    const roleId = `role_${ROLES.includes(role) ? role : "guest"}`;
+    const roleText = t(roleId);
+    // the server's label is the German role name unless it says more
+    const plain = !label || label === roleText || label === CATALOGUES.de[roleId];
+    const parts = [plain ? roleText : `${roleText}: ${label}`];
+    if (self !== undefined && id === self) parts.push(t("you"));
     li.textContent = parts.join(" ");
     return li;
   });

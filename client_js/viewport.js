@@ -2,7 +2,9 @@
 // at the citizen's mirror size, shown 1:1 and scaled down only when the
 // console is too small, with its outline and size visible.
 
-const sizeFormat = new Intl.NumberFormat("de-DE");
+import { LOCALE, t } from "./i18n.js";
+
+const sizeFormat = new Intl.NumberFormat(LOCALE);
 
 /** The viewport to mirror: the chosen participant's, else the first citizen's, else none. */
 export function pickViewport(participants, chosenId) {
@@ -39,8 +41,8 @@ export function fitMirror(iframe, size, label) {
   wrap.style.height = `${Math.ceil((height + border) * scale)}px`;
   wrap.classList.add("mirror-wrap--fixed");
   if (label) {
-    const scaled = scale < 1 ? ` (verkleinert auf ${Math.round(scale * 100)} %)` : "";
-    label.textContent = `Bürgeransicht ${sizeFormat.format(width)} × ${sizeFormat.format(height)}${scaled}`;
+    const scaled = scale < 1 ? t("viewport_scaled", { percent: Math.round(scale * 100) }) : "";
+    label.textContent = t("viewport_label", { width: sizeFormat.format(width), height: sizeFormat.format(height), scaled });
   }
 }
 

@@ -4,4 +4,7 @@ import sys
 
 from cobrowse.cli import main
 
-sys.exit(main())
+# Guarded: page worker processes are spawned, and a spawned child imports the
+# parent's main module (as __mp_main__) — it must not start a relay of its own.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,6 +17,7 @@ from cobrowse.appkeys import AUTH, CONFIG, FETCHER, JOIN_THROTTLE, NAVIGATOR, SI
 from cobrowse.codes import JoinThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher, Resolver
+from cobrowse.i18n import t
 from cobrowse.metrics import METRICS, READINESS, Readiness, RelayMetrics
 from cobrowse.navigation import Navigator
 from cobrowse.pages import render_page, site_middleware
@@ -68,12 +69,12 @@ async def _errors(
             raise
         return render_page(
             "message.html",
-            "Seite nicht gefunden",
+            t("title_not_found"),
             status=404,
-            heading="Diese Seite gibt es nicht",
-            message="Bitte prüfen Sie die Adresse oder gehen Sie zur Startseite.",
+            heading=t("not_found_heading"),
+            message=t("not_found_text"),
             link="/",
-            link_text="Zur Startseite",
+            link_text=t("to_home"),
         )
     except web.HTTPException:
         raise
@@ -83,12 +84,12 @@ async def _errors(
         log.error("unhandled error in %s: %s", request.method, type(exc).__name__)
         return render_page(
             "message.html",
-            "Fehler",
+            t("title_error"),
             status=500,
-            heading="Das hat leider nicht geklappt",
-            message="Ein technischer Fehler ist aufgetreten. Bitte versuchen Sie es noch einmal.",
+            heading=t("error_heading"),
+            message=t("error_text"),
             link="/",
-            link_text="Zur Startseite",
+            link_text=t("to_home"),
         )
 
 
@@ -119,7 +120,14 @@ def make_app(
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         app[FETCHER] = fetcher = Fetcher(config.fetch, transport=transport, resolver=resolver)
-        app[NAVIGATOR] = Navigator(fetcher, app[SIGNER], app[METRICS], config.rules)
+        app[NAVIGATOR] = Navigator(
+            fetcher,
+            app[SIGNER],
+            app[METRICS],
+            config.rules,
+            secret=config.secret_key,
+            page_workers=config.page_workers,
+        )
         sweeper = asyncio.create_task(_sweep(app[STORE]), name="session-sweeper")
         app[READINESS].started = True
         yield
@@ -168,6 +176,7 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
             config.join_failures_per_client,
             config.join_failures_global,
             float(config.join_window_seconds),
+            float(config.join_global_window_seconds),
         ),
     )
     state = create_shared_state(config.bus_url, settings)

@@ -32,6 +32,7 @@ from cobrowse.cluster_owner import apply_roster, reseed, retry
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
 from cobrowse.hub import RELAY_ORDERED, SessionHub
+from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
 from cobrowse.replica import (
     KIND_CONTROL,
@@ -50,8 +51,8 @@ __all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
 
 log = logging.getLogger(__name__)
 
-RECONNECTING = "Die Verbindung wird wiederhergestellt …"
-RECONNECTED = "Die Verbindung ist wiederhergestellt."
+RECONNECTING = DE["notice_bus_down"]
+RECONNECTED = DE["notice_bus_up"]
 CLOSE_RESTART = 1012  # "service restart": not final, the client reconnects
 
 
@@ -101,7 +102,7 @@ class Cluster:
             if isinstance(session.hub, ReplicaHub):
                 session.ended = True
                 self.store.sessions.pop(session.id, None)
-                await session.hub.close_all(CLOSE_RESTART, "Der Dienst startet neu.")
+                await session.hub.close_all(CLOSE_RESTART, DE["close_restart"])
                 await self._unsubscribe(session.id)
 
     async def ready(self) -> None:
@@ -369,7 +370,7 @@ class Cluster:
     def _drop_replica(self, session: CoSession) -> None:
         session.ended = True
         self.store.sessions.pop(session.id, None)
-        self._spawn(session.hub.close_all(4000, "Die Sitzung ist beendet."))
+        self._spawn(session.hub.close_all(4000, DE["close_ended"]))
         self._spawn(self._unsubscribe(session.id))
 
     def _on_bus_state(self, state: BusState) -> None:
@@ -377,8 +378,9 @@ class Cluster:
         if state is BusState.CLOSED:
             return
         down = state is BusState.DOWN
-        text, level = (RECONNECTING, "warning") if down else (RECONNECTED, "info")
-        frame = encode(Msg.NOTICE, 0, {"key": "reconnecting", "text": text, "level": level})
+        message, level = ("notice_bus_down", "warning") if down else ("notice_bus_up", "info")
+        body = {"key": "reconnecting", "message": message, "text": DE[message], "level": level}
+        frame = encode(Msg.NOTICE, 0, body)
         if not down:  # Redis may have restarted empty: the tokens this node knows
             for token, sid, pid in self.store.tokens():
                 self._write(functools.partial(self.state.put_token, token, sid, pid))

@@ -90,7 +90,7 @@ class Advisor:
 class HostRule:
     """Sanitizing rules for pages of one host pattern (``[[rules]]``).
 
-    ``remove``/``unwrap``/``hide`` are CSS selectors; see
+    ``remove``/``unwrap``/``hide``/``mask`` are CSS selectors; see
     :mod:`cobrowse.pipeline.host_rules` for what each key does.
     """
 
@@ -98,6 +98,7 @@ class HostRule:
     remove: tuple[str, ...] = ()
     unwrap: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
+    mask: tuple[str, ...] = ()
     allow_attributes: tuple[str, ...] = ()
     forbid_attributes: tuple[str, ...] = ()
     lazy_image_attributes: tuple[str, ...] = ()
@@ -108,6 +109,7 @@ _RULE_LISTS = (
     "remove",
     "unwrap",
     "hide",
+    "mask",
     "allow_attributes",
     "forbid_attributes",
     "lazy_image_attributes",
@@ -152,6 +154,7 @@ class SiteConfig:
     privacy: str = ""
     logo: str = ""  # path of an SVG/PNG/JPEG/WebP file (relative to the config file)
     accent_color: str = "#0b4f9c"
+    negotiate_language: bool = False  # True: Accept-Language may pick English
     logo_data_url: str = ""  # derived from ``logo`` when the file is loaded
 
     def placeholders(self) -> list[str]:
@@ -193,6 +196,8 @@ class Config:
     # then do not survive a restart, and several nodes need the same key).
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     secure_cookies: bool = False
+    # Processes that build pages off the event loop (0: a thread of the relay).
+    page_workers: int = 2
     code_ttl_seconds: int = 600
     max_participants: int = 6
     session_max_seconds: int = 4 * 3600
@@ -229,6 +234,7 @@ _SERVER: dict[str, _Check] = {
     "port": (int, lambda v: 0 <= v <= 65535, "a port number 0–65535"),
     "secret_key": (str, lambda v: len(v) >= 32, "a random string of at least 32 characters"),
     "secure_cookies": (bool, None, "true or false"),
+    "page_workers": (int, lambda v: 0 <= v <= 64, "a number of processes 0–64"),
     "trusted_proxies": (list, lambda v: all(_is_ip(x) for x in v), "a list of IP addresses"),
 }
 _SESSIONS: dict[str, _Check] = {
@@ -272,6 +278,7 @@ _SITE: dict[str, _Check] = {
         lambda v: re.fullmatch(r"#[0-9a-fA-F]{6}", v) and _contrast_on_white(v) >= 4.5,
         'a colour "#rrggbb" with a contrast of at least 4.5:1 to white (WCAG AA)',
     ),
+    "negotiate_language": (bool, None, "true or false"),
 }
 _BUS: dict[str, _Check] = {
     "url": (
@@ -389,7 +396,7 @@ class _Reader:
                     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                         fail(key, f"expected a list of strings, got {value!r}")
                         continue
-                    selectors = key in ("remove", "unwrap", "hide")
+                    selectors = key in ("remove", "unwrap", "hide", "mask")
                     items = [v.strip() if selectors else v.strip().lower() for v in value]
                     for item in items:
                         problem = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from cobrowse.appkeys import (
 )
 from cobrowse.cluster import CLUSTER
 from cobrowse.errors import JoinError
+from cobrowse.i18n import t
 from cobrowse.pages import error_block, render_page
 
 __all__ = ["current_advisor", "routes"]
@@ -38,7 +40,7 @@ def _login_page(
     token = form_token(request)
     response = render_page(
         "berater_login.html",
-        "Anmeldung",
+        t("title_login"),
         status=status,
         error_html=error_block("login-error", error) if error else "",
         username=username,
@@ -55,7 +57,7 @@ async def console(request: web.Request) -> web.Response:
         return _login_page(request)
     return render_page(
         "berater_console.html",
-        "Beraterkonsole",
+        t("title_console"),
         role="advisor",
         scripts=("advisor.js",),
         head_html=f'<meta name="csrf-token" content="{login.csrf}">',
@@ -71,7 +73,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not form_token_ok(request, str(form.get("form_token", ""))):
         return _login_page(
             request,
-            error="Das Formular war nicht mehr gültig. Bitte melden Sie sich noch einmal an.",
+            error=t("stale_form_login"),
             status=403,
         )
     name = str(form.get("username", ""))[:64].strip()
@@ -80,10 +82,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         auth.throttle.check(client)
     except JoinError:
-        return _login_page(request, name, "Zu viele Versuche. Bitte warten Sie eine Minute.", 429)
+        return _login_page(request, name, t("login_throttled"), 429)
     if not auth.verify(name, password):
         auth.throttle.failed(client)
-        return _login_page(request, name, "Benutzername oder Passwort ist falsch.", 401)
+        return _login_page(request, name, t("login_wrong"), 401)
     token, _ = auth.login(name)
     response = web.HTTPSeeOther("/berater")
     set_cookie(response, request, ADVISOR_COOKIE, token, LOGIN_SECONDS)
@@ -105,11 +107,11 @@ def _api_advisor(request: web.Request) -> LoginSession:
     login = current_advisor(request)
     if login is None:
         raise web.HTTPUnauthorized(
-            text='{"error": "Bitte melden Sie sich erneut an."}', content_type="application/json"
+            text=json.dumps({"error": t("api_login_again")}), content_type="application/json"
         )
     if not same_origin(request) or not login.csrf_ok(request.headers.get("X-CSRF-Token")):
         raise web.HTTPForbidden(
-            text='{"error": "Die Anfrage wurde abgelehnt. Bitte laden Sie die Seite neu."}',
+            text=json.dumps({"error": t("api_rejected")}),
             content_type="application/json",
         )
     return login
@@ -136,7 +138,7 @@ async def session_info(request: web.Request) -> web.Response:
     session = request.app[STORE].get(request.match_info["session_id"])
     if login is None or session is None or session.advisor != login.name:
         raise web.HTTPNotFound(
-            text='{"error": "Diese Sitzung gibt es nicht mehr."}', content_type="application/json"
+            text=json.dumps({"error": t("api_session_gone")}), content_type="application/json"
         )
     return web.json_response(
         {

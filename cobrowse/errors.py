@@ -1,13 +1,16 @@
 """One exception tree for the relay.
 
 Every error that can reach a user carries a German ``user_message`` saying
-what to do next; the exception text itself is for logs only and must never
+what to do next (from :mod:`cobrowse.i18n_catalogue`; ``message_key`` is its
+catalogue id); the exception text itself is for logs only and must never
 contain page content, access codes or IP addresses.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from cobrowse.i18n_catalogue import DE
 
 __all__ = [
     "CobrowseError",
@@ -21,7 +24,7 @@ __all__ = [
 class CobrowseError(Exception):
     """Base of every relay error."""
 
-    user_message = "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es noch einmal."
+    user_message = DE["error_generic"]
 
 
 class ConfigError(CobrowseError):
@@ -36,24 +39,14 @@ class JoinError(CobrowseError):
     """A join attempt with an access code failed; ``kind`` says why."""
 
     MESSAGES: ClassVar[dict[str, str]] = {
-        "malformed": "Der Zugangscode besteht aus sechs Ziffern. Bitte prüfen Sie Ihre Eingabe.",
-        "unknown": (
-            "Zu diesem Zugangscode gibt es keine Sitzung. Bitte prüfen Sie die Ziffern "
-            "oder fragen Sie Ihre Beraterin oder Ihren Berater nach dem Code."
-        ),
-        "expired": (
-            "Dieser Zugangscode ist abgelaufen. Bitte bitten Sie Ihre Beraterin oder "
-            "Ihren Berater um einen neuen Code."
-        ),
-        "throttled": (
-            "Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann noch einmal."
-        ),
-        "full": "Diese Sitzung hat bereits die höchste Zahl an Teilnehmenden.",
+        kind: DE[f"join_{kind}"]
+        for kind in ("malformed", "unknown", "expired", "throttled", "full")
     }
 
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.message_key = f"join_{kind}"  # catalogue id (cobrowse.i18n)
         self.user_message = self.MESSAGES[kind]
 
 
@@ -61,39 +54,19 @@ class FetchError(CobrowseError):
     """A page or resource could not be fetched; ``kind`` says why."""
 
     # Shown to everyone in the session, so they say what happened, that the
-    # page shown so far stays, and what the advisor can do.
+    # page shown so far stays, and what the advisor can do. The notice key is
+    # ``kind``; the catalogue id ``notice_<kind>`` (cobrowse.i18n).
     MESSAGES: ClassVar[dict[str, str]] = {
-        "not_allowed": (
-            "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. "
-            "Sie sehen weiter die bisherige Seite. Die Beratung kann eine Seite "
-            "des Ministeriums öffnen oder Ihnen die Adresse nennen."
-        ),
-        "invalid_url": (
-            "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Schreibweise, "
-            "zum Beispiel www.beispiel.de."
-        ),
-        "unreachable": (
-            "Die Seite ist gerade nicht erreichbar. Sie sehen weiter die bisherige Seite. "
-            "Bitte versuchen Sie es in einigen Minuten noch einmal."
-        ),
-        "too_large": (
-            "Die Seite ist zu groß, um sie gemeinsam anzuzeigen. Sie sehen weiter die "
-            "bisherige Seite. Die Beratung kann eine Unterseite öffnen oder Ihnen die "
-            "Adresse nennen."
-        ),
-        "bad_status": (
-            "Die Seite hat mit einem Fehler geantwortet. Sie sehen weiter die bisherige "
-            "Seite. Bitte prüfen Sie die Adresse oder versuchen Sie es später noch einmal."
-        ),
-        "unsupported": (
-            "Das ist keine Internetseite, sondern zum Beispiel eine Datei (PDF). Sie kann "
-            "nicht gemeinsam angezeigt werden. Die Beratung kann Ihnen die Adresse nennen; "
-            "dann öffnen Sie die Datei selbst."
-        ),
-        "too_many_redirects": (
-            "Die Seite leitet zu oft weiter und kann nicht angezeigt werden. "
-            "Sie sehen weiter die bisherige Seite."
-        ),
+        kind: DE[f"notice_{kind}"]
+        for kind in (
+            "not_allowed",
+            "invalid_url",
+            "unreachable",
+            "too_large",
+            "bad_status",
+            "unsupported",
+            "too_many_redirects",
+        )
     }
 
     def __init__(self, kind: str, detail: str = "") -> None:

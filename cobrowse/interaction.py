@@ -34,6 +34,7 @@ import msgpack
 from cobrowse.errors import ProtocolError
 from cobrowse.pipeline import Page, PageRules, ResourceUrl, build_page
 from cobrowse.pipeline.diff import Node, TreeIndex, diff_trees, max_node_id
+from cobrowse.pipeline.host_rules import MASK_ATTR
 from cobrowse.protocol import Msg
 from cobrowse.widgets import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
 
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 INTERACTION_TYPES: Final = frozenset(
     {Msg.SCROLL_TO, Msg.HOVER_AT, Msg.INPUT_SET, Msg.TOGGLE, Msg.HIGHLIGHT_SET, Msg.PULSE_AT}
 )
-MASK_ATTR: Final = "data-cb-masked"
 HIGHLIGHT_ATTR: Final = "data-cb-highlight"
 _RESERVED: Final = "data-cb-"
 _FIELDS: Final = frozenset({"input", "textarea", "select"})
@@ -132,8 +132,10 @@ def _state(session: CoSession) -> tuple[PageState, TreeIndex] | None:
 
 
 def prepare_tree(root: Node, rules: MaskRules = DEFAULT_MASK) -> None:
-    """Drop the page's own ``data-cb-*`` attributes and mark private fields
-    ``data-cb-masked``, in place."""
+    """Drop the page's own ``data-cb-*`` attributes (a page must not fake a
+    highlight) and mark private fields ``data-cb-masked``, in place. A mark
+    already there stays: the operator's ``mask`` rules set it in the
+    pipeline, and a page that marks a field itself only hides more."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -141,7 +143,7 @@ def prepare_tree(root: Node, rules: MaskRules = DEFAULT_MASK) -> None:
             continue
         attrs = node[2]
         if attrs:
-            for name in [n for n in attrs if n.startswith(_RESERVED)]:
+            for name in [n for n in attrs if n.startswith(_RESERVED) and n != MASK_ATTR]:
                 del attrs[name]
         if node[1] in _FIELDS and rules.masks(node[1], attrs):
             attrs[MASK_ATTR] = ""

@@ -12,15 +12,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from functools import partial
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from cobrowse.config import HostRule
 from cobrowse.errors import FetchError
 from cobrowse.fetch import Fetcher, FetchResult, normalize_url
-from cobrowse.interaction import build_shared_page, publish_page
+from cobrowse.i18n_catalogue import DE
+from cobrowse.interaction import publish_page
 from cobrowse.metrics import RelayMetrics
-from cobrowse.pipeline import rules_for
+from cobrowse.page_worker import build_page_off_loop, signed_resource_url
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
 from cobrowse.sessions import CoSession
@@ -46,9 +46,15 @@ class Navigator:
         signer: ResourceSigner,
         metrics: RelayMetrics | None = None,
         rules: tuple[HostRule, ...] = (),
+        *,
+        secret: str = "",
+        page_workers: int = 0,
     ) -> None:
         self.fetcher = fetcher
         self.signer = signer
+        # pages are built in worker processes (0: a thread); jobs sign with ``secret``
+        self.secret = secret
+        self.page_workers = page_workers
         self.metrics = metrics or RelayMetrics()
         self.rules = rules  # the operator's [[rules]] (per-host sanitizing rules)
 
@@ -85,12 +91,8 @@ class Navigator:
             self.fetcher.check_allowed(target)
         except FetchError:
             host = urlsplit(target).hostname or target
-            session.notice(
-                "link_not_allowed",
-                f"Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht "
-                "nicht freigegeben und wird nicht geöffnet.",
-                "warning",
-            )
+            text = DE["notice_link_not_allowed"].format(host=host)
+            session.notice("link_not_allowed", text, "warning", {"host": host})
             return
         self.navigate(session, target)
 
@@ -118,30 +120,20 @@ class Navigator:
         self, session_id: str, allowed: dict[str, bool], url: str, kind: str
     ) -> str | None:
         """The signed /r/ path for a resource of an allowed host, else None (dropped)."""
-        host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
-        ok = allowed.get(host)
-        if ok is None:
-            try:
-                self.fetcher.check_allowed(url)
-                ok = True
-            except FetchError:
-                ok = False
-            allowed[host] = ok
-        return self.signer.url_for(session_id, kind, url) if ok else None
+        return signed_resource_url(self.signer, self.fetcher.config, session_id, allowed, url, kind)
 
     def offer_download(self, session: CoSession, result: FetchResult) -> None:
         """A link led to a file (PDF, …): tell everyone, with a download link via the proxy."""
         name = unquote(urlsplit(result.url).path.rsplit("/", 1)[-1]) or "Datei"
         media = (result.content_type or "").split(";")[0].strip().lower()
-        kind = ", ein PDF-Dokument" if media == "application/pdf" else ""
-        text = (
-            f"Dieser Link führt zu einer Datei („{name[:80]}“{kind}), die nicht gemeinsam "
-            "angezeigt werden kann. Sie können die Datei herunterladen und selbst öffnen. "
-            "Die bisherige Seite bleibt sichtbar."
-        )
+        # "message": the catalogue id when it is not notice_<key> (see cobrowse.i18n)
+        message = "notice_download_pdf" if media == "application/pdf" else "notice_download"
+        text = DE[message].format(name=name[:80])
         link = self.signer.url_for(session.id, "download", result.url)
-        body = {"key": "download", "text": text, "level": "info"}
-        session.hub.broadcast(Msg.NOTICE, {**body, "link": link, "link_text": "Herunterladen"})
+        body: dict[str, object] = {"key": "download", "message": message, "text": text}
+        body |= {"level": "info", "params": {"name": name[:80]}, "link": link}
+        body["link_text"] = DE["download"]
+        session.hub.broadcast(Msg.NOTICE, body)
 
     async def _load(
         self,
@@ -168,18 +160,16 @@ class Navigator:
                 hub.broadcast(Msg.LOADING, {"url": None})
                 self.offer_download(session, result)
                 return
-            resource_url = partial(self.resource_url, session.id, {})
-            rules = rules_for(self.rules, result.url)
-            loop = asyncio.get_running_loop()
             started = time.perf_counter()
-            page = await loop.run_in_executor(
-                None,
-                build_shared_page,
+            page = await build_page_off_loop(
+                self.page_workers,
                 result.body,
                 result.content_type,
                 result.url,
-                resource_url,
-                rules,
+                session.id,
+                self.secret,
+                self.fetcher.config,
+                self.rules,
             )
             self.metrics.page_built(page.removed, started)
         except asyncio.CancelledError:

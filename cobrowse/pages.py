@@ -7,6 +7,10 @@ which marks markup built here from escaped parts.
 What the operator configures in ``[site]`` (name, logo, colour, imprint,
 privacy text, public host) reaches every page through :data:`SITE`, which
 :func:`site_middleware` sets per request from the serving app's config.
+
+Every template also gets the catalogue of the request's language (see
+:mod:`cobrowse.i18n`) as ``$t_<id>`` values and ``$lang``; a page that is
+mostly prose has a variant per language (``hilfe.en.html``).
 """
 
 from __future__ import annotations
@@ -21,24 +25,41 @@ from string import Template
 
 from aiohttp import web
 
-from cobrowse.appkeys import CONFIG
+from cobrowse.appkeys import CONFIG, set_cookie
 from cobrowse.config import SiteConfig
+from cobrowse.i18n import CATALOGUES, DEFAULT_LANG, LANG, LANG_COOKIE, choose_language, t
 
 __all__ = ["SITE", "error_block", "render", "render_page", "site_middleware", "text_html"]
 
 # The [site] settings of the app serving the current request (placeholders outside one).
 SITE: ContextVar[SiteConfig] = ContextVar("site", default=SiteConfig())  # noqa: B039 (frozen)
 HOST: ContextVar[str] = ContextVar("host", default="")
+_LANG_COOKIE_SECONDS = 365 * 24 * 3600
+_SWITCH = {"de": ("en", "English"), "en": ("de", "Deutsch")}
 
 
 @web.middleware
 async def site_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Make the app's ``[site]`` settings and the request's host known to :func:`render_page`."""
-    SITE.set(request.app[CONFIG].site)
+    """Make the app's ``[site]`` settings, the request's host and its language known
+    to :func:`render_page`; ``?lang=de|en`` is remembered in the ``cb_lang`` cookie."""
+    site = request.app[CONFIG].site
+    SITE.set(site)
     HOST.set(request.host)
-    return await handler(request)
+    query = request.query.get("lang")
+    LANG.set(
+        choose_language(
+            query,
+            request.cookies.get(LANG_COOKIE),
+            request.headers.get("Accept-Language", ""),
+            site.negotiate_language,
+        )
+    )
+    response = await handler(request)
+    if query is not None and query in CATALOGUES and not response.prepared:
+        set_cookie(response, request, LANG_COOKIE, query, _LANG_COOKIE_SECONDS)
+    return response
 
 
 def text_html(text: str) -> str:
@@ -61,7 +82,7 @@ def _site_values() -> dict[str, str]:
     logo = site.logo_data_url
     return {
         "operator": site.operator,
-        "public_host": site.public_host or HOST.get() or "diese Seite",
+        "public_host": site.public_host or HOST.get() or t("this_page"),
         "logo_html": f'<img class="brand-logo" src="{html.escape(logo)}" alt="">' if logo else "",
         "imprint_html": text_html(site.imprint)
         if site.imprint.strip()
@@ -81,15 +102,32 @@ def _accent_style(color: str) -> str:
 
 
 @cache
-def _template(name: str) -> Template:
-    text = resources.files("cobrowse").joinpath("templates", name).read_text(encoding="utf-8")
-    return Template(text)
+def _template(name: str, lang: str) -> Template:
+    folder = resources.files("cobrowse").joinpath("templates")
+    variant = folder.joinpath(name.replace(".html", f".{lang}.html"))
+    source = variant if lang != DEFAULT_LANG and variant.is_file() else folder.joinpath(name)
+    return Template(source.read_text(encoding="utf-8"))
+
+
+@cache
+def _messages(lang: str) -> dict[str, str]:
+    texts = {f"t_{key}": html.escape(text, quote=True) for key, text in CATALOGUES[lang].items()}
+    return {**texts, "lang": lang}
 
 
 def render(name: str, **values: str) -> str:
-    """Fill template ``name``; values are escaped unless their key ends in ``_html``."""
+    """Fill template ``name`` (its ``name.<lang>.html`` variant if there is one) in the
+    request's language; values are escaped unless their key ends in ``_html``."""
+    lang = LANG.get()
     safe = {k: v if k.endswith("_html") else html.escape(v, quote=True) for k, v in values.items()}
-    return _template(name).substitute(safe)
+    return _template(name, lang).substitute({**_messages(lang), **safe})
+
+
+def _language_switch() -> str:
+    # A query-only link stays on the current page (and can never point elsewhere).
+    other, label = _SWITCH[LANG.get()]
+    attributes = f'class="lang-switch" href="?lang={other}" lang="{other}" hreflang="{other}"'
+    return f"<a {attributes}>{label}</a>"
 
 
 def render_page(
@@ -116,6 +154,7 @@ def render_page(
         body_class=f"page-{name.removesuffix('.html')}",
         role=role,
         head_html=_accent_style(SITE.get().accent_color) + head_html,
+        lang_switch_html=_language_switch(),
         content_html=content,
         scripts_html=scripts_html,
     )

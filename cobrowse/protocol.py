@@ -30,7 +30,9 @@ Server → client bodies:
   elements (``ring``: keyboard focus); see :mod:`cobrowse.pipeline.hover`
 * ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
 * ``PARTICIPANTS`` ``{participants: [{id, role, label, viewport: [w, h]|nil}]}``
-* ``NOTICE`` ``{key, text, level}`` — ``text`` is the German message
+* ``NOTICE`` ``{key, text, level, params?, message?}`` — ``text`` is the German message;
+  clients may show catalogue id ``message`` (default ``notice_<key>``) with ``params``
+  in their own language instead (see :mod:`cobrowse.i18n`)
 * ``LOADING`` ``{url|nil}`` — a page is being fetched; nil when done or failed
 * ``ENDED`` ``{reason, visited: [{url, title}]}``
 * ``ADMISSIONS`` ``{waiting: [{id, role, label, phrase|nil, confirm, attempts_left}], mode}``

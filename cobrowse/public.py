@@ -18,6 +18,7 @@ from cobrowse.appkeys import (
 from cobrowse.cluster import CLUSTER
 from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
+from cobrowse.i18n import t
 from cobrowse.metrics import METRICS
 from cobrowse.pages import error_block, render, render_page
 
@@ -25,7 +26,6 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
-_STALE_FORM = "Das Formular war nicht mehr gültig. Bitte geben Sie den Zugangscode noch einmal ein."
 _JOIN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "throttled": 429, "full": 409}
 
 
@@ -35,7 +35,7 @@ def _landing(
     token = form_token(request)
     response = render_page(
         "landing.html",
-        "Startseite",
+        t("title_home"),
         status=status,
         error_html=error_block("code-error", error) if error else "",
         code=code,
@@ -57,7 +57,7 @@ async def join(request: web.Request) -> web.StreamResponse:
     """Check the access code; on success set the participant cookie and open the view."""
     form = await request.post()
     if not form_token_ok(request, str(form.get("form_token", ""))):
-        return _landing(request, error=_STALE_FORM, status=403)
+        return _landing(request, error=t("stale_form_join"), status=403)
     typed = str(form.get("code", ""))[:40]
     throttle = request.app[JOIN_THROTTLE]
     client = client_key(request)
@@ -76,7 +76,7 @@ async def join(request: web.Request) -> web.StreamResponse:
             raise
     except JoinError as exc:
         request.app[METRICS].join_failed(exc.kind)
-        return _landing(request, typed, exc.user_message, _JOIN_STATUS[exc.kind])
+        return _landing(request, typed, t(exc.message_key), _JOIN_STATUS[exc.kind])
     response = web.HTTPSeeOther("/sitzung")
     set_cookie(
         response, request, PARTICIPANT_COOKIE, token, request.app[STORE].config.session_max_seconds
@@ -93,12 +93,10 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
     if found is None:
         return _landing(
             request,
-            error="Sie sind in keiner Sitzung. Bitte geben Sie Ihren Zugangscode ein.",
+            error=t("not_in_session"),
             status=403,
         )
-    return render_page(
-        "sitzung.html", "Gemeinsame Ansicht", role="citizen", scripts=("citizen.js",)
-    )
+    return render_page("sitzung.html", t("title_session"), role="citizen", scripts=("citizen.js",))
 
 
 @routes.get("/spiegel")
@@ -110,22 +108,22 @@ async def mirror_frame(request: web.Request) -> web.Response:
 
 @routes.get("/link")
 async def link_page(request: web.Request) -> web.Response:
-    return render_page("link.html", "Link der gemeinsamen Ansicht")
+    return render_page("link.html", t("title_link"))
 
 
 @routes.get("/hilfe")
 async def help_page(request: web.Request) -> web.Response:
-    return render_page("hilfe.html", "Hilfe")
+    return render_page("hilfe.html", t("title_help"))
 
 
 @routes.get("/impressum")
 async def imprint(request: web.Request) -> web.Response:
-    return render_page("impressum.html", "Impressum")
+    return render_page("impressum.html", t("title_imprint"))
 
 
 @routes.get("/datenschutz")
 async def privacy(request: web.Request) -> web.Response:
-    return render_page("datenschutz.html", "Datenschutz")
+    return render_page("datenschutz.html", t("title_privacy"))
 
 
 @routes.get("/healthz")

@@ -11,24 +11,13 @@ import time
 from typing import Any
 
 from cobrowse.errors import ProtocolError
+from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession, Participant, SessionStore
 
 __all__ = ["CONTROL_TYPES", "FrameBudget", "control"]
 
 CONTROL_TYPES = frozenset({Msg.ADMIT, Msg.DENY, Msg.REMOVE, Msg.NEW_CODE, Msg.EXTEND})
-
-_WRONG = (
-    "Die Wörter stimmen nicht. Noch {n} Versuch(e). Bitte lassen Sie sie sich noch einmal vorlesen."
-)
-_REMOVED = (
-    "Die Wörter wurden dreimal falsch bestätigt. Die Person wurde entfernt und der "
-    "Zugangscode ungültig gemacht. Bitte ziehen Sie einen neuen Code."
-)
-_DENIED = (
-    "Die Person wurde abgelehnt. Der Zugangscode ist jetzt ungültig; "
-    "ziehen Sie bei Bedarf einen neuen."
-)
 
 
 class FrameBudget:
@@ -68,7 +57,7 @@ def control(
     """Apply one control frame; returns True when the sender's connection is done."""
     if kind is Msg.EXTEND:
         session.touch()
-        session.notice("extended", "Die Sitzung wurde verlängert.")
+        session.notice("extended", DE["notice_extended"])
         return False
     if participant.role != "advisor":
         raise ProtocolError(f"{kind.name} is for the advisor only")
@@ -81,18 +70,21 @@ def control(
         outcome = store.admit(session, _target(body), heard)
         person = session.participants.get(_target(body))
         if outcome == "wrong" and person is not None:
-            _advise(session, "confirm_wrong", _WRONG.format(n=person.attempts_left), "warning")
+            _advise(session, "confirm_wrong", "warning", n=str(person.attempts_left))
         elif outcome == "removed":
-            _advise(session, "confirm_failed", _REMOVED, "error")
+            _advise(session, "confirm_failed", "error")
     elif kind is Msg.DENY:
         store.remove(session, _target(body), "denied")
-        _advise(session, "denied", _DENIED, "info")
+        _advise(session, "denied", "info")
     elif kind is Msg.REMOVE:
         store.remove(session, _target(body), "removed")
-        _advise(session, "removed", _DENIED.replace("abgelehnt", "entfernt"), "info")
+        _advise(session, "removed", "info")
     return False
 
 
-def _advise(session: CoSession, key: str, text: str, level: str) -> None:
-    """A notice for the advisor only (joiners must not learn about each other)."""
-    session.hub.send_to("advisor", Msg.NOTICE, {"key": key, "text": text, "level": level})
+def _advise(session: CoSession, key: str, level: str, **params: str) -> None:
+    """A notice for the advisor only (joiners must not learn about each other):
+    German text of catalogue id ``notice_<key>`` plus ``key`` and ``params``."""
+    text = DE[f"notice_{key}"].format(**params)
+    body = {"key": key, "text": text, "level": level, "params": params}
+    session.hub.send_to("advisor", Msg.NOTICE, body)

@@ -18,6 +18,7 @@ from cobrowse.codes import CodeBook
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
 from cobrowse.hub import SessionHub
+from cobrowse.i18n_catalogue import DE
 from cobrowse.phrases import draw_phrase, phrase_matches
 from cobrowse.pipeline import Page
 from cobrowse.protocol import Msg
@@ -28,14 +29,12 @@ if TYPE_CHECKING:
 __all__ = ["CoSession", "Participant", "SessionStore"]
 
 CLOSE_REMOVED = 4010
+# German texts from the catalogue (ids ``removed_<reason>``, ``role_<role>``).
 REMOVED_MESSAGES = {
-    "denied": "Ihre Beraterin oder Ihr Berater hat den Beitritt abgelehnt.",
-    "removed": "Ihre Beraterin oder Ihr Berater hat Sie aus der Sitzung entfernt.",
-    "confirm_failed": "Die Bestätigung hat nicht geklappt. Bitte fragen Sie nach einem neuen Code.",
-    "left": "Sie haben die Sitzung verlassen.",
+    reason: DE[f"removed_{reason}"] for reason in ("denied", "removed", "confirm_failed", "left")
 }
 MAX_HISTORY = 100
-ROLE_LABELS = {"advisor": "Berater/in", "citizen": "Bürger/in", "guest": "Gast"}
+ROLE_LABELS = {role: DE[f"role_{role}"] for role in ("advisor", "citizen", "guest")}
 
 
 CONFIRM_ATTEMPTS = 3
@@ -130,8 +129,15 @@ class CoSession:
         ]
         self.hub.send_to("advisor", Msg.ADMISSIONS, {"waiting": waiting, "mode": self.confirm_mode})
 
-    def notice(self, key: str, text: str, level: str = "info") -> None:
-        self.hub.broadcast(Msg.NOTICE, {"key": key, "text": text, "level": level})
+    def notice(
+        self, key: str, text: str, level: str = "info", params: dict[str, str] | None = None
+    ) -> None:
+        """Tell everyone: German ``text``; clients show catalogue id ``notice_<key>``
+        filled with ``params`` in their own language when they have it."""
+        body: dict[str, Any] = {"key": key, "text": text, "level": level}
+        if params:
+            body["params"] = params
+        self.hub.broadcast(Msg.NOTICE, body)
 
 
 class StoreHooks(Protocol):
@@ -308,7 +314,7 @@ class SessionStore:
                 del self._tokens[token]
         self.sessions.pop(session.id, None)
         self._changed(session, "ended", reason)
-        await session.hub.close_all(4000, "Die Sitzung ist beendet.")
+        await session.hub.close_all(4000, DE["close_ended"])
 
     async def sweep(self) -> None:
         """End sessions past their maximum age or idle too long (after a

@@ -21,6 +21,7 @@ from cobrowse.cluster import CLUSTER
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import Connection
+from cobrowse.i18n_catalogue import DE
 from cobrowse.interaction import INTERACTION_TYPES, handle, history_step
 from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
 from cobrowse.session_control import CONTROL_TYPES, FrameBudget, control
@@ -101,9 +102,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         await cluster.adopt(request.cookies.get(PARTICIPANT_COOKIE))
     found = _authenticate(request)
     if found is None:
-        await ws.close(
-            code=CLOSE_DENIED, message=b"Die Sitzung ist beendet oder Sie sind nicht angemeldet."
-        )
+        await ws.close(code=CLOSE_DENIED, message=DE["close_denied"].encode())
         return ws
     session, participant = found
     try:
@@ -114,7 +113,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if kind is not Msg.HELLO:
             raise ProtocolError("first frame must be HELLO")
         if body.get("version") != PROTOCOL_VERSION:
-            await ws.close(code=CLOSE_VERSION, message=b"Bitte laden Sie die Seite neu.")
+            await ws.close(code=CLOSE_VERSION, message=DE["close_reload"].encode())
             return ws
         if "viewport" in body:
             participant.viewport = _viewport(body["viewport"])
@@ -122,7 +121,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
             raise ProtocolError("bad last_seq")
     except (TimeoutError, ProtocolError):
-        await ws.close(code=CLOSE_PROTOCOL, message="Ungültige Anmeldung.".encode())
+        await ws.close(code=CLOSE_PROTOCOL, message=DE["close_bad_login"].encode())
         return ws
     conn = Connection(ws, participant.id, participant.role, session.hub.current_frames)
     await ws.send_bytes(
@@ -176,12 +175,12 @@ async def _read_loop(
     bucket = FrameBudget()
     async for message in ws:
         if not bucket.take():
-            await ws.close(code=CLOSE_FLOOD, message=b"Zu viele Nachrichten.")
+            await ws.close(code=CLOSE_FLOOD, message=DE["close_flood"].encode())
             return
         if message.type is not WSMsgType.BINARY:
             if message.type is WSMsgType.ERROR:
                 return
-            await ws.close(code=CLOSE_PROTOCOL, message=b"Ungueltige Nachricht.")
+            await ws.close(code=CLOSE_PROTOCOL, message=DE["close_bad_message"].encode())
             return
         try:
             kind, _, body = decode(message.data)
@@ -189,7 +188,7 @@ async def _read_loop(
                 return
         except ProtocolError as exc:
             log.info("protocol violation: %s", exc)
-            await ws.close(code=CLOSE_PROTOCOL, message="Ungültige Nachricht.".encode())
+            await ws.close(code=CLOSE_PROTOCOL, message=DE["close_bad_message"].encode())
             return
 
 
@@ -218,16 +217,14 @@ async def _dispatch(
         handle(session, participant, kind, body)
         return False
     if kind is Msg.POINTER_MOVE:
-        if not advisor:
-            return False  # the citizen's pointer is not shown yet
-        if body.get("node") is None:
-            session.hub.broadcast_latest(Msg.POINTER, {"node": None}, exclude=participant.id)
-        else:
+        pointer: dict[str, Any] = {"node": None}
+        if body.get("node") is not None:  # checked for everyone, shown for the advisor
             pointer = {
                 "node": _int(body, "node"),
                 "x": _fraction(body, "x"),
                 "y": _fraction(body, "y"),
             }
+        if advisor:  # the citizen's own pointer is not shown yet
             session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
     elif kind is Msg.VIEWPORT:
         participant.viewport = _viewport(body.get("viewport"))

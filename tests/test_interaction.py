@@ -242,8 +242,9 @@ def test_password_and_masked_fields_are_refused() -> None:
         send(session, Msg.INPUT_SET, node=field[0], value="geheim-123")
     assert hub.sent == []
     assert "geheim-123" not in str(session.page.tree if session.page else "")
-    # the page's own data-cb-* attributes are dropped and re-decided by the relay
-    assert MASK_ATTR not in node_by_dom_id(session, "own")[2]
+    # a page may mark a field private itself (that only hides more; the
+    # operator's mask rules use the same mark), never unmark one
+    assert MASK_ATTR in node_by_dom_id(session, "own")[2]
     assert MASK_ATTR not in node_by_dom_id(session, "ok")[2]
 
 

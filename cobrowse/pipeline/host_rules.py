@@ -2,7 +2,8 @@
 
 An operator tunes how a site looks in the mirror without touching code:
 ``remove`` drops elements by CSS selector (cookie banners, chat widgets),
-``unwrap`` keeps only their content, ``hide`` keeps them but hidden; extra
+``unwrap`` keeps only their content, ``hide`` keeps them but hidden, ``mask``
+marks form fields whose values must stay private (``data-cb-masked``); extra
 attributes may be allowed or forbidden, more lazy-image attribute names
 promoted, and POST forms enabled. Rules never loosen the safety tables:
 attribute names that carry URLs or script can not be allowed (checked when
@@ -44,6 +45,8 @@ __all__ = ["NO_RULES", "PageRules", "attribute_problem", "rules_for", "selector_
 
 _ATTR_NAME: Final = re.compile(r"[a-z_][a-z0-9_.\-]*(?::[a-z_][a-z0-9_.\-]*)?\Z")
 _HIDE_STYLE: Final = "display:none !important"
+# Marks a private form field (read by cobrowse.interaction and the client).
+MASK_ATTR: Final = "data-cb-masked"
 # Unwrapping these would show code or the raw text of a removed element.
 _NEVER_UNWRAPPED: Final = DROP_WITH_CONTENT | {"head", "body", "title", "style", "textarea"}
 
@@ -89,6 +92,7 @@ class PageRules:
     remove: tuple[str, ...] = ()
     unwrap: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
+    mask: tuple[str, ...] = ()
     allow_attributes: frozenset[str] = frozenset()
     forbid_attributes: frozenset[str] = frozenset()
     lazy_src: tuple[str, ...] = LAZY_SRC_ATTRS
@@ -101,10 +105,10 @@ class PageRules:
 
     @property
     def changes_tree(self) -> bool:
-        return bool(self.remove or self.unwrap or self.hide)
+        return bool(self.remove or self.unwrap or self.hide or self.mask)
 
     def apply(self, root: Element, removed: Counter[str]) -> None:
-        """Run ``remove``, then ``unwrap``, then ``hide`` on the parsed tree.
+        """Run ``remove``, then ``unwrap``, then ``hide``, then ``mask`` on the parsed tree.
 
         Counts each matched element as ``rule:<action>:<selector>``.
         """
@@ -123,6 +127,9 @@ class PageRules:
                 removed["rule:hide:" + selector] += 1
                 style = (el.get("style") or "").strip().rstrip(";")
                 el.set("style", f"{style}; {_HIDE_STYLE}" if style else _HIDE_STYLE)
+        for selector in self.mask:
+            for el in _select(selector, root):
+                el.set(MASK_ATTR, "")
 
 
 NO_RULES: Final = PageRules()
@@ -162,6 +169,7 @@ def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageR
         remove=tuple(dict.fromkeys(s for r in matching for s in r.remove)),
         unwrap=tuple(dict.fromkeys(s for r in matching for s in r.unwrap)),
         hide=tuple(dict.fromkeys(s for r in matching for s in r.hide)),
+        mask=tuple(dict.fromkeys(s for r in matching for s in r.mask)),
         allow_attributes=allow,
         forbid_attributes=forbid,
         lazy_src=lazy_src,

@@ -148,3 +148,35 @@ def test_every_submitter_of_a_blocked_form_is_disabled() -> None:
     assert '<input type="submit" disabled="">' in out
     assert 'alt="Go" disabled="">' in out
     assert '<input type="reset"><input type="checkbox" name="c">' in out
+
+
+def test_mask_rule_marks_fields_private_through_the_whole_pipeline() -> None:
+    """An operator's ``mask`` selector marks a field; the relay's page copy keeps
+    the mark (and refuses typed values for it), while a page cannot fake others."""
+    from cobrowse.config import HostPattern, HostRule
+    from cobrowse.interaction import MASK_ATTR, build_shared_page
+    from cobrowse.pipeline.host_rules import rules_for
+
+    html = (
+        b"<form action='/suche'><input id='kundennummer' name='kn'>"
+        b"<input id='frei' name='q' data-cb-highlight='1'></form>"
+    )
+    rule = HostRule(host=HostPattern.parse("www.example.org"), mask=("#kundennummer",))
+    page = build_shared_page(
+        html,
+        "text/html",
+        "https://www.example.org/",
+        lambda url, kind: None,
+        rules_for((rule,), "https://www.example.org/"),
+    )
+    fields: dict[str, dict[str, str]] = {}
+    stack = [page.tree]
+    while stack:
+        node = stack.pop()
+        if len(node) == 4:
+            if node[1] == "input":
+                fields[node[2]["id"]] = node[2]
+            stack.extend(node[3])
+    assert MASK_ATTR in fields["kundennummer"]
+    assert MASK_ATTR not in fields["frei"]
+    assert "data-cb-highlight" not in fields["frei"]

@@ -1,0 +1,203 @@
+// Message catalogues of the browser client (German default, English).
+// The language is the page's <html lang>, which the server sets from the
+// language switch (see cobrowse/i18n.py). Ids named notice_<key> match the
+// server's notice keys, so a notice is shown in the reader's language; the
+// server's German `text` is the fallback. `{name}` marks a parameter.
+// tests/test_i18n.py checks both languages have the same ids and parameters.
+
+export const CATALOGUES = {
+  de: {
+    status_connecting: "Verbindung wird aufgebaut …",
+    status_connected: "Verbunden",
+    status_reconnecting: "Verbindung wird wiederhergestellt …",
+    status_ended: "Verbindung beendet",
+    status_retry: "Verbindung unterbrochen – neuer Versuch in {seconds} s …",
+    closed_by_server: "Die Verbindung wurde vom Server beendet.",
+    download: "Herunterladen",
+    close_notice: "Hinweis schließen",
+    page_loading: "Seite wird geladen …",
+    you: "(Sie)",
+    admission_title: "Neue Person möchte beitreten ({label})",
+    admission_phrase: "Die Person sollte vorlesen: „{phrase}“",
+    admission_question: "Welche zwei Wörter liest die Person vor?",
+    admission_attempts: "Noch {n} Versuch(e).",
+    admit: "Zulassen",
+    deny: "Ablehnen",
+    admit_words_ok: "Wörter stimmen – zulassen",
+    confirm: "Bestätigen",
+    waiting_suffix: " (wartet)",
+    remove: "Entfernen",
+    remove_label: "{name} entfernen",
+    read_words: "Bitte lesen Sie Ihrem Berater diese Wörter vor:",
+    please_wait: "Bitte warten Sie. Ihre Beraterin oder Ihr Berater lässt Sie gleich herein.",
+    idle_warning: "Die Sitzung endet in etwa {minutes} Minute(n), weil nichts passiert ist.",
+    visited_title: "Besuchte Seiten",
+    visited_heading: "Gemeinsam angesehene Seiten",
+    visited_file: "besuchte-seiten.html",
+    offline: "Keine Verbindung zur Sitzung. Bitte warten Sie einen Moment.",
+    session_gone: "Diese Sitzung gibt es nicht mehr.",
+    create_failed: "Die Sitzung konnte nicht angelegt werden. Bitte versuchen Sie es erneut.",
+    server_unreachable: "Der Server ist nicht erreichbar. Bitte prüfen Sie die Netzwerkverbindung.",
+    code_expired: "Der Code ist abgelaufen. Starten Sie bei Bedarf eine neue Sitzung.",
+    code_valid_until: "Code gültig bis {time} Uhr (noch {minutes} Min.)",
+    code_revoked: "Der Code ist ungültig. Ziehen Sie bei Bedarf einen neuen Code.",
+    address_missing: "Bitte geben Sie eine Adresse ein.",
+    link_blocked: "Dieser Link kann nicht geöffnet werden.",
+    form_blocked: "Dieses Formular kann nicht gesendet werden.",
+    links_advisor_only: "Nur Ihre Beraterin oder Ihr Berater kann Links öffnen.",
+    outdated: "Diese Seite ist nicht mehr aktuell. Bitte laden Sie sie neu.",
+    viewport_label: "Bürgeransicht {width} × {height}{scaled}",
+    viewport_scaled: " (verkleinert auf {percent} %)",
+    notice_not_allowed: "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. Sie sehen weiter die bisherige Seite. Die Beratung kann eine Seite des Ministeriums öffnen oder Ihnen die Adresse nennen.",
+    notice_invalid_url: "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Schreibweise, zum Beispiel www.beispiel.de.",
+    notice_unreachable: "Die Seite ist gerade nicht erreichbar. Sie sehen weiter die bisherige Seite. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+    notice_too_large: "Die Seite ist zu groß, um sie gemeinsam anzuzeigen. Sie sehen weiter die bisherige Seite. Die Beratung kann eine Unterseite öffnen oder Ihnen die Adresse nennen.",
+    notice_bad_status: "Die Seite hat mit einem Fehler geantwortet. Sie sehen weiter die bisherige Seite. Bitte prüfen Sie die Adresse oder versuchen Sie es später noch einmal.",
+    notice_unsupported: "Das ist keine Internetseite, sondern zum Beispiel eine Datei (PDF). Sie kann nicht gemeinsam angezeigt werden. Die Beratung kann Ihnen die Adresse nennen; dann öffnen Sie die Datei selbst.",
+    notice_too_many_redirects: "Die Seite leitet zu oft weiter und kann nicht angezeigt werden. Sie sehen weiter die bisherige Seite.",
+    notice_link_not_allowed: "Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht nicht freigegeben und wird nicht geöffnet.",
+    notice_download: "Dieser Link führt zu einer Datei („{name}“), die nicht gemeinsam angezeigt werden kann. Sie können die Datei herunterladen und selbst öffnen. Die bisherige Seite bleibt sichtbar.",
+    notice_download_pdf: "Dieser Link führt zu einer Datei („{name}“, ein PDF-Dokument), die nicht gemeinsam angezeigt werden kann. Sie können die Datei herunterladen und selbst öffnen. Die bisherige Seite bleibt sichtbar.",
+    notice_extended: "Die Sitzung wurde verlängert.",
+    notice_bus_down: "Die Verbindung wird wiederhergestellt …",
+    notice_bus_up: "Die Verbindung ist wiederhergestellt.",
+    notice_confirm_wrong: "Die Wörter stimmen nicht. Noch {n} Versuch(e). Bitte lassen Sie sie sich noch einmal vorlesen.",
+    notice_confirm_failed: "Die Wörter wurden dreimal falsch bestätigt. Die Person wurde entfernt und der Zugangscode ungültig gemacht. Bitte ziehen Sie einen neuen Code.",
+    notice_denied: "Die Person wurde abgelehnt. Der Zugangscode ist jetzt ungültig; ziehen Sie bei Bedarf einen neuen.",
+    notice_removed: "Die Person wurde entfernt. Der Zugangscode ist jetzt ungültig; ziehen Sie bei Bedarf einen neuen.",
+    removed_denied: "Ihre Beraterin oder Ihr Berater hat den Beitritt abgelehnt.",
+    removed_removed: "Ihre Beraterin oder Ihr Berater hat Sie aus der Sitzung entfernt.",
+    removed_confirm_failed: "Die Bestätigung hat nicht geklappt. Bitte fragen Sie nach einem neuen Code.",
+    removed_left: "Sie haben die Sitzung verlassen.",
+    role_advisor: "Berater/in",
+    role_citizen: "Bürger/in",
+    role_guest: "Gast",
+    close_denied: "Die Sitzung ist beendet oder Sie sind nicht angemeldet.",
+    close_reload: "Bitte laden Sie die Seite neu.",
+    close_bad_login: "Ungültige Anmeldung.",
+    close_flood: "Zu viele Nachrichten.",
+    close_bad_message: "Ungültige Nachricht.",
+    close_other_window: "Sie haben die Sitzung in einem anderen Fenster geöffnet.",
+    close_restart: "Der Dienst startet neu.",
+    close_ended: "Die Sitzung ist beendet.",
+  },
+  en: {
+    status_connecting: "Connecting …",
+    status_connected: "Connected",
+    status_reconnecting: "Reconnecting …",
+    status_ended: "Connection ended",
+    status_retry: "Connection lost – trying again in {seconds} s …",
+    closed_by_server: "The server ended the connection.",
+    download: "Download",
+    close_notice: "Close notice",
+    page_loading: "Page is loading …",
+    you: "(you)",
+    admission_title: "A new person wants to join ({label})",
+    admission_phrase: "The person should read out: “{phrase}”",
+    admission_question: "Which two words does the person read out?",
+    admission_attempts: "{n} attempt(s) left.",
+    admit: "Admit",
+    deny: "Decline",
+    admit_words_ok: "Words match – admit",
+    confirm: "Confirm",
+    waiting_suffix: " (waiting)",
+    remove: "Remove",
+    remove_label: "Remove {name}",
+    read_words: "Please read these words out to your advisor:",
+    please_wait: "Please wait. Your advisor will let you in shortly.",
+    idle_warning: "The session ends in about {minutes} minute(s) because nothing has happened.",
+    visited_title: "Visited pages",
+    visited_heading: "Pages viewed together",
+    visited_file: "visited-pages.html",
+    offline: "No connection to the session. Please wait a moment.",
+    session_gone: "This session no longer exists.",
+    create_failed: "The session could not be created. Please try again.",
+    server_unreachable: "The server cannot be reached. Please check the network connection.",
+    code_expired: "The code has expired. Start a new session if needed.",
+    code_valid_until: "Code valid until {time} ({minutes} min. left)",
+    code_revoked: "The code is invalid. Draw a new code if needed.",
+    address_missing: "Please enter an address.",
+    link_blocked: "This link cannot be opened.",
+    form_blocked: "This form cannot be sent.",
+    links_advisor_only: "Only your advisor can open links.",
+    outdated: "This page is out of date. Please reload it.",
+    viewport_label: "Citizen view {width} × {height}{scaled}",
+    viewport_scaled: " (scaled down to {percent} %)",
+    notice_not_allowed: "This address is not approved for the shared view. You still see the previous page. The advisor can open a page of the ministry or tell you the address.",
+    notice_invalid_url: "This is not a valid web address. Please check the spelling, for example www.example.org.",
+    notice_unreachable: "The page cannot be reached right now. You still see the previous page. Please try again in a few minutes.",
+    notice_too_large: "The page is too large to show together. You still see the previous page. The advisor can open a sub-page or tell you the address.",
+    notice_bad_status: "The page answered with an error. You still see the previous page. Please check the address or try again later.",
+    notice_unsupported: "This is not a web page but, for example, a file (PDF). It cannot be shown together. The advisor can tell you the address; then open the file yourself.",
+    notice_too_many_redirects: "The page redirects too often and cannot be shown. You still see the previous page.",
+    notice_link_not_allowed: "This link leads to {host}. That page is not approved for the shared view and will not be opened.",
+    notice_download: "This link leads to a file (“{name}”) that cannot be shown together. You can download the file and open it yourself. The previous page stays visible.",
+    notice_download_pdf: "This link leads to a file (“{name}”, a PDF document) that cannot be shown together. You can download the file and open it yourself. The previous page stays visible.",
+    notice_extended: "The session has been extended.",
+    notice_bus_down: "Reconnecting …",
+    notice_bus_up: "The connection is restored.",
+    notice_confirm_wrong: "The words do not match. {n} attempt(s) left. Please have them read out again.",
+    notice_confirm_failed: "The words were confirmed wrongly three times. The person was removed and the access code revoked. Please draw a new code.",
+    notice_denied: "The person was declined. The access code is now invalid; draw a new one if needed.",
+    notice_removed: "The person was removed. The access code is now invalid; draw a new one if needed.",
+    removed_denied: "Your advisor declined your request to join.",
+    removed_removed: "Your advisor removed you from the session.",
+    removed_confirm_failed: "The confirmation did not work. Please ask for a new code.",
+    removed_left: "You have left the session.",
+    role_advisor: "Advisor",
+    role_citizen: "Citizen",
+    role_guest: "Guest",
+    close_denied: "The session has ended or you are not signed in.",
+    close_reload: "Please reload the page.",
+    close_bad_login: "Invalid sign-in.",
+    close_flood: "Too many messages.",
+    close_bad_message: "Invalid message.",
+    close_other_window: "You opened the session in another window.",
+    close_restart: "The service is restarting.",
+    close_ended: "The session has ended.",
+  },
+};
+
+/** The page language: "en" when <html lang> says English, else German. */
+export const LANG = document.documentElement.lang?.toLowerCase().startsWith("en") ? "en" : "de";
+
+/** Whether the catalogue has a message `key` in the page language. */
+export function has(key) {
+  return Object.hasOwn(CATALOGUES[LANG], key) || Object.hasOwn(CATALOGUES.de, key);
+}
+
+/**
+ * The message `key` in the page language (German if missing there), with
+ * `{name}` fields filled from `params`; the key itself if unknown.
+ * @param {string} key
+ * @param {Record<string, unknown>} [params]
+ */
+export function t(key, params = {}) {
+  const text = CATALOGUES[LANG][key] ?? CATALOGUES.de[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (field, name) => (Object.hasOwn(params, name) ? String(params[name]) : field));
+}
+
+/**
+ * The text to show for a server NOTICE body: the catalogue's message for its
+ * id (`message`, else `notice_<key>`) when there is one, else the server's text.
+ * @param {{key?: string, message?: string, text?: string, params?: Record<string, unknown>}} body
+ */
+export function noticeText(body) {
+  const id = typeof body.message === "string" ? body.message : `notice_${body.key}`;
+  const params = body.params && typeof body.params === "object" ? body.params : {};
+  return body.key && has(id) ? t(id, params) : body.text ?? "";
+}
+
+/**
+ * A German text the server sent without a key (e.g. a WebSocket close reason)
+ * in the page language when the catalogue knows it, else unchanged.
+ * @param {string} text
+ */
+export function serverText(text) {
+  if (LANG === "de" || !text) return text;
+  const key = Object.keys(CATALOGUES.de).find((k) => CATALOGUES.de[k] === text);
+  return key ? t(key) : text;
+}
+
+/** Locale for dates and numbers. */
+export const LOCALE = LANG === "en" ? "en-GB" : "de-DE";
