@@ -13,16 +13,14 @@ from cobrowse.appkeys import (
     AUTH,
     STORE,
     client_key,
-    form_token,
     form_token_ok,
     same_origin,
     set_cookie,
-    set_form_cookie,
 )
 from cobrowse.cluster import CLUSTER
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
-from cobrowse.pages import error_block, render_page
+from cobrowse.pages import error_block, render_form_page, render_page
 
 __all__ = ["current_advisor", "routes"]
 
@@ -37,17 +35,14 @@ def current_advisor(request: web.Request) -> LoginSession | None:
 def _login_page(
     request: web.Request, username: str = "", error: str = "", status: int = 200
 ) -> web.Response:
-    token = form_token(request)
-    response = render_page(
+    return render_form_page(
+        request,
         "berater_login.html",
         t("title_login"),
         status=status,
         error_html=error_block("login-error", error) if error else "",
         username=username,
-        form_token=token,
     )
-    set_form_cookie(response, request, token)
-    return response
 
 
 @routes.get("/berater")

@@ -25,7 +25,7 @@ from string import Template
 
 from aiohttp import web
 
-from cobrowse.appkeys import CONFIG, set_cookie
+from cobrowse.appkeys import CONFIG, form_token, set_cookie, set_form_cookie
 from cobrowse.config import SiteConfig
 from cobrowse.i18n import CATALOGUES, DEFAULT_LANG, LANG, LANG_COOKIE, choose_language, t
 
@@ -164,3 +164,17 @@ def render_page(
 def error_block(element_id: str, message: str) -> str:
     """An inline error message for a form field (referenced by aria-describedby)."""
     return f'<p class="field-error" id="{element_id}" role="alert">{html.escape(message)}</p>'
+
+
+def render_form_page(
+    request: web.Request, name: str, title: str, *, status: int = 200, **values: str
+) -> web.Response:
+    """:func:`render_page` for a public form (join, login): fills ``$form_token``
+    and sets the matching double-submit cookie (see :func:`cobrowse.appkeys.form_token_ok`)."""
+    token = form_token(request)
+    values["form_token"] = token
+    response = render_page(
+        name, title, status=status, role="public", scripts=(), head_html="", **values
+    )
+    set_form_cookie(response, request, token)
+    return response

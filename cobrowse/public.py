@@ -10,17 +10,15 @@ from cobrowse.appkeys import (
     PARTICIPANT_COOKIE,
     STORE,
     client_key,
-    form_token,
     form_token_ok,
     set_cookie,
-    set_form_cookie,
 )
 from cobrowse.cluster import CLUSTER
 from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.metrics import METRICS
-from cobrowse.pages import error_block, render, render_page
+from cobrowse.pages import error_block, render, render_form_page, render_page
 
 __all__ = ["routes"]
 
@@ -32,8 +30,8 @@ _JOIN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "throttled": 4
 def _landing(
     request: web.Request, code: str = "", error: str = "", status: int = 200
 ) -> web.Response:
-    token = form_token(request)
-    response = render_page(
+    return render_form_page(
+        request,
         "landing.html",
         t("title_home"),
         status=status,
@@ -41,10 +39,7 @@ def _landing(
         code=code,
         describedby="code-hint code-error" if error else "code-hint",
         invalid="true" if error else "false",
-        form_token=token,
     )
-    set_form_cookie(response, request, token)
-    return response
 
 
 @routes.get("/")
