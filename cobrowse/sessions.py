@@ -308,6 +308,8 @@ class SessionStore:
             return
         session.ended = True
         session.hub.broadcast(Msg.ENDED, {"reason": reason, "visited": session.visited})
+        for person in session.participants.values():
+            person.decided.set()  # whoever still waits for admission is let go (and closed)
         self.codes.revoke(session.code)
         for token, (sid, _) in list(self._tokens.items()):
             if sid == session.id:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from cobrowse.appkeys import NAVIGATOR, PARTICIPANT_COOKIE, STORE, same_origin
+from cobrowse.appkeys import CONFIG, NAVIGATOR, PARTICIPANT_COOKIE, STORE, same_origin
 from cobrowse.cluster import CLUSTER
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
@@ -38,6 +38,7 @@ CLOSE_PROTOCOL = 4400
 CLOSE_DENIED = 4003
 CLOSE_VERSION = 4005
 CLOSE_FLOOD = 4429
+CLOSE_ENDED = 4000
 
 
 def _int(body: dict[str, Any], key: str) -> int:
@@ -75,6 +76,11 @@ def _fields(value: Any) -> list[tuple[str, str]]:
             raise ProtocolError("bad form field")
         out.append((item[0][:200], item[1][:2000]))
     return out
+
+
+def _citizen_pointer(request: web.Request) -> bool:
+    """Whether citizens' pointers are shown to the advisor (``[sessions] show_citizen_pointer``)."""
+    return request.app[CONFIG].show_citizen_pointer
 
 
 def _authenticate(request: web.Request) -> tuple[CoSession, Participant] | None:
@@ -133,6 +139,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 "role": participant.role,
                 "participant": participant.id,
                 "session": session.id,
+                "show_pointer": participant.role == "advisor" or _citizen_pointer(request),
             },
         )
     )
@@ -161,7 +168,9 @@ async def _attach_when_admitted(
     session: CoSession, participant: Participant, conn: Connection, last_seq: int
 ) -> None:
     await participant.decided.wait()
-    if participant.state == "active" and not session.ended:
+    if session.ended:
+        await conn.close(CLOSE_ENDED, DE["close_ended"])
+    elif participant.state == "active":
         session.hub.attach(conn, last_seq)
         session.broadcast_participants()
     else:
@@ -224,8 +233,13 @@ async def _dispatch(
                 "x": _fraction(body, "x"),
                 "y": _fraction(body, "y"),
             }
-        if advisor:  # the citizen's own pointer is not shown yet
+        if advisor:
             session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
+        elif _citizen_pointer(request):  # to the advisor only, never to other citizens
+            target = session.hub.connections.get("advisor")
+            if target is not None:
+                pointer = {"participant": participant.id, "x": 0, "y": 0, **pointer}
+                target.send_latest(Msg.CITIZEN_POINTER, encode(Msg.CITIZEN_POINTER, 0, pointer))
     elif kind is Msg.VIEWPORT:
         participant.viewport = _viewport(body.get("viewport"))
         session.broadcast_participants()

@@ -277,3 +277,13 @@ async def test_idle_session_warns_then_ends(
     assert store.get(session["session"]) is None
     await asyncio.sleep(0)
     await relay.close()
+
+
+async def test_a_waiting_joiner_is_let_go_when_the_session_ends(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    _, adv_ws, session = await setup(relay, aiohttp_client)
+    cit_ws = await open_ws(await citizen_client(relay, aiohttp_client, session["code"]))
+    await receive(cit_ws, Msg.WAITING)
+    await adv_ws.send_bytes(encode(Msg.END, 0, {}))
+    assert await closed_with(cit_ws) == 4000
