@@ -7,7 +7,7 @@ import { markableElement, startOverlays } from "./highlight.js";
 import { trackAdvisorHover } from "./hover.js";
 import { currentPage, keepTypedValues, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
-import { locate, trackAdvisorPointer } from "./pointer.js";
+import { followPointer, locate, trackAdvisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { trackAdvisorScroll } from "./scroll.js";
 
@@ -27,6 +27,10 @@ export function startAdvisorMoves(send) {
   trackAdvisorInput(send);
   keepTypedValues();
   const overlays = startOverlays(iframe);
+  // A citizen's pointer ([sessions] show_citizen_pointer): who points, and where.
+  const citizenMarker = $("citizen-pointer");
+  const showCitizen = citizenMarker ? followPointer(iframe, citizenMarker) : () => {};
+  let pointing = null;
   const page = () => currentPage()?.page;
 
   // Marking an element: "Element markieren", then a click in the mirror.
@@ -94,7 +98,19 @@ export function startAdvisorMoves(send) {
         if (node !== undefined && page() !== undefined) send(Msg.TOGGLE, { page: page(), node });
       },
     },
-    onFrame: ({ type }) => {
+    onFrame: ({ type, body }) => {
+      if (type === Msg.CITIZEN_POINTER) {
+        pointing = body.node === null || body.node === undefined ? null : body.participant;
+        showCitizen(body);
+      } else if (type === Msg.SNAPSHOT || (type === Msg.MUTATIONS && body.navigate)) {
+        pointing = null;
+        showCitizen(null); // the old page's element is gone
+      } else if (type === Msg.PARTICIPANTS && pointing !== null) {
+        if (!(body.participants ?? []).some((p) => p.id === pointing)) {
+          pointing = null;
+          showCitizen(null); // the pointing citizen left
+        }
+      }
       // Someone joined or came back: tell them where things are now.
       if (type === Msg.PARTICIPANTS) {
         pointer.resend();

@@ -4,7 +4,7 @@
 
 import { startCitizenMoves } from "./citizen_moves.js";
 import { interceptMirror } from "./mirror_events.js";
-import { followAdvisorPointer } from "./pointer.js";
+import { followPointer, trackPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { startSessionView } from "./session_view.js";
 import { showEnded, showNotice } from "./ui.js";
@@ -17,17 +17,26 @@ const LEAVE_GRACE_MS = 2000;
 if (document.body.dataset.role === "citizen") main();
 
 function main() {
-  const showPointer = followAdvisorPointer(
+  const showPointer = followPointer(
     document.getElementById("mirror"),
     document.getElementById("advisor-pointer"),
   );
   const moves = startCitizenMoves();
   // Pages seen here, shown on leaving unless the relay sends its own list.
   const seen = new Map();
+  // The relay shows this citizen's pointer to the advisor (WELCOME show_pointer):
+  // tracked from the first page on, as moves before admission are not allowed.
+  let pointerWanted = false;
+  let pointerTracked = false;
   const conn = startSessionView({
     path: "/ws", // the participant cookie says who this is
     hideWhenEnded: HIDE_WHEN_ENDED,
     onFrame: ({ type, body }) => {
+      if (type === Msg.WELCOME) pointerWanted = body.show_pointer === true;
+      if (type === Msg.SNAPSHOT && pointerWanted && !pointerTracked) {
+        pointerTracked = true;
+        trackPointer((kind, b) => conn.send(kind, b));
+      }
       if (type === Msg.POINTER) {
         showPointer(body);
       } else if (type === Msg.SNAPSHOT || (type === Msg.MUTATIONS && body.navigate)) {

@@ -5,6 +5,9 @@
 // page: the sandboxed mirror runs no script) become POINTER_MOVE frames,
 // at most 30 per second, latest wins, the first move after a pause at once.
 // Citizen side: POINTER frames place #advisor-pointer over the mirror.
+// The same two halves, the other way round, when [sessions]
+// show_citizen_pointer is on: the citizen's moves (POINTER_MOVE) become
+// CITIZEN_POINTER frames that place #citizen-pointer in the advisor console.
 
 import { elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
@@ -28,11 +31,12 @@ export function locate(target, clientX, clientY) {
 }
 
 /**
- * Advisor: send POINTER_MOVE for mouse moves inside the mirror.
+ * Send POINTER_MOVE for mouse moves inside the mirror (the advisor's, or a
+ * citizen's when the relay shows it to the advisor).
  * @param {(type: number, body: object) => void} send
  * @returns {{resend: () => void}} resend: say where the pointer is again (someone joined)
  */
-export function trackAdvisorPointer(send) {
+export function trackPointer(send) {
   let doc = null;
   let last = null; // [clientX, clientY] while the mouse is over the mirror
   let pending = null;
@@ -84,7 +88,8 @@ export function trackAdvisorPointer(send) {
 }
 
 /**
- * Citizen: returns the handler for POINTER frames, which places `marker`
+ * Returns the handler for pointer frames (POINTER for the citizen's
+ * #advisor-pointer, CITIZEN_POINTER for the advisor's #citizen-pointer), which places `marker`
  * (absolutely positioned in the iframe's positioned wrapper) with its
  * top-left corner on the pointed-at spot, and keeps it there on scroll and
  * resize. Hidden for `node: null`, unknown nodes and spots scrolled out of view.
@@ -92,7 +97,7 @@ export function trackAdvisorPointer(send) {
  * @param {HTMLElement} marker
  * @returns {(body: {node: number|null, x: number, y: number}) => void}
  */
-export function followAdvisorPointer(iframe, marker) {
+export function followPointer(iframe, marker) {
   let target = null;
   let frame = 0;
 
@@ -109,8 +114,10 @@ export function followAdvisorPointer(iframe, marker) {
     const wrap = marker.parentElement; // .mirror-wrap, the containing block
     const fr = iframe.getBoundingClientRect();
     const wr = wrap.getBoundingClientRect();
-    const x = fr.left - wr.left - wrap.clientLeft + iframe.clientLeft + left;
-    const y = fr.top - wr.top - wrap.clientTop + iframe.clientTop + top;
+    // The advisor's console may show the mirror scaled down (viewport.js fitMirror).
+    const scale = iframe.offsetWidth > 0 ? fr.width / iframe.offsetWidth : 1;
+    const x = fr.left - wr.left - wrap.clientLeft + (iframe.clientLeft + left) * scale;
+    const y = fr.top - wr.top - wrap.clientTop + (iframe.clientTop + top) * scale;
     const transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
     if (marker.hidden) {
       // Appear in place instead of gliding in from where it was last seen.
@@ -137,3 +144,5 @@ export function followAdvisorPointer(iframe, marker) {
     place(); // at once: pointer latency is what the citizen notices
   };
 }
+
+export { trackPointer as trackAdvisorPointer, followPointer as followAdvisorPointer };

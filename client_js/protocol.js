@@ -12,6 +12,7 @@ export const Msg = Object.freeze({
   SCROLL: 5,
   HOVER: 6,
   PULSE: 7,
+  CITIZEN_POINTER: 8,
   PARTICIPANTS: 9,
   NOTICE: 10,
   ENDED: 11,

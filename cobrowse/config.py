@@ -211,6 +211,8 @@ class Config:
     confirm_mode: str = "type"
     idle_timeout_seconds: int = 1800
     idle_warning_seconds: int = 120
+    # Show an active citizen's pointer to the advisor (in another colour).
+    show_citizen_pointer: bool = False
     # Reverse proxies whose X-Forwarded-For/-Proto headers are believed.
     trusted_proxies: tuple[str, ...] = ()
     join_failures_per_client: int = 10
@@ -246,6 +248,7 @@ _SESSIONS: dict[str, _Check] = {
     "confirm_mode": (str, lambda v: v in ("type", "button"), '"type" or "button"'),
     "idle_timeout_seconds": (int, lambda v: 60 <= v <= 86400, "seconds between 60 and 86400"),
     "idle_warning_seconds": (int, lambda v: 10 <= v <= 600, "seconds between 10 and 600"),
+    "show_citizen_pointer": (bool, None, "true or false"),
 }
 _LIMITS: dict[str, _Check] = {
     "join_failures_per_client": (int, lambda v: 1 <= v <= 1000, "a number between 1 and 1000"),

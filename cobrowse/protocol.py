@@ -17,7 +17,8 @@ Node trees (snapshot bodies and mutation adds) are nested arrays:
 
 Server → client bodies:
 
-* ``WELCOME`` ``{version, role, participant, session}``
+* ``WELCOME`` ``{version, role, participant, session, show_pointer}`` — ``show_pointer``
+  (citizens): send ``POINTER_MOVE``, the advisor sees the citizen's pointer
 * ``SNAPSHOT`` ``{page, url, title, tree, history: {back, forward}}``
 * ``MUTATIONS`` ``{page, texts: [[id, text]], attributes: [[id, {name: value|nil}]],
   removes: [id], adds: [[parent_id, next_id|nil, node]]}``; with ``navigate:
@@ -29,6 +30,8 @@ Server → client bodies:
 * ``HOVER`` ``{page, node|nil, focus|nil, ring}`` — the advisor's hovered and focused
   elements (``ring``: keyboard focus); see :mod:`cobrowse.pipeline.hover`
 * ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
+* ``CITIZEN_POINTER`` ``{participant, node: id|nil, x, y}`` — advisor only, when
+  ``[sessions] show_citizen_pointer`` is on: a citizen's pointer (like ``POINTER``)
 * ``PARTICIPANTS`` ``{participants: [{id, role, label, viewport: [w, h]|nil}]}``
 * ``NOTICE`` ``{key, text, level, params?, message?}`` — ``text`` is the German message;
   clients may show catalogue id ``message`` (default ``notice_<key>``) with ``params``
@@ -93,6 +96,7 @@ class Msg(IntEnum):
     SCROLL = 5
     HOVER = 6
     PULSE = 7
+    CITIZEN_POINTER = 8
     PARTICIPANTS = 9
     NOTICE = 10
     ENDED = 11
