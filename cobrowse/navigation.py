@@ -20,7 +20,7 @@ from cobrowse.fetch import Fetcher, FetchResult, normalize_url
 from cobrowse.i18n_catalogue import DE
 from cobrowse.interaction import publish_page
 from cobrowse.metrics import RelayMetrics
-from cobrowse.page_worker import build_page_off_loop, signed_resource_url
+from cobrowse.page_worker import PageJob, build_page_off_loop, signed_resource_url
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
 from cobrowse.sessions import CoSession
@@ -161,8 +161,7 @@ class Navigator:
                 self.offer_download(session, result)
                 return
             started = time.perf_counter()
-            page = await build_page_off_loop(
-                self.page_workers,
+            job = PageJob(
                 result.body,
                 result.content_type,
                 result.url,
@@ -171,6 +170,7 @@ class Navigator:
                 self.fetcher.config,
                 self.rules,
             )
+            page = await build_page_off_loop(self.page_workers, job)
             self.metrics.page_built(page.removed, started)
         except asyncio.CancelledError:
             raise

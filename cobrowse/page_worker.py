@@ -18,6 +18,7 @@ import asyncio
 import atexit
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import cache, partial
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from cobrowse.pipeline import Page
 from cobrowse.pipeline.host_rules import rules_for
 from cobrowse.resources import ResourceSigner
 
-__all__ = ["build_in_worker", "build_page_off_loop", "signed_resource_url"]
+__all__ = ["PageJob", "build_in_worker", "build_page_off_loop", "signed_resource_url"]
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
@@ -37,21 +38,28 @@ def _signer(secret: str) -> ResourceSigner:
     return ResourceSigner(secret)
 
 
-def build_in_worker(
-    body: bytes,
-    content_type: str | None,
-    url: str,
-    session_id: str,
-    secret: str,
-    fetch: FetchConfig,
-    host_rules: tuple[HostRule, ...],
-) -> Page:
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """Everything a worker needs to build one page: plain, picklable data."""
+
+    body: bytes
+    content_type: str | None
+    url: str
+    session_id: str
+    secret: str  # signs the session's /r/ tokens exactly as the relay does
+    fetch: FetchConfig  # the allowlist for resources
+    host_rules: tuple[HostRule, ...]
+
+
+def build_in_worker(job: PageJob) -> Page:
     """Build one page (runs in a worker process): sanitized tree with the
     session's signed resource URLs, for resources of allowed hosts only."""
     from cobrowse.interaction import build_shared_page
 
-    resource_url = partial(signed_resource_url, _signer(secret), fetch, session_id, {})
-    return build_shared_page(body, content_type, url, resource_url, rules_for(host_rules, url))
+    signer = _signer(job.secret)
+    resource_url = partial(signed_resource_url, signer, job.fetch, job.session_id, {})
+    rules = rules_for(job.host_rules, job.url)
+    return build_shared_page(job.body, job.content_type, job.url, resource_url, rules)
 
 
 def signed_resource_url(
@@ -97,17 +105,7 @@ def _shutdown() -> None:
         _POOL.shutdown(wait=False, cancel_futures=True)
 
 
-async def build_page_off_loop(
-    workers: int,
-    body: bytes,
-    content_type: str | None,
-    url: str,
-    session_id: str,
-    secret: str,
-    fetch: FetchConfig,
-    host_rules: tuple[HostRule, ...],
-) -> Page:
+async def build_page_off_loop(workers: int, job: PageJob) -> Page:
     """:func:`build_in_worker` in the process pool (or a thread when ``workers`` is 0)."""
     loop = asyncio.get_running_loop()
-    args = (body, content_type, url, session_id, secret, fetch, host_rules)
-    return await loop.run_in_executor(_pool(workers), build_in_worker, *args)
+    return await loop.run_in_executor(_pool(workers), build_in_worker, job)
