@@ -85,11 +85,11 @@ class CodeBook:
         if self._live.pop(code, None) is not None:
             self._expired[code] = self._clock() + _TOMBSTONE_SECONDS
 
-    def sweep(self, force: bool = False) -> None:
+    def sweep(self) -> None:
         """Forget expired codes and old tombstones (at most once a second:
         lookups check expiry themselves, this only frees memory)."""
         now = self._clock()
-        if not force and now - self._swept_at < 1.0:
+        if now - self._swept_at < 1.0:
             return
         self._swept_at = now
         for code, entry in list(self._live.items()):

@@ -158,7 +158,8 @@ def build_shared_page(
     rules: PageRules | None = None,
 ) -> Page:
     """:func:`cobrowse.pipeline.build_page` (with the host's ``rules``), then
-    :func:`prepare_tree`: what :func:`publish_page` expects. Runs in a worker thread."""
+    :func:`prepare_tree`: what :func:`publish_page` expects. Runs in a page worker
+    (:mod:`cobrowse.page_worker`)."""
     page = build_page(body, content_type, url, resource_url, rules)
     prepare_tree(page.tree)
     return page

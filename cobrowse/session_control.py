@@ -67,8 +67,9 @@ def control(
         heard = body.get("phrase")
         if heard is not None and (not isinstance(heard, str) or len(heard) > 200):
             raise ProtocolError("phrase is not a string")
-        outcome = store.admit(session, _target(body), heard)
-        person = session.participants.get(_target(body))
+        target = _target(body)
+        outcome = store.admit(session, target, heard)
+        person = session.participants.get(target)
         if outcome == "wrong" and person is not None:
             _advise(session, "confirm_wrong", "warning", n=str(person.attempts_left))
         elif outcome == "removed":
