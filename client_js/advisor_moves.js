@@ -7,7 +7,7 @@ import { markableElement, startOverlays } from "./highlight.js";
 import { trackAdvisorHover } from "./hover.js";
 import { currentPage, keepTypedValues, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
-import { followPointer, locate, trackAdvisorPointer } from "./pointer.js";
+import { followCitizenPointers, locate, trackAdvisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { trackAdvisorScroll } from "./scroll.js";
 
@@ -27,10 +27,9 @@ export function startAdvisorMoves(send) {
   trackAdvisorInput(send);
   keepTypedValues();
   const overlays = startOverlays(iframe);
-  // A citizen's pointer ([sessions] show_citizen_pointer): who points, and where.
+  // Citizens' pointers ([sessions] show_citizen_pointer): one marker each.
   const citizenMarker = $("citizen-pointer");
-  const showCitizen = citizenMarker ? followPointer(iframe, citizenMarker) : () => {};
-  let pointing = null;
+  const citizens = citizenMarker ? followCitizenPointers(iframe, citizenMarker) : null;
   const page = () => currentPage()?.page;
 
   // Marking an element: "Element markieren", then a click in the mirror.
@@ -100,16 +99,11 @@ export function startAdvisorMoves(send) {
     },
     onFrame: ({ type, body }) => {
       if (type === Msg.CITIZEN_POINTER) {
-        pointing = body.node === null || body.node === undefined ? null : body.participant;
-        showCitizen(body);
+        citizens?.point(body);
       } else if (type === Msg.SNAPSHOT || (type === Msg.MUTATIONS && body.navigate)) {
-        pointing = null;
-        showCitizen(null); // the old page's element is gone
-      } else if (type === Msg.PARTICIPANTS && pointing !== null) {
-        if (!(body.participants ?? []).some((p) => p.id === pointing)) {
-          pointing = null;
-          showCitizen(null); // the pointing citizen left
-        }
+        citizens?.clear(); // the old page's elements are gone
+      } else if (type === Msg.PARTICIPANTS) {
+        citizens?.participants(body.participants ?? []); // labels; those who left
       }
       // Someone joined or came back: tell them where things are now.
       if (type === Msg.PARTICIPANTS) {

@@ -17,9 +17,10 @@ const SUBMITTER = "button:not([type]), button[type=submit], input[type=submit], 
 // choosing an option, focusing via a label) keep it for the advisor.
 const LOCAL_CONTROL = "input, select, textarea, label, option";
 const NO_IMPLICIT_SUBMIT = new Set(["button", "checkbox", "radio", "file", "reset", "submit", "image", "hidden", "color", "range"]);
-// Widgets the relay emulates (cobrowse/widgets.py).
+// Widgets the relay emulates (cobrowse/widgets.py); data-cb-widget marks the
+// triggers of the operator's per-host widget rules (set by the relay only).
 const WIDGET = "summary, [aria-expanded][aria-controls], [role=tab][aria-controls], "
-  + "[data-bs-toggle=collapse], [data-toggle=collapse]";
+  + "[data-bs-toggle=collapse], [data-toggle=collapse], [data-cb-widget]";
 
 /**
  * Keep capture listeners attached to whatever document the mirror renders

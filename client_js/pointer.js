@@ -7,10 +7,12 @@
 // Citizen side: POINTER frames place #advisor-pointer over the mirror.
 // The same two halves, the other way round, when [sessions]
 // show_citizen_pointer is on: the citizen's moves (POINTER_MOVE) become
-// CITIZEN_POINTER frames that place #citizen-pointer in the advisor console.
+// CITIZEN_POINTER frames that place one labelled orange marker per pointing
+// participant in the advisor console (followCitizenPointers).
 
 import { elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
+import { t } from "./i18n.js";
 import { Msg } from "./protocol.js";
 
 const MIN_INTERVAL_MS = 1000 / 30;
@@ -142,6 +144,87 @@ export function followPointer(iframe, marker) {
   return (body) => {
     target = body && body.node !== null && body.node !== undefined ? body : null;
     place(); // at once: pointer latency is what the citizen notices
+  };
+}
+
+/**
+ * One marker per pointing citizen or guest in the advisor console, labelled
+ * "Bürger/in", "Gast 1", "Gast 2" … (numbered in the order of the
+ * participants list). `first` (#citizen-pointer) is the first marker; more are
+ * cloned from it when several point at once, and kept for reuse when one
+ * stops (each marker follows the mirror's scroll and resize for good).
+ * @param {HTMLIFrameElement} iframe
+ * @param {HTMLElement} first a hidden marker in the iframe's positioned wrapper
+ * @returns {{point: (body: {participant: string, node: number|null, x: number, y: number}) => void,
+ *   clear: () => void, participants: (list: Array<{id: string, role: string}>) => void}}
+ *   point: a CITIZEN_POINTER frame; clear: hide every marker (new page);
+ *   participants: the PARTICIPANTS list (labels; markers of those gone are hidden)
+ */
+export function followCitizenPointers(iframe, first) {
+  const markers = []; // {el, label, show, owner: participant id | null}
+  let labels = null; // participant id → label, from the last PARTICIPANTS list
+
+  const add = (el) => {
+    let label = el.querySelector(".citizen-pointer__label");
+    if (!label) {
+      label = document.createElement("span");
+      label.className = "citizen-pointer__label";
+      el.append(label);
+    }
+    const marker = { el, label, show: followPointer(iframe, el), owner: null };
+    markers.push(marker);
+    return marker;
+  };
+  const markerOf = (id) => markers.find((m) => m.owner === id);
+  const release = (marker) => {
+    marker.owner = null;
+    marker.show(null);
+    delete marker.el.dataset.participant;
+  };
+  const claim = (id) => {
+    let marker = markers.find((m) => m.owner === null);
+    if (!marker) {
+      const el = first.cloneNode(false);
+      el.removeAttribute("id"); // ids stay unique; data-testid stays the same
+      el.hidden = true;
+      first.parentElement.append(el);
+      marker = add(el);
+    }
+    marker.owner = id;
+    marker.el.dataset.participant = id;
+    marker.label.textContent = labels?.get(id) ?? t("role_guest");
+    return marker;
+  };
+  add(first);
+
+  return {
+    point(body) {
+      const id = typeof body?.participant === "string" ? body.participant : null;
+      if (id === null || (labels !== null && !labels.has(id))) return; // gone already
+      const marker = markerOf(id);
+      if (body.node === null || body.node === undefined) {
+        if (marker) release(marker);
+        return;
+      }
+      (marker ?? claim(id)).show(body);
+    },
+    clear() {
+      for (const marker of markers) if (marker.owner !== null) release(marker);
+    },
+    participants(list) {
+      let guests = 0;
+      labels = new Map();
+      for (const p of list) {
+        if (p.role === "citizen") labels.set(p.id, t("role_citizen"));
+        else if (p.role === "guest") labels.set(p.id, t("pointer_guest", { n: ++guests }));
+      }
+      for (const marker of markers) {
+        if (marker.owner === null) continue;
+        const label = labels.get(marker.owner);
+        if (label === undefined) release(marker); // that participant left
+        else marker.label.textContent = label;
+      }
+    },
   };
 }
 

@@ -16,9 +16,12 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cobrowse.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cobrowse.pipeline.host_rules import WidgetRule
 
 __all__ = [
     "Advisor",
@@ -90,8 +93,9 @@ class Advisor:
 class HostRule:
     """Sanitizing rules for pages of one host pattern (``[[rules]]``).
 
-    ``remove``/``unwrap``/``hide``/``mask`` are CSS selectors; see
-    :mod:`cobrowse.pipeline.host_rules` for what each key does.
+    ``remove``/``unwrap``/``hide``/``mask`` are CSS selectors; ``widgets``
+    the ``[[rules.widgets]]`` tables; see :mod:`cobrowse.pipeline.host_rules`
+    for what each key does.
     """
 
     host: HostPattern
@@ -103,6 +107,7 @@ class HostRule:
     forbid_attributes: tuple[str, ...] = ()
     lazy_image_attributes: tuple[str, ...] = ()
     allow_post_forms: bool = False
+    widgets: tuple[WidgetRule, ...] = ()
 
 
 _RULE_LISTS = (
@@ -227,6 +232,8 @@ class Config:
     rules: tuple[HostRule, ...] = ()
     # [bus] url: Redis shared by several relay nodes ("" = one node, in memory).
     bus_url: str = ""
+    # [bus] owner_timeout_seconds: a node silent this long has its sessions taken over.
+    owner_timeout_seconds: float = 10.0
 
 
 # key → (type, check, explanation); the schema the loader walks.
@@ -288,6 +295,11 @@ _BUS: dict[str, _Check] = {
         str,
         lambda v: v == "" or v.startswith(("redis://", "rediss://", "unix://")),
         'a Redis URL, e.g. "redis://127.0.0.1:6379/0"',
+    ),
+    "owner_timeout_seconds": (
+        (int, float),
+        lambda v: 0.3 <= v <= 300,
+        "seconds between 0.3 and 300",
     ),
 }
 _TABLES = {
@@ -370,12 +382,12 @@ class _Reader:
 
     def rules(self, entries: Any) -> tuple[HostRule, ...]:
         """``[[rules]]``: per-host sanitizing rules, selectors and names checked."""
-        from cobrowse.pipeline.host_rules import attribute_problem, selector_problem
+        from cobrowse.pipeline.host_rules import attribute_problem, parse_widget, selector_problem
 
         if not isinstance(entries, list):
             self.fail("", "rules", "expected [[rules]] tables")
             return ()
-        known = ", ".join(["host", *_RULE_LISTS, "allow_post_forms"])
+        known = ", ".join(["host", *_RULE_LISTS, "allow_post_forms", "widgets"])
         out = []
         for index, entry in enumerate(entries):
 
@@ -395,6 +407,19 @@ class _Reader:
                         values[key] = value
                     else:
                         fail(key, f"expected true or false, got {value!r}")
+                elif key == "widgets":
+                    tables = value if isinstance(value, list) else [value]
+                    before = sum(len(e.get("widgets", [])) for e in entries[:index])
+                    widgets = []
+                    for number, table in enumerate(tables):
+                        widget, problems = parse_widget(table)
+                        for wkey, message in problems:
+                            where = self.where_entry("rules.widgets", before + number, wkey)
+                            dotted = f"rules[{index}].widgets[{number}].{wkey}"
+                            self.problems.append(f"{where}: {dotted}: {message}")
+                        if widget is not None:
+                            widgets.append(widget)
+                    values[key] = tuple(widgets)
                 elif key in _RULE_LISTS:
                     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                         fail(key, f"expected a list of strings, got {value!r}")
@@ -469,6 +494,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
                 site = checked
             elif name == "bus":
                 values["bus_url"] = checked.get("url", "")
+                if "owner_timeout_seconds" in checked:
+                    values["owner_timeout_seconds"] = float(checked["owner_timeout_seconds"])
             else:
                 values.update(checked)
         else:

@@ -34,7 +34,7 @@ import msgpack
 from cobrowse.errors import ProtocolError
 from cobrowse.pipeline import Page, PageRules, ResourceUrl, build_page
 from cobrowse.pipeline.diff import Node, TreeIndex, diff_trees, max_node_id
-from cobrowse.pipeline.host_rules import MASK_ATTR
+from cobrowse.pipeline.host_rules import MASK_ATTR, WIDGET_ATTR, WIDGET_TARGET_ATTR
 from cobrowse.protocol import Msg
 from cobrowse.widgets import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
 
@@ -51,6 +51,7 @@ __all__ = [
     "build_shared_page",
     "handle",
     "history_step",
+    "page_info",
     "publish_page",
 ]
 
@@ -61,6 +62,8 @@ INTERACTION_TYPES: Final = frozenset(
 )
 HIGHLIGHT_ATTR: Final = "data-cb-highlight"
 _RESERVED: Final = "data-cb-"
+# Set by the pipeline; the page's own were stripped before (sanitize_document).
+_PIPELINE_MARKS: Final = frozenset({MASK_ATTR, WIDGET_ATTR, WIDGET_TARGET_ATTR})
 _FIELDS: Final = frozenset({"input", "textarea", "select"})
 _MAX_SCROLL_OFFSET: Final = 1000.0
 # Diffing is plain Python; beyond this many nodes a snapshot is cheaper to make.
@@ -135,7 +138,9 @@ def prepare_tree(root: Node, rules: MaskRules = DEFAULT_MASK) -> None:
     """Drop the page's own ``data-cb-*`` attributes (a page must not fake a
     highlight) and mark private fields ``data-cb-masked``, in place. A mark
     already there stays: the operator's ``mask`` rules set it in the
-    pipeline, and a page that marks a field itself only hides more."""
+    pipeline, and a page that marks a field itself only hides more. So do
+    the widget marks of the operator's widget rules (the pipeline dropped
+    the page's own before setting them)."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -143,7 +148,7 @@ def prepare_tree(root: Node, rules: MaskRules = DEFAULT_MASK) -> None:
             continue
         attrs = node[2]
         if attrs:
-            for name in [n for n in attrs if n.startswith(_RESERVED) and n != MASK_ATTR]:
+            for name in [n for n in attrs if n.startswith(_RESERVED) and n not in _PIPELINE_MARKS]:
                 del attrs[name]
         if node[1] in _FIELDS and rules.masks(node[1], attrs):
             attrs[MASK_ATTR] = ""
@@ -178,6 +183,15 @@ def _same_site(a: str, b: str) -> bool:
     return (x.scheme, x.netloc) == (y.scheme, y.netloc)
 
 
+def page_info(session: CoSession, page: Page) -> dict[str, Any]:
+    """What every participant is told about the session's page ``page_no``."""
+    history = {
+        "back": session.history_at > 0,
+        "forward": 0 <= session.history_at < len(session.history) - 1,
+    }
+    return {"page": session.page_no, "url": page.url, "title": page.title, "history": history}
+
+
 def publish_page(session: CoSession, page: Page) -> None:
     """Make ``page`` (from :func:`build_shared_page`, ids from 1 in document
     order) the session's page and send it to everyone.
@@ -190,11 +204,7 @@ def publish_page(session: CoSession, page: Page) -> None:
     old, old_no, state = session.page, session.page_no, session.interaction
     top = count = _last_id(page.tree)
     session.page_no += 1
-    history = {
-        "back": session.history_at > 0,
-        "forward": 0 <= session.history_at < len(session.history) - 1,
-    }
-    info = {"page": session.page_no, "url": page.url, "title": page.title, "history": history}
+    info = page_info(session, page)
     batch: dict[str, Any] | None = None
     hub = session.hub
     if (

@@ -10,14 +10,25 @@ what everyone sees.
 Emulated widgets: ``<details>`` (also exclusive ``name`` groups), tabs
 (``role="tab"`` + ``aria-controls``), disclosure buttons (``aria-expanded`` +
 ``aria-controls`` toggling ``hidden`` on the target) and Bootstrap-style
-collapse triggers (``data-bs-toggle="collapse"``, class ``show``).
+collapse triggers (``data-bs-toggle="collapse"``, class ``show``), and the
+operator's per-host widget rules (``[[rules.widgets]]``): the pipeline marks
+their triggers and whole-page targets (:mod:`cobrowse.pipeline.host_rules`),
+the toggle here resolves ``self``/``parent``/``next`` targets in the node tree.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from cobrowse.pipeline.diff import Node, TreeIndex
+from cobrowse.pipeline.host_rules import (
+    RELATIVE_TARGETS,
+    TOGGLE_ATTRIBUTES,
+    WIDGET_ATTR,
+    WIDGET_TARGET_ATTR,
+    class_problem,
+)
 
 __all__ = ["MAX_VALUE_CHARS", "TEXT_INPUT_TYPES", "PageEdit", "input_type"]
 
@@ -28,8 +39,53 @@ TEXT_INPUT_TYPES: Final = frozenset(
 MAX_VALUE_CHARS: Final = 4000
 _COLLAPSE_TOGGLES: Final = ("data-bs-toggle", "data-toggle")
 _COLLAPSE_TARGETS: Final = ("data-bs-target", "data-target", "href")
+# Toggled attributes whose presence (or "true") means closed, not open.
+_CLOSING_ATTRIBUTES: Final = frozenset({"hidden", "aria-hidden"})
+
+_MAX_RULE_TARGETS: Final = 200
 
 Changes = dict[int, dict[str, str | None]]
+
+
+def _widget_mark(value: object) -> dict[str, Any] | None:
+    """The rule in a trigger's mark (host_rules.WidgetRule.mark), checked again:
+    only a class name and a safe boolean attribute can ever be toggled."""
+    try:
+        rule = json.loads(str(value))
+    except ValueError:
+        return None
+    if not isinstance(rule, dict):
+        return None
+    number, target = rule.get("rule"), rule.get("target")
+    names = [rule.get(k) for k in ("class", "attribute", "trigger_class")]
+    if not (isinstance(number, int) and target in ("", *RELATIVE_TARGETS)):
+        return None
+    if not all(isinstance(n, str) for n in names) or not isinstance(rule.get("group"), bool):
+        return None
+    toggle_class, attribute, trigger_class = names
+    for name in (toggle_class, trigger_class):
+        if name and class_problem(str(name)):
+            return None
+    if attribute and attribute not in TOGGLE_ATTRIBUTES:
+        return None
+    return rule
+
+
+def _is_open(target: Node, rule: dict[str, Any]) -> bool:
+    if rule["class"]:
+        return bool(rule["class"] in str(target[2].get("class", "")).split())
+    name = rule["attribute"]
+    value = target[2].get(name)
+    present = value is not None and (not name.startswith("aria-") or value == "true")
+    return present != (name in _CLOSING_ATTRIBUTES)
+
+
+def _set_class(edit: PageEdit, node: Node, name: str, on: bool) -> None:
+    classes = str(node[2].get("class", "")).split()
+    if (name in classes) == on:
+        return
+    classes = [*classes, name] if on else [c for c in classes if c != name]
+    edit.set(node, "class", " ".join(classes) if classes else None)
 
 
 def input_type(node: Node) -> str:
@@ -81,8 +137,11 @@ class PageEdit:
 
     def toggle(self, node: Node) -> bool:
         """Activate the widget ``node`` (summary, details, tab, disclosure or
-        collapse trigger); False if it is none of them."""
+        collapse trigger, or a trigger of an operator's widget rule); False if it
+        is none of them."""
         tag, attrs = node[1], node[2]
+        if WIDGET_ATTR in attrs:
+            return self.rule_widget(node)
         if tag == "summary":
             parent = self.index.element(self.index.parents.get(node[0], -1))
             if parent is None or parent[1] != "details":
@@ -154,6 +213,73 @@ class PageEdit:
         if "aria-expanded" in trigger[2]:
             self.set(trigger, "aria-expanded", "true" if opening else "false")
         return True
+
+    def rule_widget(self, trigger: Node) -> bool:
+        """Toggle what an operator's widget rule names; False if the mark is unusable.
+
+        The first toggled thing (the class, else the attribute) on the first
+        target says whether this opens or closes; everything else follows.
+        """
+        rule = _widget_mark(trigger[2].get(WIDGET_ATTR))
+        if rule is None:
+            return False
+        targets = self._rule_targets(trigger, rule)
+        if not targets:
+            return False
+        opening = not _is_open(targets[0], rule)
+        if opening and rule["group"]:  # the others of the rule close
+            opened = {id(t) for t in targets}
+            for other in self._rule_triggers(rule["rule"]):
+                if other is not trigger:
+                    rest = [t for t in self._rule_targets(other, rule) if id(t) not in opened]
+                    self._switch(other, rest, rule, False)
+        self._switch(trigger, targets, rule, opening)
+        return True
+
+    def _switch(
+        self, trigger: Node, targets: list[Node], rule: dict[str, Any], opening: bool
+    ) -> None:
+        for target in targets:
+            if rule["class"]:
+                _set_class(self, target, rule["class"], opening)
+            name = rule["attribute"]
+            if name:
+                shown = opening != (name in _CLOSING_ATTRIBUTES)
+                if name.startswith("aria-"):
+                    self.set(target, name, "true" if shown else "false")
+                else:
+                    self.set(target, name, "" if shown else None)
+        if rule["trigger_class"]:
+            _set_class(self, trigger, rule["trigger_class"], opening)
+        if "aria-expanded" in trigger[2]:
+            self.set(trigger, "aria-expanded", "true" if opening else "false")
+
+    def _rule_targets(self, trigger: Node, rule: dict[str, Any]) -> list[Node]:
+        where = rule["target"]
+        if where == "self":
+            return [trigger]
+        parent = self.index.element(self.index.parents.get(trigger[0], -1))
+        if where == "parent":
+            return [parent] if parent is not None else []
+        if where == "next":
+            siblings = parent[3] if parent is not None else []
+            at = next((i for i, n in enumerate(siblings) if n is trigger), len(siblings))
+            return next(([n] for n in siblings[at + 1 :] if len(n) == 4), [])
+        token = str(rule["rule"])
+        return [
+            n
+            for n in self.index.nodes.values()
+            if len(n) == 4 and token in str(n[2].get(WIDGET_TARGET_ATTR, "")).split()
+        ][:_MAX_RULE_TARGETS]
+
+    def _rule_triggers(self, number: int) -> list[Node]:
+        found = []
+        for node in self.index.nodes.values():
+            if len(node) == 4 and WIDGET_ATTR in node[2]:
+                other = _widget_mark(node[2][WIDGET_ATTR])
+                if other is not None and other["rule"] == number:
+                    found.append(node)
+        return found
 
     # --- form values ---------------------------------------------------------
 

@@ -135,3 +135,128 @@ def test_host_rule_problems_name_key_and_line() -> None:
 def test_rules_must_be_tables() -> None:
     with pytest.raises(ConfigError, match="rules: expected"):
         parse_config("rules = 'x'\n")
+
+
+# --- [[rules.widgets]] -----------------------------------------------------------
+
+WIDGETS = """
+[[rules]]
+host = "www.example.de"
+remove = [".ad"]
+  [[rules.widgets]]
+  trigger = ".nav-toggle"
+  target = "#main-nav"
+  toggle_class = "is-open"
+  trigger_class = "active"
+
+  [[rules.widgets]]
+  trigger = ".acc-head"
+  target = "next"
+  toggle_attribute = "hidden"
+  group = true
+"""
+
+
+def test_widget_rules_are_parsed() -> None:
+    from cobrowse.pipeline.host_rules import WidgetRule
+
+    (rule,) = parse_config(WIDGETS).rules
+    assert rule.remove == (".ad",)
+    assert rule.widgets == (
+        WidgetRule(".nav-toggle", "#main-nav", toggle_class="is-open", trigger_class="active"),
+        WidgetRule(".acc-head", "next", toggle_attribute="hidden", group=True),
+    )
+
+
+def test_example_config_documents_every_widget_key() -> None:
+    from cobrowse.pipeline.host_rules import WIDGET_KEYS
+
+    text = (ROOT / "config.example.toml").read_text()
+    assert "\n  [[rules.widgets]]\n" in text
+    for key in WIDGET_KEYS:
+        assert f"\n  {key} = " in text, f"rules.widgets.{key} is not documented"
+    assert load_config(ROOT / "config.example.toml").rules[0].widgets
+
+
+BAD_WIDGETS = """[[rules]]
+host = "www.example.de"
+  [[rules.widgets]]
+  trigger = "div["
+  target = "nxt::after"
+  toggle_class = "two classes"
+  toggle_attribute = "onclick"
+  trigger_class = "cb-hover"
+  group = "yes"
+  colour = "red"
+
+[[rules]]
+host = "other.example"
+  [[rules.widgets]]
+  target = "self"
+  toggle_attribute = "href"
+
+  [[rules.widgets]]
+  trigger = "button"
+  target = "parent"
+"""
+
+
+def test_widget_rule_problems_name_key_and_line() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(BAD_WIDGETS, "relay.toml")
+    message = str(info.value)
+    expected = [
+        "relay.toml:4: rules[0].widgets[0].trigger: 'div[' is not a CSS selector",
+        "relay.toml:5: rules[0].widgets[0].target: 'nxt::after' is not a CSS selector",
+        "relay.toml:6: rules[0].widgets[0].toggle_class: 'two classes' is not a single class",
+        "relay.toml:7: rules[0].widgets[0].toggle_attribute: 'onclick' is not an attribute",
+        "relay.toml:8: rules[0].widgets[0].trigger_class: 'cb-hover' is a class name reserved",
+        "relay.toml:9: rules[0].widgets[0].group: expected true or false",
+        "relay.toml:10: rules[0].widgets[0].colour: unknown key (known: trigger, target",
+        "relay.toml:14: rules[1].widgets[0].trigger: missing",
+        "relay.toml:16: rules[1].widgets[0].toggle_attribute: 'href' is not an attribute",
+        "relay.toml:18: rules[1].widgets[1].toggle_class: missing: set toggle_class, "
+        "toggle_attribute or both",
+    ]
+    for line in expected:
+        assert line in message, f"{line!r} not in:\n{message}"
+    assert len(message.splitlines()) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        "widgets = 'x'",
+        "widgets = [1]",
+        "widgets = [{trigger = 'a', target = 'self', toggle_class = 'x\"onclick=\"y'}]",
+        "widgets = [{trigger = 'a', target = 'self', toggle_attribute = 'style'}]",
+        "widgets = [{trigger = 'a', target = 'self', toggle_attribute = 'data-cb-masked'}]",
+    ],
+)
+def test_widget_rules_refuse_anything_but_a_class_or_a_safe_attribute(widget: str) -> None:
+    with pytest.raises(ConfigError, match=r"rules\[0\]\.widgets"):
+        parse_config(f"[[rules]]\nhost = 'a.example'\n{widget}\n")
+
+
+def test_check_config_reports_widget_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from cobrowse import cli
+    from cobrowse.logs import QUIET_LOGGERS
+
+    path = tmp_path / "relay.toml"
+    path.write_text(BAD_WIDGETS, encoding="utf-8")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        assert cli.main(["check-config", str(path)]) == 1
+    finally:  # main() configures logging for the process
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    out = capsys.readouterr().out
+    assert "rules[0].widgets[0].toggle_attribute: 'onclick'" in out
+    assert "Traceback" not in out

@@ -5,29 +5,37 @@ An operator tunes how a site looks in the mirror without touching code:
 ``unwrap`` keeps only their content, ``hide`` keeps them but hidden, ``mask``
 marks form fields whose values must stay private (``data-cb-masked``); extra
 attributes may be allowed or forbidden, more lazy-image attribute names
-promoted, and POST forms enabled. Rules never loosen the safety tables:
+promoted, POST forms enabled, and ``widgets`` describe the site's own
+disclosure markup (burger menus, accordions) for the relay to emulate
+(:class:`WidgetRule`). Rules never loosen the safety tables:
 attribute names that carry URLs or script can not be allowed (checked when
 the config is loaded, :func:`attribute_problem`), and everything a rule
 keeps still goes through the sanitizing walk.
 
 Selectors are compiled once with lxml's ``cssselect`` support (to XPath)
-and run on the parsed tree before the walk.
+and run on the parsed tree before the walk. Widget triggers (and targets
+named by a whole-page selector) get relay-owned marks there
+(:data:`WIDGET_ATTR`, :data:`WIDGET_TARGET_ATTR`); :mod:`cobrowse.widgets`
+reads them when the advisor clicks. The page's own marks of these names are
+stripped first (:func:`strip_page_marks`), so a page cannot fake a widget.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 from lxml.etree import _Element as Element
+from lxml.etree import strip_attributes
 
 from cobrowse.pipeline.rules import (
     DROP_WITH_CONTENT,
@@ -41,12 +49,46 @@ from cobrowse.pipeline.rules import (
 if TYPE_CHECKING:
     from cobrowse.config import HostRule
 
-__all__ = ["NO_RULES", "PageRules", "attribute_problem", "rules_for", "selector_problem"]
+__all__ = [
+    "NO_RULES",
+    "RELATIVE_TARGETS",
+    "TOGGLE_ATTRIBUTES",
+    "WIDGET_ATTR",
+    "WIDGET_KEYS",
+    "WIDGET_TARGET_ATTR",
+    "PageRules",
+    "WidgetRule",
+    "attribute_problem",
+    "class_problem",
+    "parse_widget",
+    "rules_for",
+    "selector_problem",
+    "strip_page_marks",
+]
 
 _ATTR_NAME: Final = re.compile(r"[a-z_][a-z0-9_.\-]*(?::[a-z_][a-z0-9_.\-]*)?\Z")
 _HIDE_STYLE: Final = "display:none !important"
 # Marks a private form field (read by cobrowse.interaction and the client).
 MASK_ATTR: Final = "data-cb-masked"
+# Relay-owned widget marks: on a trigger, its rule as JSON (WidgetRule.mark);
+# on a target named by a whole-page selector, the indexes of its rules.
+WIDGET_ATTR: Final = "data-cb-widget"
+WIDGET_TARGET_ATTR: Final = "data-cb-widget-target"
+# Targets found from the trigger when it is clicked, not by a selector.
+RELATIVE_TARGETS: Final = ("self", "parent", "next")
+# Boolean attributes a widget rule may toggle: none can load or run anything.
+TOGGLE_ATTRIBUTES: Final = frozenset(
+    {"hidden", "open", "aria-expanded", "aria-hidden", "aria-selected"}
+)
+WIDGET_KEYS: Final = (
+    "trigger",
+    "target",
+    "toggle_class",
+    "toggle_attribute",
+    "trigger_class",
+    "group",
+)
+_CLASS_TOKEN: Final = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 # Unwrapping these would show code or the raw text of a removed element.
 _NEVER_UNWRAPPED: Final = DROP_WITH_CONTENT | {"head", "body", "title", "style", "textarea"}
 
@@ -75,6 +117,95 @@ def attribute_problem(name: str, *, lenient: bool = False) -> str | None:
     return None
 
 
+def class_problem(name: str) -> str | None:
+    """Why ``name`` is not a class a widget rule may toggle (English), or None."""
+    if not _CLASS_TOKEN.match(name):
+        return "not a single class name (letters, digits, - and _, at most 64)"
+    if name.startswith("cb-"):
+        return "a class name reserved for the relay (cb-…)"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetRule:
+    """One ``[[rules.widgets]]`` entry: clicking ``trigger`` toggles ``target``.
+
+    ``target`` is a whole-page CSS selector or one of :data:`RELATIVE_TARGETS`
+    (``next``: the trigger's next element sibling). What toggles is the class
+    ``toggle_class`` and/or the boolean ``toggle_attribute`` on the targets,
+    ``trigger_class`` on the trigger (and its ``aria-expanded`` if it has
+    one); ``group``: opening one closes the other targets of the rule.
+    """
+
+    trigger: str
+    target: str
+    toggle_class: str = ""
+    toggle_attribute: str = ""
+    trigger_class: str = ""
+    group: bool = False
+
+    @property
+    def relative(self) -> bool:
+        return self.target in RELATIVE_TARGETS
+
+    def mark(self, index: int) -> str:
+        """The trigger's :data:`WIDGET_ATTR` value: what :mod:`cobrowse.widgets` needs."""
+        spec: dict[str, Any] = {"rule": index, "target": self.target if self.relative else ""}
+        spec |= {"class": self.toggle_class, "attribute": self.toggle_attribute}
+        spec |= {"trigger_class": self.trigger_class, "group": self.group}
+        return json.dumps(spec, separators=(",", ":"))
+
+
+def parse_widget(entry: object) -> tuple[WidgetRule | None, list[tuple[str, str]]]:
+    """Check one ``[[rules.widgets]]`` table: the rule, or None and the problems
+    as (key, English message) pairs for the config error."""
+    if not isinstance(entry, dict):
+        return None, [("widgets", "expected [[rules.widgets]] tables")]
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in WIDGET_KEYS:
+            problems.append((key, f"unknown key (known: {', '.join(WIDGET_KEYS)})"))
+        elif key == "group":
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                problems.append((key, f"expected true or false, got {value!r}"))
+        elif not isinstance(value, str):
+            problems.append((key, f"expected a string, got {value!r}"))
+        else:
+            value = value.strip()
+            problem = _widget_value_problem(key, value)
+            if problem:
+                problems.append((key, f"{value!r} is {problem}"))
+            values[key] = value
+    for key in ("trigger", "target"):
+        if key not in entry:
+            problems.append((key, "missing: every [[rules.widgets]] table needs one"))
+    if not (entry.get("toggle_class") or entry.get("toggle_attribute")):
+        problems.append(("toggle_class", "missing: set toggle_class, toggle_attribute or both"))
+    return (None, problems) if problems else (WidgetRule(**values), [])
+
+
+def _widget_value_problem(key: str, value: str) -> str | None:
+    if not value and key in ("toggle_class", "toggle_attribute", "trigger_class"):
+        return None  # "" = not used
+    if key == "trigger":
+        return selector_problem(value)
+    if key == "target":
+        return None if value in RELATIVE_TARGETS else selector_problem(value)
+    if key == "toggle_attribute":
+        known = ", ".join(sorted(TOGGLE_ATTRIBUTES))
+        return None if value in TOGGLE_ATTRIBUTES else f"not an attribute widgets toggle ({known})"
+    return class_problem(value)
+
+
+def strip_page_marks(root: Element) -> None:
+    """Drop the page's own widget marks (a page must not fake a widget); cheap
+    when there are none (libxml2 knows no such attribute name)."""
+    strip_attributes(root, WIDGET_ATTR, WIDGET_TARGET_ATTR)
+
+
 @lru_cache(maxsize=512)
 def _compile(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
@@ -98,6 +229,7 @@ class PageRules:
     lazy_src: tuple[str, ...] = LAZY_SRC_ATTRS
     lazy_srcset: tuple[str, ...] = LAZY_SRCSET_ATTRS
     allow_post_forms: bool = False
+    widgets: tuple[WidgetRule, ...] = ()
     # namespace → tag table with the attribute changes applied
     tables: MappingProxyType[str, dict[str, TagRule]] = field(
         default_factory=lambda: MappingProxyType({ns: dict(t) for ns, t in TABLES.items()})
@@ -105,10 +237,11 @@ class PageRules:
 
     @property
     def changes_tree(self) -> bool:
-        return bool(self.remove or self.unwrap or self.hide or self.mask)
+        return bool(self.remove or self.unwrap or self.hide or self.mask or self.widgets)
 
     def apply(self, root: Element, removed: Counter[str]) -> None:
-        """Run ``remove``, then ``unwrap``, then ``hide``, then ``mask`` on the parsed tree.
+        """Run ``remove``, ``unwrap``, ``hide``, ``mask``, then mark ``widgets`` on
+        the parsed tree (whose page marks :func:`strip_page_marks` dropped).
 
         Counts each matched element as ``rule:<action>:<selector>``.
         """
@@ -130,6 +263,21 @@ class PageRules:
         for selector in self.mask:
             for el in _select(selector, root):
                 el.set(MASK_ATTR, "")
+        for index, widget in enumerate(self.widgets):
+            self._mark_widget(root, index, widget, removed)
+
+    @staticmethod
+    def _mark_widget(root: Element, index: int, widget: WidgetRule, removed: Counter[str]) -> None:
+        """One mark per trigger (the first rule wins); targets collect rule indexes."""
+        for el in _select(widget.trigger, root):
+            if el.get(WIDGET_ATTR) is None:
+                removed["rule:widget:" + widget.trigger] += 1
+                el.set(WIDGET_ATTR, widget.mark(index))
+        if widget.relative:
+            return
+        for el in _select(widget.target, root):
+            tokens = (el.get(WIDGET_TARGET_ATTR) or "").split()
+            el.set(WIDGET_TARGET_ATTR, " ".join([*tokens, str(index)]))
 
 
 NO_RULES: Final = PageRules()
@@ -175,6 +323,7 @@ def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageR
         lazy_src=lazy_src,
         lazy_srcset=lazy_srcset,
         allow_post_forms=any(r.allow_post_forms for r in matching),
+        widgets=tuple(dict.fromkeys(w for r in matching for w in r.widgets)),
         tables=MappingProxyType(tables),
     )
 

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from lxml.etree import _Element as Element
 
-from cobrowse.pipeline.host_rules import NO_RULES, PageRules
+from cobrowse.pipeline.host_rules import NO_RULES, PageRules, strip_page_marks
 from cobrowse.pipeline.rules import (
     CLOBBER_IDS,
     CLOBBER_NAMES,
@@ -65,6 +65,7 @@ def sanitize_document(
     links, forms and the removal counts.
     """
     walk = _Walk(url, resource_url, rules)
+    strip_page_marks(root)  # before the rules mark widgets: a page must not fake one
     if rules.changes_tree:
         rules.apply(root, walk.removed)
     tree = walk.document(root)

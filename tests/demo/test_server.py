@@ -30,6 +30,7 @@ PAGES = [
     "/service/faq.html",
     "/service/kontakt.html",
     "/service/wohngeldrechner.html",
+    "/service/standorte.html",
     "/servicekonto/anmelden.html",
     "/impressum.html",
     "/datenschutz.html",
@@ -130,6 +131,18 @@ async def test_accordions_point_to_hidden_panels(client: Client) -> None:
             assert button.get("aria-expanded") == "false"
             panel = doc.get_element_by_id(button.get("aria-controls"))
             assert panel.get("hidden") is not None
+
+
+async def test_places_page_has_class_toggled_widgets_without_aria(client: Client) -> None:
+    """Markup only a per-host widget rule makes work (tests/e2e/test_widget_rules.py)."""
+    doc = lxml.html.fromstring(await get_text(client, "/service/standorte.html"))
+    (button,) = doc.cssselect(".standorte-toggle")
+    assert doc.cssselect("#standorte-liste")
+    heads = doc.cssselect(".zeiten-kopf")
+    assert len(heads) == 3
+    assert all(h.getnext().get("class") == "zeiten-text" for h in heads)
+    for el in [button, *heads]:
+        assert not [a for a in el.attrib if a.startswith("aria-") or a == "role"]
 
 
 async def test_faq_uses_details_summary(client: Client) -> None:

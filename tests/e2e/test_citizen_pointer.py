@@ -1,5 +1,6 @@
 """``[sessions] show_citizen_pointer``: the citizen points at a link in their
-mirror and the advisor's orange pointer lands on the same link (real Chromium).
+mirror and the advisor's orange pointer lands on the same link (real Chromium);
+with several people pointing, the advisor sees one labelled marker each.
 The relay runs with a config file turning the option on."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.e2e.conftest import Relay, start_relay, stop_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_until
+from tests.e2e.test_accessibility import assert_accessible
 
 CONFIG = """
 [sessions]
@@ -38,21 +40,37 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
     stop_relay(proc)
 
 
+# Every shown citizen marker: its label and its hotspot in the advisor's mirror
+# coordinates (undoing the console's scaling).
+SPOTS = """() => {
+  const frame = document.querySelector("[data-testid=mirror]");
+  const f = frame.getBoundingClientRect();
+  const scale = f.width / frame.offsetWidth;
+  return [...document.querySelectorAll("[data-testid=citizen-pointer]")]
+    .filter((marker) => !marker.hidden)
+    .map((marker) => {
+      const m = marker.getBoundingClientRect();
+      return [marker.textContent.trim(),
+              [(m.left - f.left) / scale - frame.clientLeft + 1,
+               (m.top - f.top) / scale - frame.clientTop + 1]];
+    });
+}"""
+
+
 def citizen_spot(advisor: Page) -> list[float] | None:
-    """The citizen's pointer hotspot in the advisor's mirror coordinates (undoing the
-    console's scaling), or None while hidden."""
-    spot: list[float] | None = advisor.evaluate(
-        """() => {
-          const marker = document.querySelector("[data-testid=citizen-pointer]");
-          const frame = document.querySelector("[data-testid=mirror]");
-          if (!marker || marker.hidden) return null;
-          const m = marker.getBoundingClientRect(), f = frame.getBoundingClientRect();
-          const scale = f.width / frame.offsetWidth;
-          return [(m.left - f.left) / scale - frame.clientLeft + 1,
-                  (m.top - f.top) / scale - frame.clientTop + 1];
-        }"""
-    )
-    return spot
+    """The one citizen's pointer hotspot in the advisor's mirror, or None while hidden."""
+    spots: list[tuple[str, list[float]]] = advisor.evaluate(SPOTS)
+    return spots[0][1] if len(spots) == 1 else None
+
+
+def pointed_at(advisor: Page) -> dict[str, str]:
+    """Marker label → text of the link under its hotspot in the advisor's mirror.
+
+    Pointing is element-relative (node + fraction of its box): the centre of a
+    link that wraps onto two lines can fall beside its text, so the tests point
+    at links on one line."""
+    spots: list[tuple[str, list[float]]] = advisor.evaluate(SPOTS)
+    return {label: str(mirror(advisor).evaluate(UNDER, spot)) for label, spot in spots}
 
 
 def in_view(page: Page) -> bool:
@@ -101,6 +119,8 @@ def test_the_citizen_points_at_a_link_and_the_advisor_sees_it(
         "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).pointerEvents]"
     )
     assert style == ["rgb(255, 122, 0)", "none"]
+    expect(marker).to_have_attribute("aria-hidden", "true")
+    expect(marker).to_have_text("Bürger/in")  # who points
     # The citizen's pointer leaves the page: hidden for the advisor.
     citizen.mouse.move(1, 1)
     expect(marker).to_be_hidden()
@@ -108,3 +128,76 @@ def test_the_citizen_points_at_a_link_and_the_advisor_sees_it(
     expect(citizen.get_by_test_id("citizen-pointer")).to_have_count(0)
     advisor.context.close()
     citizen.context.close()
+
+
+def markers_show(advisor: Page, expected: dict[str, str]) -> None:
+    """Wait until the advisor's markers point at ``expected`` (label → link text)."""
+    seen: list[dict[str, str]] = [{}]
+
+    def check() -> bool:
+        seen[0] = pointed_at(advisor)
+        return seen[0] == expected
+
+    try:
+        wait_until(check, "")
+    except AssertionError:
+        raise AssertionError(f"markers showed {seen[0]}, not {expected}") from None
+
+
+def point_at(page: Page, name: str) -> None:
+    """Move ``page``'s mouse over the teaser link ``name`` in its mirror."""
+    box = mirror(page).locator(".teaser h3 a", has_text=name).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_two_people_point_and_the_advisor_sees_two_labelled_markers(
+    browser: Browser, relay: Relay
+) -> None:
+    advisor, code = advisor_login(  # bypass_csp: axe is injected below
+        browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True), relay
+    )
+    citizen = citizen_join(
+        browser.new_context(viewport={"width": 1280, "height": 800}), relay, code
+    )
+    guest = citizen_join(browser.new_context(viewport={"width": 1280, "height": 720}), relay, code)
+    expect(advisor.get_by_test_id("participants")).to_contain_text("Gast")
+    navigate(advisor, relay.demo + "/")
+    for page in (advisor, citizen, guest):
+        expect(mirror(page).locator("body")).to_contain_text("Beliebte Themen")
+    mirror(advisor).locator(".teaser-liste").evaluate("el => el.scrollIntoView({block: 'start'})")
+    for page in (citizen, guest):
+        wait_until(partial(in_view, page), "the mirror did not follow the advisor")
+    wait_until(partial(in_view, advisor), "the advisor's mirror did not show the links")
+
+    point_at(citizen, "Wohngeld")
+    point_at(guest, "Kindergeld und Familie")  # (one-line links: see pointed_at)
+    expected = {"Bürger/in": "Wohngeld", "Gast 1": "Kindergeld und Familie"}
+    markers_show(advisor, expected)
+    markers = advisor.get_by_test_id("citizen-pointer")
+    for i in range(markers.count()):
+        expect(markers.nth(i)).to_have_attribute("aria-hidden", "true")
+    assert_accessible(advisor, "the console with two citizen markers")
+
+    # They swap: each marker follows its own person.
+    point_at(citizen, "Umzug und Meldewesen")
+    point_at(guest, "Wohngeld")
+    expected = {"Bürger/in": "Umzug und Meldewesen", "Gast 1": "Wohngeld"}
+    markers_show(advisor, expected)
+
+    # The guest's pointer leaves the page: only theirs goes.
+    guest.mouse.move(1, 1)
+    wait_until(
+        lambda: pointed_at(advisor) == {"Bürger/in": "Umzug und Meldewesen"},
+        "the guest's marker stayed",
+    )
+    # The guest points again, then leaves the session: their marker goes with them.
+    point_at(guest, "Kindergeld und Familie")
+    wait_until(lambda: "Gast 1" in pointed_at(advisor), "the guest's marker did not come back")
+    guest.get_by_role("button", name="Verlassen").press("Enter")  # the mouse stays put
+    wait_until(
+        lambda: "Gast 1" not in pointed_at(advisor), "the guest's marker stayed after leaving"
+    )
+    assert pointed_at(advisor) == {"Bürger/in": "Umzug und Meldewesen"}
+    for page in (advisor, citizen, guest):
+        page.context.close()

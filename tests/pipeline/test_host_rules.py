@@ -1,12 +1,22 @@
-"""Per-host admin rules: remove/unwrap/hide by selector, attributes, lazy images, forms."""
+"""Per-host admin rules: remove/unwrap/hide by selector, attributes, lazy images, forms,
+widget marks."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from cobrowse.config import HostPattern, HostRule
+from cobrowse.interaction import build_shared_page
 from cobrowse.pipeline import NO_RULES, build_page, rules_for
-from cobrowse.pipeline.host_rules import selector_problem
+from cobrowse.pipeline.diff import Node
+from cobrowse.pipeline.host_rules import (
+    WIDGET_ATTR,
+    WIDGET_TARGET_ATTR,
+    WidgetRule,
+    selector_problem,
+)
 from cobrowse.pipeline.sanitize import BLOCKED_FORM_TITLE
 
 from .helpers import PAGE_URL, assert_safe, body_html, fake_resource_url, r
@@ -180,3 +190,126 @@ def test_mask_rule_marks_fields_private_through_the_whole_pipeline() -> None:
     assert MASK_ATTR in fields["kundennummer"]
     assert MASK_ATTR not in fields["frei"]
     assert "data-cb-highlight" not in fields["frei"]
+
+
+# --- widget rules (marks for cobrowse.widgets) -------------------------------------
+
+
+def widget(trigger: str, target: str, **kw: object) -> WidgetRule:
+    return WidgetRule(trigger, target, **kw)  # type: ignore[arg-type]
+
+
+def shared(fragment: str, *rules: HostRule) -> Node:
+    """The body node as the session gets it (pipeline, then prepare_tree)."""
+    body = f"<!DOCTYPE html><html><body>{fragment}</body></html>".encode()
+    page = build_shared_page(
+        body, "text/html", PAGE_URL, fake_resource_url, rules_for(rules, PAGE_URL)
+    )
+    assert_safe(page.tree)
+    return next(n for n in page.tree[3] if len(n) == 4 and n[1] == "body")
+
+
+def by_class(root: Node, name: str) -> list[Node]:
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if len(node) == 4:
+            if name in str(node[2].get("class", "")).split():
+                found.append(node)
+            stack.extend(reversed(node[3]))
+    return found
+
+
+BURGER = (
+    '<button class="nav-toggle">Menü</button><nav id="main-nav"><a href="/a">A</a></nav>'
+    '<h3 class="acc-head">1</h3><div class="acc-body">x</div>'
+)
+
+
+def test_widget_triggers_and_page_targets_are_marked() -> None:
+    rules = rule(
+        widgets=(
+            widget(".nav-toggle", "#main-nav", toggle_class="is-open"),
+            widget(".acc-head", "next", toggle_class="open", group=True),
+        )
+    )
+    body = shared(BURGER, rule(remove=(".ad",)), rules)
+    (button,) = by_class(body, "nav-toggle")
+    (head,) = by_class(body, "acc-head")
+    assert json.loads(button[2][WIDGET_ATTR]) == {
+        "rule": 0,
+        "target": "",
+        "class": "is-open",
+        "attribute": "",
+        "trigger_class": "",
+        "group": False,
+    }
+    assert json.loads(head[2][WIDGET_ATTR])["target"] == "next"
+    nav = next(n for n in body[3] if n[1] == "nav")
+    assert nav[2][WIDGET_TARGET_ATTR] == "0"
+    # Relative targets are found when clicked: nothing marked.
+    (panel,) = by_class(body, "acc-body")
+    assert WIDGET_TARGET_ATTR not in panel[2]
+
+
+def test_a_target_of_several_rules_lists_them_and_the_first_rule_wins_a_trigger() -> None:
+    rules = rule(
+        widgets=(
+            widget("button", "nav", toggle_class="a"),
+            widget(".nav-toggle", "nav", toggle_class="b"),
+        )
+    )
+    body = shared(BURGER, rules)
+    (button,) = by_class(body, "nav-toggle")
+    assert json.loads(button[2][WIDGET_ATTR])["class"] == "a"
+    nav = next(n for n in body[3] if n[1] == "nav")
+    assert nav[2][WIDGET_TARGET_ATTR] == "0 1"
+
+
+FAKE = (
+    '<div class="nav-toggle" data-cb-widget=\'{"rule":0,"target":"self","class":"x",'
+    '"attribute":"hidden","trigger_class":"","group":false}\'>m</div>'
+    '<nav id="main-nav" data-cb-widget-target="0 1">n</nav>'
+    '<p data-cb-widget="1" data-cb-widget-target="0" data-cb-highlight="">p</p>'
+    '<P DATA-CB-WIDGET=\'{"rule":0}\' Data-Cb-Widget-Target="0">q</P>'
+    '<svg><g data-cb-widget="{}" data-cb-widget-target="0"><rect/></g></svg>'
+    '<math><mi data-cb-widget="{}">x</mi></math>'
+)
+
+
+@pytest.mark.parametrize("with_rules", [False, True], ids=["no-rules", "widget-rules"])
+def test_a_page_cannot_fake_widget_marks(with_rules: bool) -> None:
+    rules = (
+        [rule(widgets=(widget("nav", "self", toggle_attribute="hidden"),))] if with_rules else []
+    )
+    body = shared(FAKE, *rules)
+    marks, stack = [], [body]
+    while stack:
+        node = stack.pop()
+        if len(node) == 4:
+            marks += [
+                (node[1], k, v) for k, v in node[2].items() if k.lower().startswith("data-cb")
+            ]
+            stack.extend(node[3])
+    if with_rules:  # only what the operator's rule marked
+        assert marks == [
+            ("nav", WIDGET_ATTR, widget("nav", "self", toggle_attribute="hidden").mark(0))
+        ]
+    else:
+        assert marks == []
+
+
+def test_widget_rules_only_apply_to_their_host() -> None:
+    rules = rule("www.example.de", widgets=(widget(".nav-toggle", "#main-nav", toggle_class="o"),))
+    assert rules_for((rules,), "https://www.example.de/x").widgets == rules.widgets
+    assert rules_for((rules,), PAGE_URL) is NO_RULES
+    body = shared(BURGER, rules)
+    assert WIDGET_ATTR not in by_class(body, "nav-toggle")[0][2]
+
+
+def test_removed_counts_name_the_widget_rule() -> None:
+    rules = rules_for((rule(widgets=(widget("h3", "next", toggle_class="o"),)),), PAGE_URL)
+    page = build_page(
+        f"<body>{BURGER}<h3>2</h3>".encode(), None, PAGE_URL, fake_resource_url, rules
+    )
+    assert page.removed["rule:widget:h3"] == 2

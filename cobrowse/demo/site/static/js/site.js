@@ -55,6 +55,26 @@
     });
   });
 
+  // Older markup without ARIA (service/standorte.html): classes only.
+  var placesButton = document.querySelector(".standorte-toggle");
+  var places = document.getElementById("standorte-liste");
+  if (placesButton && places) {
+    placesButton.addEventListener("click", function () {
+      places.classList.toggle("is-open");
+    });
+  }
+  document.querySelectorAll(".zeiten-kopf").forEach(function (head) {
+    head.addEventListener("click", function () {
+      var opening = !head.nextElementSibling.classList.contains("open");
+      document.querySelectorAll(".zeiten-kopf").forEach(function (other) {
+        other.classList.remove("aktiv");
+        other.nextElementSibling.classList.remove("open");
+      });
+      head.classList.toggle("aktiv", opening);
+      head.nextElementSibling.classList.toggle("open", opening);
+    });
+  });
+
   // Lazy images: data-src -> src.
   document.querySelectorAll("img[data-src]").forEach(function (img) {
     img.src = img.getAttribute("data-src");

@@ -1,0 +1,220 @@
+"""The operator's widget rules (``[[rules.widgets]]``) toggled by the relay:
+the advisor's TOGGLE on a marked trigger changes the relay's copy of the page
+and goes to everyone as MUTATIONS."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgpack
+import pytest
+
+from cobrowse.config import HostPattern, HostRule
+from cobrowse.errors import ProtocolError
+from cobrowse.hub import SessionHub
+from cobrowse.interaction import build_shared_page, handle, publish_page
+from cobrowse.pipeline import rules_for
+from cobrowse.pipeline.diff import Node, TreeIndex
+from cobrowse.pipeline.host_rules import WIDGET_ATTR, WidgetRule
+from cobrowse.protocol import Msg
+from cobrowse.sessions import CoSession, Participant
+from cobrowse.widgets import PageEdit
+
+URL = "https://www.example.de/start"
+ADVISOR = Participant("advisor", "advisor")
+CITIZEN = Participant("c1", "citizen")
+
+PAGE = """<!DOCTYPE html><html><body>
+<header><button class="nav-toggle" aria-expanded="false">Menü</button>
+<nav id="main-nav" class="nav"><a href="/a">A</a></nav></header>
+<section class="acc">
+  <h3 class="acc-head" id="h1">Eins</h3> text <div class="acc-body" id="b1">1</div>
+  <h3 class="acc-head" id="h2">Zwei</h3><div class="acc-body open" id="b2">2</div>
+  <h3 class="acc-head" id="h3">Drei</h3><div class="acc-body" id="b3">3</div>
+</section>
+<ul><li class="item" id="li1"><span class="opener" id="op1">+</span> Punkt</li></ul>
+<p class="chip" id="chip">Chip</p>
+<div class="toc"><a class="toc-link" id="toc" href="#x">Inhalt</a></div>
+<ol id="toc-list" hidden><li>x</li></ol>
+<div class="tab-ish" id="last">end</div>
+</body></html>"""
+
+
+class RecordingHub(SessionHub):
+    """A hub without connections that remembers what was broadcast."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[Msg, dict[str, Any]]] = []
+
+    def broadcast(self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None) -> bytes:
+        self.sent.append((msg, body))
+        return super().broadcast(msg, body, exclude=exclude)
+
+
+def session_with(*widgets: WidgetRule, html: str = PAGE) -> tuple[CoSession, RecordingHub]:
+    rules = rules_for((HostRule(HostPattern.parse("www.example.de"), widgets=widgets),), URL)
+    page = build_shared_page(html.encode(), "text/html", URL, lambda u, k: None, rules)
+    hub = RecordingHub()
+    now = time.time()
+    session = CoSession("s1", "berater", "123456", now + 600, now, hub=hub)
+    session.participants = {"advisor": ADVISOR, "c1": CITIZEN}
+    session.record_history(URL, None)
+    publish_page(session, page)
+    hub.sent.clear()
+    return session, hub
+
+
+def node(session: CoSession, dom_id: str) -> Node:
+    """The node with ``id=dom_id`` in the relay's current copy of the page."""
+    assert session.page is not None
+    found = TreeIndex.build(session.page.tree).by_dom_id(dom_id)
+    assert found is not None, dom_id
+    return found
+
+
+def first(session: CoSession, css_class: str) -> Node:
+    assert session.page is not None
+    index = TreeIndex.build(session.page.tree)
+    return next(
+        n
+        for n in index.nodes.values()
+        if len(n) == 4 and css_class in str(n[2].get("class", "")).split()
+    )
+
+
+def click(session: CoSession, target: Node, who: Participant = ADVISOR) -> None:
+    handle(session, who, Msg.TOGGLE, {"page": session.page_no, "node": target[0]})
+
+
+def classes(session: CoSession, dom_id: str) -> list[str]:
+    return str(node(session, dom_id)[2].get("class", "")).split()
+
+
+def changed(hub: RecordingHub) -> dict[int, dict[str, str | None]]:
+    out: dict[int, dict[str, str | None]] = {}
+    for msg, body in hub.sent:
+        assert msg is Msg.MUTATIONS
+        for node_id, attrs in body.get("attributes", []):
+            out.setdefault(node_id, {}).update(attrs)
+    return out
+
+
+BURGER = WidgetRule(".nav-toggle", "#main-nav", toggle_class="is-open", trigger_class="active")
+
+
+def test_burger_button_toggles_a_class_on_a_page_target_for_everyone() -> None:
+    session, hub = session_with(BURGER)
+    button, nav = first(session, "nav-toggle"), node(session, "main-nav")
+    click(session, button)
+    assert changed(hub) == {
+        nav[0]: {"class": "nav is-open"},
+        button[0]: {"class": "nav-toggle active", "aria-expanded": "true"},
+    }
+    assert [body["page"] for _, body in hub.sent] == [session.page_no]
+    hub.sent.clear()
+    click(session, button)  # and closed again
+    assert changed(hub) == {
+        nav[0]: {"class": "nav"},
+        button[0]: {"class": "nav-toggle", "aria-expanded": "false"},
+    }
+
+
+def test_late_joiners_get_the_opened_menu_with_the_page() -> None:
+    session, hub = session_with(BURGER)
+    click(session, first(session, "nav-toggle"))
+    assert "is-open" in classes(session, "main-nav")  # in the relay's copy
+    frames = [msgpack.unpackb(f) for f in hub.current_frames()]
+    assert [f[0] for f in frames] == [Msg.SNAPSHOT, Msg.MUTATIONS]
+
+
+def test_accordion_group_with_next_sibling_opens_one_at_a_time() -> None:
+    session, _ = session_with(
+        WidgetRule(".acc-head", "next", toggle_class="open", trigger_class="active", group=True)
+    )
+    click(session, node(session, "h1"))  # the text between h1 and b1 is skipped
+    assert "open" in classes(session, "b1") and "open" not in classes(session, "b2")
+    assert "active" in classes(session, "h1")
+    click(session, node(session, "h3"))
+    assert [("open" in classes(session, f"b{i}")) for i in (1, 2, 3)] == [False, False, True]
+    assert "active" not in classes(session, "h1") and "active" in classes(session, "h3")
+    click(session, node(session, "h3"))  # closing one opens nothing else
+    assert [("open" in classes(session, f"b{i}")) for i in (1, 2, 3)] == [False, False, False]
+
+
+def test_without_group_the_others_stay_as_they_are() -> None:
+    session, _ = session_with(WidgetRule(".acc-head", "next", toggle_class="open"))
+    click(session, node(session, "h1"))
+    assert "open" in classes(session, "b1") and "open" in classes(session, "b2")
+
+
+def test_parent_and_self_targets_and_boolean_attributes() -> None:
+    session, _ = session_with(
+        WidgetRule(".opener", "parent", toggle_class="expanded", toggle_attribute="aria-expanded"),
+        WidgetRule(".chip", "self", toggle_attribute="aria-selected"),
+    )
+    click(session, node(session, "op1"))
+    assert node(session, "li1")[2]["aria-expanded"] == "true"
+    assert "expanded" in classes(session, "li1")
+    click(session, node(session, "chip"))
+    assert node(session, "chip")[2]["aria-selected"] == "true"
+    click(session, node(session, "chip"))
+    assert node(session, "chip")[2]["aria-selected"] == "false"
+
+
+def test_hidden_is_removed_to_open_and_set_to_close() -> None:
+    session, _ = session_with(WidgetRule(".toc-link", "#toc-list", toggle_attribute="hidden"))
+    click(session, node(session, "toc"))
+    assert "hidden" not in node(session, "toc-list")[2]
+    click(session, node(session, "toc"))
+    assert node(session, "toc-list")[2]["hidden"] == ""
+
+
+def test_next_without_a_next_element_changes_nothing() -> None:
+    session, hub = session_with(WidgetRule(".tab-ish", "next", toggle_class="open"))
+    click(session, node(session, "last"))
+    assert hub.sent == []
+
+
+def test_only_the_advisor_toggles_and_only_on_the_current_page() -> None:
+    session, hub = session_with(BURGER)
+    button = first(session, "nav-toggle")
+    with pytest.raises(ProtocolError):
+        click(session, button, who=CITIZEN)
+    handle(session, ADVISOR, Msg.TOGGLE, {"page": session.page_no - 1, "node": button[0]})
+    assert hub.sent == []
+    assert "is-open" not in classes(session, "main-nav")
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "not json",
+        "[1]",
+        '{"rule":0,"target":"","class":"x\\" onclick=\\"y","attribute":"","trigger_class":"",'
+        '"group":false}',
+        '{"rule":0,"target":"self","class":"","attribute":"style","trigger_class":"","group":false}',
+        '{"rule":0,"target":"self","class":"","attribute":"src","trigger_class":"","group":false}',
+        '{"rule":0,"target":"up","class":"x","attribute":"","trigger_class":"","group":false}',
+        '{"rule":0,"target":"self","class":"cb-hover","attribute":"","trigger_class":"",'
+        '"group":false}',
+    ],
+)
+def test_a_bad_mark_toggles_nothing(mark: str) -> None:
+    """Defence in depth: only the pipeline sets marks, and they are checked again."""
+    session, _ = session_with()
+    assert session.page is not None
+    index = TreeIndex.build(session.page.tree)
+    target = node(session, "chip")
+    target[2][WIDGET_ATTR] = mark
+    edit = PageEdit(index, {})
+    assert edit.toggle(target) is False
+    assert edit.batch(session.page_no) is None
+
+
+def test_an_unmarked_element_is_no_rule_widget() -> None:
+    session, hub = session_with(BURGER)
+    click(session, node(session, "chip"))
+    click(session, node(session, "main-nav"))  # a target is not a trigger
+    assert hub.sent == []
