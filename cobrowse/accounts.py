@@ -56,6 +56,8 @@ class AdvisorAuth:
         self._throttle = throttle
         self._clock = clock
         self._sessions: dict[str, LoginSession] = {}
+        # Cluster mode: told of every login (session) and logout (None), see cobrowse.cluster.
+        self.listener: Callable[[str, LoginSession | None], None] | None = None
 
     @property
     def throttle(self) -> JoinThrottle:
@@ -75,7 +77,21 @@ class AdvisorAuth:
         token = secrets.token_urlsafe(32)
         session = LoginSession(name, secrets.token_urlsafe(32), self._clock() + LOGIN_SECONDS)
         self._sessions[token] = session
+        if self.listener is not None:
+            self.listener(token, session)
         return token, session
+
+    def remaining(self, session: LoginSession) -> float:
+        """Seconds until ``session`` runs out."""
+        return session.expires_at - self._clock()
+
+    def adopt(self, token: str, name: str, csrf: str, seconds: float) -> None:
+        """Accept a login another node made (cluster mode) for ``seconds`` more;
+        with ``seconds <= 0`` (or an unknown name) forget it: logged out elsewhere."""
+        if seconds > 0 and name in self._hashes:
+            self._sessions[token] = LoginSession(name, csrf, self._clock() + seconds)
+        else:
+            self._sessions.pop(token, None)
 
     def session(self, token: str | None) -> LoginSession | None:
         if not token:
@@ -91,3 +107,5 @@ class AdvisorAuth:
     def logout(self, token: str | None) -> None:
         if token:
             self._sessions.pop(token, None)
+            if self.listener is not None:
+                self.listener(token, None)

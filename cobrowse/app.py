@@ -100,7 +100,12 @@ def make_app(
     resolver: Resolver | None = None,
 ) -> web.Application:
     """Build the relay application. ``transport``/``resolver`` are for tests."""
-    app = web.Application(middlewares=[site_middleware, _errors], client_max_size=64 * 1024)
+    middlewares = [site_middleware, _errors]
+    if config.bus_url:
+        from cobrowse.cluster import shared_logins
+
+        middlewares.append(shared_logins)
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
     app[CONFIG] = config
     app[STORE] = SessionStore(config)
     app[JOIN_THROTTLE] = JoinThrottle(
@@ -145,7 +150,7 @@ def make_app(
 
     if config.bus_url:
         app.cleanup_ctx.append(_cluster_lifetime)
-        app.on_shutdown.append(_release_replicas)  # before close_sessions ends the rest
+        app.on_shutdown.append(_release)  # sessions go on through other nodes
     app.cleanup_ctx.append(lifetime)
     app.on_shutdown.append(close_sessions)
     app.on_response_prepare.append(_security_headers)
@@ -182,6 +187,8 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     state = create_shared_state(config.bus_url, settings)
     await bus.start()
     app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state)
+    cluster.share_logins(app[AUTH])
+    cluster.reload = lambda session: app[NAVIGATOR].go(session, 0)
     cluster.start()
     app[READINESS].add("redis", cluster.ready)
     yield
@@ -190,10 +197,10 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     await state.close()
 
 
-async def _release_replicas(app: web.Application) -> None:
+async def _release(app: web.Application) -> None:
     from cobrowse.cluster import CLUSTER
 
-    await app[CLUSTER].release_replicas()
+    await app[CLUSTER].release()
 
 
 async def _sweep(store: SessionStore) -> None:

@@ -4,7 +4,9 @@ Only active when ``[bus] url`` is configured; in memory mode nothing here runs
 and :class:`~cobrowse.sessions.SessionStore` works alone.
 
 The node the advisor is connected to *owns* the session: it navigates, keeps
-the page state and hands out the ordered sequence numbers. Its hub publishes
+the page state and hands out the ordered sequence numbers. Ownership moves
+(:mod:`cobrowse.handover`) when the advisor comes through another node or
+the owner stops sending heartbeats. Its hub publishes
 every frame once, as the bytes it fans out locally, on the session's bus
 channel. A node with local participants of a session it does not own keeps a
 *replica* (:class:`~cobrowse.replica.ReplicaHub`): it applies the owner's
@@ -27,16 +29,27 @@ from typing import Any
 import msgpack
 from aiohttp import web
 
+from cobrowse.accounts import AdvisorAuth, LoginSession
+from cobrowse.appkeys import ADVISOR_COOKIE
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
 from cobrowse.cluster_owner import apply_roster, reseed, retry
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
+from cobrowse.handover import (
+    move_connections,
+    next_epoch,
+    page_record,
+    restore_page,
+    snapshot_body,
+)
 from cobrowse.hub import RELAY_ORDERED, SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
 from cobrowse.replica import (
     KIND_CONTROL,
+    KIND_OWNER,
     KIND_RESYNC,
+    KIND_TO_LATEST,
     ReplicaHub,
     frame_head,
     merge_roster,
@@ -47,7 +60,7 @@ from cobrowse.replica import (
 from cobrowse.sessions import CoSession, Participant, SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
+__all__ = ["CLUSTER", "RECONNECTING", "Cluster", "shared_logins"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +84,12 @@ class Cluster:
         self._tasks: set[asyncio.Task[Any]] = set()
         # owner side: session id → participant id → node it joined through
         self._remote: dict[str, dict[str, str]] = {}
+        self._recorded: dict[str, int] = {}  # session id → page_no of the saved page record
+        self._taking_over = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+        self.auth: AdvisorAuth | None = None  # see share_logins
+        # Reload the session's current page (set by the app: the navigator's reload).
+        self.reload: Callable[[CoSession], None] = lambda session: None
         store.hooks = self
         bus.add_state_listener(self._on_bus_state)
 
@@ -78,6 +97,7 @@ class Cluster:
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name="cluster-writer")
+        self._watcher = asyncio.create_task(self._watch(), name="cluster-owner-watch")
 
     async def settled(self) -> None:
         """Return once every shared-state write queued so far is done."""
@@ -87,23 +107,31 @@ class Cluster:
         """Finish queued shared-state writes (bounded), then stop."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.settled(), 2.0)
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+        for task in (self._writer, self._watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for sub in list(self._subs.values()):
             await sub.close()
         self._subs.clear()
 
-    async def release_replicas(self) -> None:
-        """Shutdown: let this node's participants of other nodes' sessions go
-        (close code 1012: their browsers reconnect through another node and resume)."""
+    async def release(self) -> None:
+        """Shutdown: let every session go on without this node. Participants are
+        closed with 1012 (their browsers reconnect through another node and
+        resume); the sessions this node owns are handed over, not ended: the
+        heartbeat stops at once, so another node takes them over."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        with contextlib.suppress(Exception):
+            await self.state.heartbeat(self.node_id, 0.001)
         for session in list(self.store.sessions.values()):
-            if isinstance(session.hub, ReplicaHub):
-                session.ended = True
-                self.store.sessions.pop(session.id, None)
-                await session.hub.close_all(CLOSE_RESTART, DE["close_restart"])
-                await self._unsubscribe(session.id)
+            if session.nav_task is not None:
+                session.nav_task.cancel()
+            session.ended = True
+            self.store.sessions.pop(session.id, None)
+            await session.hub.close_all(CLOSE_RESTART, DE["close_restart"])
+            await self._unsubscribe(session.id)
 
     async def ready(self) -> None:
         """Readiness check: raises while the bus is reconnecting."""
@@ -162,6 +190,10 @@ class Cluster:
                 self._write(
                     lambda: self.state.record_frame(session.id, seq, frame, snapshot=snapshot)
                 )
+                if self._recorded.get(session.id) != session.page_no:  # a new page
+                    self._recorded[session.id] = session.page_no
+                    record = page_record(session)
+                    self._write(lambda: self.state.save_page(session.id, record))
 
     def changed(self, session: CoSession, event: str, detail: str) -> None:
         """Store hook: mirror the change into the shared state (see StoreHooks)."""
@@ -170,6 +202,8 @@ class Cluster:
         if event == "participant_removed":
             self._write(lambda: self.state.remove_participant(sid, detail))
         elif event == "ended":
+            self._recorded.pop(sid, None)
+            self._remote.pop(sid, None)
             if owner:
                 self._write(lambda: self.state.revoke_code(session.code, sid))
                 self._write(lambda: self.state.drop_session(sid))
@@ -250,7 +284,8 @@ class Cluster:
         existing = self.store.sessions.get(session_id)
         if existing is not None:  # built meanwhile by a concurrent join
             return None if existing.ended else existing
-        hub = ReplicaHub(lambda op, body: self._control(session_id, op, body))
+        hub = self._replica_hub(session_id)
+        hub.owner = meta.owner
         session = CoSession(
             meta.session_id,
             meta.advisor,
@@ -260,7 +295,7 @@ class Cluster:
             confirm_mode=self.config.confirm_mode,
             hub=hub,
         )
-        hub.roster = lambda: self._send_roster(session)
+        hub.roster = functools.partial(self._send_roster, session)
         self.store.sessions[session_id] = session
         for record in await self.state.participants(session_id):
             session.participants[record.id] = Participant(
@@ -269,6 +304,14 @@ class Cluster:
         await self._subscribe(session_id)
         await self._seed(session)
         return session
+
+    def _replica_hub(self, session_id: str) -> ReplicaHub:
+        hub = ReplicaHub(functools.partial(self._control, session_id))
+        hub.relay = functools.partial(self._publish, session_id)  # only send_latest_to uses it
+        return hub
+
+    def _publish(self, session_id: str, kind: int, seq: int, pid: str, frame: bytes) -> None:
+        self.bus.publish(session_channel(session_id), pack(kind, seq, pid, frame))
 
     async def _seed(self, session: CoSession) -> None:
         """Bring a replica's seq, snapshot and log up to the shared state's."""
@@ -334,7 +377,13 @@ class Cluster:
             return
         kind, seq, pid, data = decoded
         hub = session.hub
-        if isinstance(hub, ReplicaHub):
+        if kind == KIND_OWNER:
+            self._owner_changed(session, message.sender)
+        elif kind == KIND_TO_LATEST:
+            target = hub.connections.get(pid)
+            if target is not None and seq in Msg._value2member_map_:
+                target.send_latest(Msg(seq), data)
+        elif isinstance(hub, ReplicaHub):
             if kind == KIND_CONTROL:
                 return  # control messages are for the owner
             if kind == KIND_RESYNC:
@@ -366,6 +415,161 @@ class Cluster:
                 self._publish_page(session)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             log.warning("bad control message: %s", type(exc).__name__)
+
+    # -- advisor logins on every node --------------------------------------------
+
+    def share_logins(self, auth: AdvisorAuth) -> None:
+        """Logins made on this node work on every node, logouts end them everywhere."""
+        self.auth = auth
+        auth.listener = self._login_changed
+
+    def _login_changed(self, token: str, login: LoginSession | None) -> None:
+        if self.auth is None:
+            return
+        if login is None:
+            self._write(functools.partial(self.state.drop_login, token))
+            return
+        seconds = self.auth.remaining(login)
+        record = msgpack.packb([login.name, login.csrf, time.time() + seconds])
+        self._write(functools.partial(self.state.save_login, token, record, seconds))
+
+    async def sync_login(self, token: str | None) -> None:
+        """Bring this node's copy of the login behind ``token`` in line with the
+        shared state (made on another node, or logged out there)."""
+        if not token or len(token) > 128 or self.auth is None:
+            return
+        try:
+            record = await self.state.load_login(token)
+        except Exception as exc:  # Redis away: this node's copy stands meanwhile
+            log.warning("login lookup failed: %s", type(exc).__name__)
+            return
+        if record is None:
+            self.auth.adopt(token, "", "", 0)
+            return
+        name, csrf, until = msgpack.unpackb(record, raw=False)
+        self.auth.adopt(token, str(name), str(csrf), float(until) - time.time())
+
+    # -- ownership (see cobrowse.handover) -------------------------------------
+
+    async def _watch(self) -> None:
+        """Send this node's heartbeat; take over sessions whose owner stopped."""
+        timeout = float(self.config.owner_timeout_seconds)
+        while True:
+            if self.bus.state is BusState.UP:
+                try:
+                    await self.state.heartbeat(self.node_id, timeout)
+                    owners = {
+                        s.id: s.hub.owner
+                        for s in self.store.sessions.values()
+                        if isinstance(s.hub, ReplicaHub) and not s.ended
+                    }
+                    alive = await self.state.alive(set(owners.values()))
+                    for session_id, owner in owners.items():
+                        if owner not in alive:
+                            await self.take_over(session_id)
+                except Exception as exc:  # Redis going away is seen by the bus; keep watching
+                    log.warning("owner watch failed: %s", type(exc).__name__)
+            await asyncio.sleep(timeout / 3)
+
+    async def advisor_arrives(self, session_id: str, advisor: str) -> None:
+        """The advisor ``advisor`` connects to session ``session_id`` through this
+        node: if another node owns it, take it over (the advisor's node owns)."""
+        local = self.store.get(session_id)
+        if local is not None and local.hub.owned:
+            return
+        try:
+            meta = await self.state.load_session(session_id)
+        except ValueError:  # not a session id at all
+            return
+        if meta is not None and meta.advisor == advisor:
+            await self.take_over(session_id)
+
+    async def take_over(self, session_id: str) -> CoSession | None:
+        """Make this node the owner of ``session_id``; None if it is gone."""
+        async with self._taking_over:
+            for _ in range(3):  # another node may change the owner under us
+                meta = await self.state.load_session(session_id)
+                if meta is None:
+                    return None
+                local = self.store.sessions.get(session_id)
+                if meta.owner == self.node_id:
+                    return local if local is not None and local.hub.owned else None
+                if await self.state.claim_owner(session_id, self.node_id, meta.owner):
+                    log.info("took over a session from another node")
+                    return await self._promote(meta, local)
+        return None
+
+    async def _promote(self, meta: SessionMeta, local: CoSession | None) -> CoSession:
+        sid = meta.session_id
+        records = await self.state.participants(sid)
+        session = local if local is not None and not local.ended else None
+        if session is None:
+            session = CoSession(
+                sid,
+                meta.advisor,
+                meta.code,
+                meta.code_expires_at,
+                meta.created_at,
+                confirm_mode=self.config.confirm_mode,
+            )
+            for record in records:
+                session.participants[record.id] = Participant(
+                    record.id, record.role, viewport=record.viewport, state=record.state
+                )
+            self.store.sessions[sid] = session
+            await self._subscribe(sid)
+        snapshot = await self.state.latest_snapshot(sid)
+        later = await self.state.frames_after(sid, snapshot[0]) if snapshot else None
+        seen = max(session.hub.seq, await self.state.current_seq(sid))
+        saved = await self.state.load_page(sid)
+        restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
+        hub = SessionHub()
+        move_connections(session.hub, hub)
+        hub.seq = next_epoch(seen)
+        hub.relay = functools.partial(self._relay, session)
+        session.hub = hub
+        session.code, session.code_expires_at = meta.code, meta.code_expires_at
+        session.participants.setdefault("advisor", Participant("advisor", "advisor"))
+        self._remote[sid] = {
+            r.id: r.node
+            for r in records
+            if r.role != "advisor" and r.node and r.node != self.node_id
+        }
+        advisor = ParticipantRecord("advisor", "advisor", node=self.node_id)
+        self._write(functools.partial(self.state.put_participant, sid, advisor))
+        self.bus.publish(session_channel(sid), pack(KIND_OWNER, hub.seq, "", b""))
+        body = snapshot_body(session) if restored else None
+        if body is not None:
+            hub.broadcast(Msg.SNAPSHOT, body)
+        elif session.history:
+            self.reload(session)
+        session.touch()
+        session.broadcast_participants()
+        return session
+
+    def _owner_changed(self, session: CoSession, node: str) -> None:
+        """Another node took the session over: follow it (and step down if we owned it)."""
+        hub = session.hub
+        if isinstance(hub, ReplicaHub):
+            hub.owner = node
+            hub.roster()  # the new owner learns who is here
+            return
+        if session.nav_task is not None:
+            session.nav_task.cancel()
+        replica = self._replica_hub(session.id)
+        replica.owner = node
+        replica.roster = functools.partial(self._send_roster, session)
+        remote = self._remote.pop(session.id, {})
+        replica.local = {p for p in session.participants if p != "advisor" and p not in remote}
+        replica.seen = set(replica.local)
+        move_connections(hub, replica)
+        session.hub = replica
+        session.page, session.interaction = None, None
+        self._recorded.pop(session.id, None)
+        advisor = replica.connections.pop("advisor", None)
+        if advisor is not None:  # the advisor went on through the other node
+            replica.spawn(advisor.close(4002, DE["close_other_window"]))
+        replica.roster()
 
     def _drop_replica(self, session: CoSession) -> None:
         session.ended = True
@@ -410,3 +614,14 @@ class Cluster:
 
 
 CLUSTER = web.AppKey("cluster", Cluster)
+
+
+@web.middleware
+async def shared_logins(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Cluster mode: an advisor's login made on another node works here too."""
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None and not request.path.startswith(("/static/", "/r/")):
+        await cluster.sync_login(request.cookies.get(ADVISOR_COOKIE))
+    return await handler(request)

@@ -31,7 +31,8 @@ LOG_LIMIT = 10_000
 # Ordered frames that change the page and so are replayed after the snapshot.
 LOGGED = frozenset({Msg.MUTATIONS})
 # What SessionHub.relay is told (cluster mode): kind, seq, participant id, frame.
-RELAY_ORDERED, RELAY_LATEST, RELAY_TO = 1, 2, 3
+# (RELAY_TO_LATEST: seq is the message type; the numbers are bus kinds, cobrowse.replica.)
+RELAY_ORDERED, RELAY_LATEST, RELAY_TO, RELAY_TO_LATEST = 1, 2, 3, 7
 Relay = Callable[[int, int, str, bytes], None]
 
 
@@ -247,6 +248,16 @@ class SessionHub:
             TRAFFIC.add(1, len(frame))
         elif self.relay is not None:
             self.relay(RELAY_TO, 0, participant_id, encode(msg, 0, body))
+
+    def send_latest_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
+        """A latest-wins frame for one participant, on whichever node it is connected."""
+        frame = encode(msg, 0, body)
+        conn = self.connections.get(participant_id)
+        if conn is not None:
+            conn.send_latest(msg, frame)
+            TRAFFIC.add(1, len(frame))
+        elif self.relay is not None:
+            self.relay(RELAY_TO_LATEST, int(msg), participant_id, frame)
 
     async def close_all(self, code: int, message: str) -> None:
         conns = list(self.connections.values())

@@ -112,14 +112,20 @@ class _LiveCollector:
 
     def collect(self) -> Iterator[Any]:
         sessions = list(self.store.sessions.values())
+        owned = [s for s in sessions if s.hub.owned]
+        # Redis mode: a session counts on its owner node only, so sums over nodes are right.
         yield GaugeMetricFamily(
-            "cobrowse_sessions", "Co-browsing sessions open on this node", value=len(sessions)
+            "cobrowse_sessions", "Co-browsing sessions this node runs", value=len(owned)
+        )
+        yield GaugeMetricFamily(
+            "cobrowse_session_replicas",
+            "Sessions of other nodes with participants connected here (Redis mode)",
+            value=len(sessions) - len(owned),
         )
         roles: Tally[str] = Tally({"advisor": 0, "citizen": 0, "guest": 0})
-        connections = 0
-        for session in sessions:
+        for session in owned:
             roles.update(p.role for p in session.participants.values())
-            connections += len(session.hub.connections)
+        connections = sum(len(session.hub.connections) for session in sessions)
         people = GaugeMetricFamily(
             "cobrowse_participants", "People in open sessions, by role", labels=["role"]
         )

@@ -7,8 +7,12 @@ for frames the bytes the owner fanned out, unchanged. Kinds:
 :data:`~cobrowse.hub.RELAY_LATEST` (message type; excluded id),
 :data:`~cobrowse.hub.RELAY_TO` (only for the participant named) and
 :data:`KIND_CONTROL` (msgpack ``{"op": …}`` for the owner: ``roster``,
-``broadcast``, ``latest``, ``to``, ``resync``) and :data:`KIND_RESYNC` (the
-owner's whole page, :func:`pack_page`, after the bus was down).
+``broadcast``, ``latest``, ``to``, ``resync``), :data:`KIND_RESYNC` (the
+owner's whole page, :func:`pack_page`, after the bus was down),
+:data:`KIND_OWNER` (the sender now owns the session; seq: its first
+sequence number, see :mod:`cobrowse.handover`) and :data:`KIND_TO_LATEST`
+(a latest-wins frame for the participant named, wherever it is connected;
+seq: the message type).
 
 A :class:`ReplicaHub` never sequences anything itself: what the relay code
 broadcasts on a replica goes to the owner, which broadcasts it for everyone.
@@ -22,13 +26,15 @@ from typing import Any
 
 import msgpack
 
-from cobrowse.hub import LOGGED, RELAY_LATEST, RELAY_ORDERED, RELAY_TO, SessionHub
+from cobrowse.hub import LOGGED, RELAY_LATEST, RELAY_ORDERED, RELAY_TO, RELAY_TO_LATEST, SessionHub
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
 
 __all__ = [
     "KIND_CONTROL",
+    "KIND_OWNER",
     "KIND_RESYNC",
+    "KIND_TO_LATEST",
     "ReplicaHub",
     "frame_head",
     "merge_roster",
@@ -39,6 +45,8 @@ __all__ = [
 
 KIND_CONTROL = 4
 KIND_RESYNC = 5
+KIND_OWNER = 6
+KIND_TO_LATEST = RELAY_TO_LATEST
 _HEADER = struct.Struct(">BQB")
 
 Forward = Callable[[str, dict[str, Any]], None]
@@ -93,6 +101,7 @@ class ReplicaHub(SessionHub):
     def __init__(self, forward: Forward) -> None:
         super().__init__()
         self.owned = False
+        self.owner = ""  # the node producing the ordered frames (for the owner watch)
         self._forward = forward
         self.roster: Callable[[], None] = lambda: None
         self.local: set[str] = set()  # participants that joined through this node

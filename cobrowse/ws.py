@@ -106,6 +106,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     cluster = request.app.get(CLUSTER)
     if cluster is not None and "session" not in request.query:
         await cluster.adopt(request.cookies.get(PARTICIPANT_COOKIE))
+    elif cluster is not None and (login := current_advisor(request)) is not None:
+        await cluster.advisor_arrives(request.query["session"], login.name)
     found = _authenticate(request)
     if found is None:
         await ws.close(code=CLOSE_DENIED, message=DE["close_denied"].encode())
@@ -129,7 +131,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     except (TimeoutError, ProtocolError):
         await ws.close(code=CLOSE_PROTOCOL, message=DE["close_bad_login"].encode())
         return ws
-    conn = Connection(ws, participant.id, participant.role, session.hub.current_frames)
+    # the session's hub, not this one: in cluster mode the hub changes with the owner
+    conn = Connection(ws, participant.id, participant.role, lambda: session.hub.current_frames())
     await ws.send_bytes(
         encode(
             Msg.WELCOME,
@@ -236,10 +239,8 @@ async def _dispatch(
         if advisor:
             session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
         elif _citizen_pointer(request):  # to the advisor only, never to other citizens
-            target = session.hub.connections.get("advisor")
-            if target is not None:
-                pointer = {"participant": participant.id, "x": 0, "y": 0, **pointer}
-                target.send_latest(Msg.CITIZEN_POINTER, encode(Msg.CITIZEN_POINTER, 0, pointer))
+            pointer = {"participant": participant.id, "x": 0, "y": 0, **pointer}
+            session.hub.send_latest_to("advisor", Msg.CITIZEN_POINTER, pointer)
     elif kind is Msg.VIEWPORT:
         participant.viewport = _viewport(body.get("viewport"))
         session.broadcast_participants()

@@ -12,6 +12,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
+from cobrowse.appkeys import STORE as STORE_KEY
 from cobrowse.bus import BusState
 from cobrowse.cli import main
 from cobrowse.cluster import CLUSTER, RECONNECTING
@@ -296,3 +297,164 @@ def test_redis_mode_needs_an_explicit_secret_key(tmp_path: Path) -> None:
     plain.write_text("[sessions]\nconfirm_join = false\n")
     assert main(["serve", "--redis", "redis://127.0.0.1:1/0"]) == 2
     assert main(["serve", "--config", str(plain), "--redis", "redis://127.0.0.1:1/0"]) == 2
+
+
+# -- ownership hand-over (cobrowse.handover) -----------------------------------------
+
+
+def _find(tree: list[Any], test: Callable[[list[Any]], bool]) -> list[Any]:
+    """The first element of a snapshot tree that passes ``test``."""
+    stack = [tree]
+    while stack:
+        node = stack.pop(0)
+        if len(node) == 4:
+            if test(node):
+                return node
+            stack.extend(node[3])
+    raise AssertionError("no such element")
+
+
+def _search_field(tree: list[Any]) -> list[Any]:
+    return _find(tree, lambda n: n[1] == "input" and n[2].get("type") in ("search", "text"))
+
+
+def _cookie(client: Any, name: str) -> str:
+    return str(next(m.value for m in client.session.cookie_jar if m.key == name))
+
+
+async def _closed_with(ws: Any) -> int:
+    message = await ws.receive(timeout=10)
+    while message.type is WSMsgType.BINARY:
+        message = await ws.receive(timeout=10)
+    assert message.type is WSMsgType.CLOSE, message
+    return int(message.data)
+
+
+async def test_advisor_coming_through_another_node_takes_the_session_over(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2)
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(b, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(cit)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    first = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    field = _search_field(first[2]["tree"])
+    typed = {"page": first[2]["page"], "node": field[0], "value": "Wohngeld"}
+    await adv_ws.send_bytes(encode(Msg.INPUT_SET, 0, typed))
+    await receive(cit_ws, Msg.MUTATIONS)
+    await a.app[CLUSTER].settled()
+    owned = a.app[STORE_KEY].sessions[session["session"]].page
+    assert owned is not None
+    links, forms = owned.links, owned.forms
+    # the advisor's browser now reaches node B (the login made on A works there)
+    moved = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    info = await moved.get(f"/api/sessions/{session['session']}")
+    assert info.status == 200
+    assert (await info.json())["code"] == session["code"]
+    moved_ws = await connect(moved, f"/ws?session={session['session']}")
+    assert await _closed_with(adv_ws) == 4002  # the old window on A steps back
+    page = msgpack.unpackb(await next_frame(moved_ws, Msg.SNAPSHOT))
+    citizen_sees = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    assert page == citizen_sees
+    assert page[1] >= 1 << 20 > first[1]  # a new owner's epoch: seqs keep rising
+    assert page[2]["page"] == first[2]["page"]
+    assert _search_field(page[2]["tree"])[2]["value"] == "Wohngeld"  # typed text survived
+    meta = await b.app[CLUSTER].state.load_session(session["session"])
+    assert meta is not None and meta.owner == b.app[CLUSTER].node_id
+    # the new owner resolves the page's links: a click navigates for everyone
+    restored = b.app[STORE_KEY].sessions[session["session"]].page
+    assert restored is not None and restored.links == links and restored.forms == forms
+    link = next(node for node, url in links.items() if url.endswith("rente.html"))
+    await moved_ws.send_bytes(encode(Msg.CLICK, 0, {"node": link}))
+    changed = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT, Msg.MUTATIONS))
+    navigated = changed[2] if changed[0] == Msg.SNAPSHOT else changed[2]["navigate"]
+    assert navigated["url"] == links[link]
+    # and the session still ends for everyone, from the new owner
+    await moved_ws.send_bytes(encode(Msg.END, 0, {}))
+    assert (await receive(cit_ws, Msg.ENDED))["reason"] == "advisor"
+
+
+async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2, owner_timeout_seconds=0.6)
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(b, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(cit)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    owner = a.app[CLUSTER]
+    await owner.settled()
+    # node A freezes: no heartbeat, nothing on the bus (its process is as good as dead)
+    assert owner._watcher is not None
+    owner._watcher.cancel()
+    await owner.bus.close()
+    after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    assert after[1] > before[1]
+    assert after[2]["tree"] == before[2]["tree"] and after[2]["url"] == before[2]["url"]
+    meta = await b.app[CLUSTER].state.load_session(session["session"])
+    assert meta is not None and meta.owner == b.app[CLUSTER].node_id
+    # the advisor's browser reconnects through B and goes on
+    back = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    back_ws = await connect(back, f"/ws?session={session['session']}")
+    assert msgpack.unpackb(await next_frame(back_ws, Msg.SNAPSHOT)) == after
+    url = f"http://127.0.0.1:{demo.port}/service/faq.html"
+    await back_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+    changed = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT, Msg.MUTATIONS))
+    navigated = changed[2] if changed[0] == Msg.SNAPSHOT else changed[2]["navigate"]
+    assert navigated["url"] == url
+
+
+async def test_owner_shutdown_hands_the_session_over_instead_of_ending_it(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2, owner_timeout_seconds=0.6)
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(b, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(cit)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    await a.close()  # a rolling restart
+    assert await _closed_with(adv_ws) == 1012  # not final: the browser reconnects
+    after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    assert after[2]["tree"] == before[2]["tree"]
+    assert after[1] > before[1]
+
+
+async def test_login_on_one_node_works_on_every_node_and_logout_ends_it_everywhere(
+    nodes: Nodes, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2)
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    await a.app[CLUSTER].settled()
+    token = _cookie(adv, "cb_advisor")
+    other = await aiohttp_client(b, cookies={"cb_advisor": token})
+    assert "csrf-token" in await (await other.get("/berater")).text()
+    assert (await new_session(other, csrf))["code"]  # the same CSRF token works on B
+    stranger = await aiohttp_client(b, cookies={"cb_advisor": token[:-2] + "xx"})
+    assert "csrf-token" not in await (await stranger.get("/berater")).text()
+    logout = await adv.post("/berater/abmelden", data={"csrf": csrf}, allow_redirects=False)
+    assert logout.status == 303
+    await a.app[CLUSTER].settled()
+    assert "csrf-token" not in await (await other.get("/berater")).text()
+
+
+async def test_citizen_pointer_reaches_the_advisor_on_another_node(
+    nodes: Nodes, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2, show_citizen_pointer=True)
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(b, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(cit)
+    await cit_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 3, "x": 0.5, "y": 0.5}))
+    pointer = await receive(adv_ws, Msg.CITIZEN_POINTER)
+    assert pointer["node"] == 3 and pointer["participant"] != "advisor"

@@ -503,3 +503,62 @@ async def test_node_wide_budget_has_its_own_longer_window(nodes: Nodes) -> None:
     await state.record_failed_join("b")
     await asyncio.sleep(0.2)  # past the per-client window, inside the node-wide one
     assert await join_error(state.check_join("c")) == "throttled"
+
+
+async def test_frames_recorded_with_the_owners_own_seq_resume(nodes: Nodes) -> None:
+    """The owner numbers frames itself (no next_seq): the counter follows record_frame."""
+    a, b = nodes(), nodes()
+    await a.record_frame("sess-1", 7, b"SNAP", snapshot=True)
+    await a.record_frame("sess-1", 9, b"m9")
+    assert await b.current_seq("sess-1") == 9
+    assert await b.frames_after("sess-1", 7) == [b"m9"]
+    assert await b.frames_after("sess-1", 9) == []
+
+
+# -- ownership, heartbeats, page records, logins ----------------------------------
+
+
+async def test_only_one_node_takes_over_a_session(nodes: Nodes) -> None:
+    a, b, c = nodes(), nodes(), nodes()
+    await a.save_session(meta())  # owned by node-a
+    won = await asyncio.gather(
+        b.claim_owner("sess-1", "node-b", "node-a"), c.claim_owner("sess-1", "node-c", "node-a")
+    )
+    assert sorted(won) == [False, True]
+    owner = (await a.load_session("sess-1")).owner  # type: ignore[union-attr]
+    assert owner == ("node-b" if won[0] else "node-c")
+    assert not await a.claim_owner("sess-1", "node-a", "node-a")  # stale expectation
+    assert not await a.claim_owner("gone", "node-a", "node-a")  # no such session
+    with pytest.raises(ValueError, match="id"):
+        await a.claim_owner("sess-1", "node a}", owner)
+
+
+async def test_heartbeats_run_out(nodes: Nodes) -> None:
+    a, b = nodes(), nodes()
+    await a.heartbeat("node-a", 0.2)
+    await a.heartbeat("node-b", 60)
+    assert await b.alive(["node-a", "node-b", "node-c"]) == {"node-a", "node-b"}
+    assert await b.alive([]) == set()
+
+    async def only_b() -> bool:
+        return await b.alive(["node-a", "node-b"]) == {"node-b"}
+
+    if isinstance(a, MemorySharedState):  # the memory clock is monotonic time
+        await asyncio.sleep(0.25)
+    await eventually(only_b)
+
+
+async def test_page_record_and_logins_are_shared(nodes: Nodes) -> None:
+    a, b = nodes(), nodes()
+    assert await b.load_page("sess-1") is None
+    await a.save_page("sess-1", b"\x00record")
+    assert await b.load_page("sess-1") == b"\x00record"
+    await a.drop_session("sess-1")
+    assert await b.load_page("sess-1") is None
+    await a.save_login("cookie-token", b"login", 60)
+    assert await b.load_login("cookie-token") == b"login"
+    assert await b.load_login("cookie-token2") is None
+    await b.drop_login("cookie-token")
+    assert await a.load_login("cookie-token") is None
+    if isinstance(a, RedisSharedState):  # only the digest is a key, never the token
+        assert not [k async for k in a.redis.scan_iter(match="*cookie-token*")]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-__all__ = ["Node", "TreeDiff", "TreeIndex", "diff_trees", "max_node_id"]
+__all__ = ["Node", "TreeDiff", "TreeIndex", "apply_batch", "diff_trees", "max_node_id"]
 
 # ``[id, tag, attrs, children]`` (element) or ``[id, text]`` (text)
 Node = list[Any]
@@ -93,6 +93,49 @@ class TreeIndex:
         for child, _ in _walk(node):
             if child is not node and len(child) == 4:
                 yield child
+
+
+def apply_batch(root: Node, batch: dict[str, Any], index: TreeIndex | None = None) -> None:
+    """Apply a ``MUTATIONS`` body to ``root`` in place, the way the client does
+    (client_js/node_tree.js): removes, then adds (an add waits for its next
+    sibling), then attributes, then texts. ``index`` (of ``root``) is kept
+    current when given. Raises ValueError for a batch that does not fit the
+    tree (an unknown id, an add whose sibling never comes).
+    """
+    index = index if index is not None else TreeIndex.build(root)
+    try:
+        for node_id in batch.get("removes", []):
+            parent = index.nodes[index.parents[node_id]]
+            parent[3][:] = [c for c in parent[3] if c[0] != node_id]
+        todo = list(batch.get("adds", []))
+        while todo:
+            later = []
+            for parent_id, next_id, node in todo:
+                parent = index.nodes[parent_id]
+                ids = [c[0] for c in parent[3]]
+                if next_id is not None and next_id not in ids:
+                    later.append([parent_id, next_id, node])
+                    continue
+                parent[3].insert(ids.index(next_id) if next_id is not None else len(ids), node)
+                for child, up in _walk(node):
+                    index.add(child, up or parent)
+            if len(later) == len(todo):
+                raise ValueError("batch adds a node whose next sibling never comes")
+            todo = later
+        for node_id, attrs in batch.get("attributes", []):
+            element = index.nodes[node_id]
+            for name, value in attrs.items():
+                if value is None:
+                    element[2].pop(name, None)
+                else:
+                    element[2][name] = value
+        for node_id, text in batch.get("texts", []):
+            node = index.nodes[node_id]
+            if len(node) != 2:
+                raise ValueError("batch sets the text of an element")
+            node[1] = text
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"batch does not fit the tree: {type(exc).__name__}") from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,10 @@ What lives here (per co-browsing session unless noted):
   digests — a dump of the store holds no usable credential);
 * the sequence counter (``INCR``), the latest snapshot frame, and a bounded
   log of the ordered frames after it, for late joiners and resume-from-seq;
-* the visited pages.
+* the visited pages;
+* which node owns a session (compare-and-set, for the hand-over), node
+  heartbeats, the owner's page record (what a new owner needs beyond the
+  frames: links, forms, history) and advisor logins (digest → record).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hmac
 import re
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cobrowse.errors import JoinError
@@ -236,7 +240,7 @@ class SharedState(ABC):
 
         Frames at or below the log's floor (older than the latest snapshot)
         are ignored (returns False). Beyond ``log_limit`` frames the oldest
-        are dropped and the floor rises.
+        are dropped and the floor rises. The sequence counter rises to ``seq``.
         """
 
     @abstractmethod
@@ -274,6 +278,42 @@ class SharedState(ABC):
     @abstractmethod
     async def visited(self, session_id: str) -> list[dict[str, str]]:
         """The visited pages, oldest first: ``[{"url", "title"}]``."""
+
+    # -- ownership, nodes, page records, logins ------------------------------------
+
+    @abstractmethod
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        """Node ``node`` is alive for the next ``ttl`` seconds."""
+
+    @abstractmethod
+    async def alive(self, nodes: Iterable[str]) -> set[str]:
+        """Those of ``nodes`` whose last heartbeat has not run out."""
+
+    @abstractmethod
+    async def claim_owner(self, session_id: str, node: str, expected: str) -> bool:
+        """Make ``node`` the session's owner if its owner is still ``expected``
+        (compare and set: of several nodes taking over, one wins). False when
+        the session is gone or another node changed the owner first."""
+
+    @abstractmethod
+    async def save_page(self, session_id: str, record: bytes) -> None:
+        """Keep the owner's page record (opaque bytes, see :mod:`cobrowse.handover`)."""
+
+    @abstractmethod
+    async def load_page(self, session_id: str) -> bytes | None:
+        """The last saved page record, if any."""
+
+    @abstractmethod
+    async def save_login(self, token: str, record: bytes, ttl: float) -> None:
+        """Let an advisor's login cookie ``token`` work on every node (digest kept only)."""
+
+    @abstractmethod
+    async def load_login(self, token: str) -> bytes | None:
+        """The record saved for a login token that has not run out, else None."""
+
+    @abstractmethod
+    async def drop_login(self, token: str) -> None:
+        """Log out everywhere."""
 
     @abstractmethod
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "ADD_VISITED",
     "CLAIM_CODE",
+    "CLAIM_OWNER",
     "DROP_SESSION",
     "ENSURE_SEQ",
     "FAILED_JOIN",
@@ -149,13 +150,16 @@ redis.call('SET', KEYS[1], n, 'PX', ARGV[2])
 return n
 """
 
-# KEYS: log zset, snapshot, floor. ARGV: seq, member (8-byte seq + frame), snapshot 0/1,
-# log limit, ttl ms. The log holds the ordered frames after the floor; the floor is the
-# latest snapshot's seq, or higher once the log overflowed.
+# KEYS: log zset, snapshot, floor, seq. ARGV: seq, member (8-byte seq + frame),
+# snapshot 0/1, log limit, ttl ms. The log holds the ordered frames after the floor;
+# the floor is the latest snapshot's seq, or higher once the log overflowed.
 RECORD_FRAME = """
 local seq = tonumber(ARGV[1])
 local floor = tonumber(redis.call('GET', KEYS[3]) or '0')
 if seq <= floor then return 0 end
+if seq > tonumber(redis.call('GET', KEYS[4]) or '0') then
+  redis.call('SET', KEYS[4], seq, 'PX', ARGV[5])
+end
 if ARGV[3] == '1' then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', seq)
@@ -181,5 +185,13 @@ if last and cjson.decode(last)['url'] == ARGV[1] then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS: meta hash. ARGV: new owner, expected owner.
+CLAIM_OWNER = """
+local current = redis.call('HGET', KEYS[1], 'owner')
+if not current or current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1])
 return 1
 """

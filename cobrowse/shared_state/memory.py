@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from cobrowse.errors import JoinError
 from cobrowse.shared_state import (
@@ -38,6 +38,7 @@ class _Session:
     floor: int = 0
     log: dict[int, bytes] = field(default_factory=dict)
     visited: list[dict[str, str]] = field(default_factory=list)
+    page: bytes | None = None
 
 
 class MemorySharedState(SharedState):
@@ -54,6 +55,8 @@ class MemorySharedState(SharedState):
         self._all_fails: deque[float] = deque(maxlen=settings.throttle.global_limit)
         self._sessions: dict[str, _Session] = {}
         self._tokens: dict[str, tuple[str, str, float]] = {}  # digest → (sid, pid, expires)
+        self._nodes: dict[str, float] = {}  # node id → heartbeat runs out at
+        self._logins: dict[str, tuple[bytes, float]] = {}  # digest → (record, expires)
         self._swept = 0.0
 
     async def close(self) -> None:
@@ -246,6 +249,7 @@ class MemorySharedState(SharedState):
         assert session is not None
         if seq <= session.floor:
             return False
+        session.seq = max(session.seq, seq)
         if snapshot:
             session.snapshot = (seq, frame)
             session.log = {s: f for s, f in session.log.items() if s > seq}
@@ -290,3 +294,41 @@ class MemorySharedState(SharedState):
     async def visited(self, session_id: str) -> list[dict[str, str]]:
         session = self._session(session_id)
         return [dict(page) for page in session.visited] if session is not None else []
+
+    # -- ownership, nodes, page records, logins --------------------------------------------
+
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        self._nodes[check_id(node)] = self._clock() + ttl
+
+    async def alive(self, nodes: Iterable[str]) -> set[str]:
+        now = self._clock()
+        return {node for node in nodes if self._nodes.get(node, 0.0) > now}
+
+    async def claim_owner(self, session_id: str, node: str, expected: str) -> bool:
+        check_id(node)
+        session = self._session(session_id)
+        if session is None or session.meta is None or session.meta.owner != expected:
+            return False
+        session.meta = replace(session.meta, owner=node)
+        return True
+
+    async def save_page(self, session_id: str, record: bytes) -> None:
+        session = self._session(session_id, write=True)
+        assert session is not None
+        session.page = record
+
+    async def load_page(self, session_id: str) -> bytes | None:
+        session = self._session(session_id)
+        return session.page if session is not None else None
+
+    async def save_login(self, token: str, record: bytes, ttl: float) -> None:
+        self._logins[token_digest(token)] = (record, self._clock() + ttl)
+
+    async def load_login(self, token: str) -> bytes | None:
+        found = self._logins.get(token_digest(token))
+        if found is None or found[1] <= self._clock():
+            return None
+        return found[0]
+
+    async def drop_login(self, token: str) -> None:
+        self._logins.pop(token_digest(token), None)

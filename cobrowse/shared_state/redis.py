@@ -16,6 +16,9 @@ Cluster hash tag, so a session's keys share a slot)::
     s:{sid}:log            zset seq → 8-byte seq + frame   ordered frames after it
     s:{sid}:floor          integer                the log is complete above this seq
     s:{sid}:visited        list of JSON           visited pages
+    s:{sid}:page           bytes                  the owner's page record
+    node:<id>              "1"                    PX heartbeat of a live node
+    login:<sha256>         bytes                  advisor login (digest only)
 
 Every multi-step change is one Lua script (:mod:`cobrowse.shared_state.lua`).
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -43,7 +47,7 @@ from cobrowse.shared_state import (
 
 __all__ = ["RedisSharedState"]
 
-_SESSION_PARTS = ("tokens", "meta", "parts", "seq", "snap", "log", "floor", "visited")
+_SESSION_PARTS = ("tokens", "meta", "parts", "seq", "snap", "log", "floor", "visited", "page")
 
 
 def _ms(seconds: float) -> int:
@@ -242,7 +246,7 @@ class RedisSharedState(SharedState):
     async def record_frame(
         self, session_id: str, seq: int, frame: bytes, *, snapshot: bool = False
     ) -> bool:
-        keys = [self._s(session_id, p) for p in ("log", "snap", "floor")]
+        keys = [self._s(session_id, p) for p in ("log", "snap", "floor", "seq")]
         args = [
             seq,
             _seq_prefixed(seq, frame),
@@ -286,3 +290,40 @@ class RedisSharedState(SharedState):
     async def visited(self, session_id: str) -> list[dict[str, str]]:
         raw = await self.redis.lrange(self._s(session_id, "visited"), 0, -1)
         return [json.loads(item) for item in raw]
+
+    # -- ownership, nodes, page records, logins ------------------------------------
+
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        await self.redis.set(f"{self.prefix}node:{check_id(node)}", b"1", px=_ms(ttl))
+
+    async def alive(self, nodes: Iterable[str]) -> set[str]:
+        names = sorted(set(nodes))
+        if not names:
+            return set()
+        found = await self.redis.mget([f"{self.prefix}node:{check_id(n)}" for n in names])
+        return {name for name, value in zip(names, found, strict=True) if value is not None}
+
+    async def claim_owner(self, session_id: str, node: str, expected: str) -> bool:
+        args = [check_id(node), expected]
+        return bool(await self._run("CLAIM_OWNER", [self._s(session_id, "meta")], args))
+
+    async def save_page(self, session_id: str, record: bytes) -> None:
+        key = self._s(session_id, "page")
+        await self.redis.set(key, record, px=_ms(self.settings.session_ttl))
+
+    async def load_page(self, session_id: str) -> bytes | None:
+        raw = await self.redis.get(self._s(session_id, "page"))
+        return None if raw is None else _bytes(raw)
+
+    def _login(self, token: str) -> str:
+        return f"{self.prefix}login:{token_digest(token)}"
+
+    async def save_login(self, token: str, record: bytes, ttl: float) -> None:
+        await self.redis.set(self._login(token), record, px=_ms(ttl))
+
+    async def load_login(self, token: str) -> bytes | None:
+        raw = await self.redis.get(self._login(token))
+        return None if raw is None else _bytes(raw)
+
+    async def drop_login(self, token: str) -> None:
+        await self.redis.delete(self._login(token))

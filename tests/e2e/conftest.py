@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -49,6 +50,7 @@ def start_relay(*extra: str) -> tuple[subprocess.Popen[str], Relay]:
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        start_new_session=True,  # its own process group: see kill_relay
     )
     lines: list[str] = []
     assert proc.stdout is not None
@@ -79,6 +81,12 @@ def stop_relay(proc: subprocess.Popen[str]) -> None:
         proc.wait()
     if proc.stdout:
         proc.stdout.close()
+
+
+def kill_relay(proc: subprocess.Popen[str]) -> None:
+    """Kill the relay and its page workers at once, as a crash or power cut would."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,28 @@
 """Two relay processes sharing one redis-server (``cobrowse serve --redis``):
-the advisor works on one node, the citizen joins and watches on the other."""
+the advisor works on one node, the citizen joins and watches on the other;
+behind one load balancer, a node killed mid-session hands the session over."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.bus.redis_server import running_redis
-from tests.e2e.conftest import Relay, start_relay, stop_relay
-from tests.e2e.journey import advisor_login, citizen_join, navigate, wait_same_doc
+from tests.e2e.balancer import balancing
+from tests.e2e.conftest import Relay, kill_relay, start_relay, stop_relay
+from tests.e2e.journey import (
+    advisor_login,
+    citizen_join,
+    mirror,
+    navigate,
+    wait_same_doc,
+    wait_until,
+)
 
 CONFIG = """
 [server]
@@ -55,3 +66,48 @@ def test_advisor_on_one_node_citizen_on_the_other_see_the_same_page(
     finally:
         advisor_ctx.close()
         citizen_ctx.close()
+
+
+def _address(relay: Relay) -> tuple[str, int]:
+    parts = urlsplit(relay.base)
+    assert parts.hostname is not None and parts.port is not None
+    return parts.hostname, parts.port
+
+
+def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    directory = Path(tmp_path_factory.mktemp("failover"))
+    config = directory / "relay.toml"
+    config.write_text(CONFIG + "[bus]\nowner_timeout_seconds = 1\n")
+    with running_redis(directory) as redis:
+        proc_a, node_a = start_relay("--config", str(config), "--redis", redis.url)
+        proc_b, node_b = start_relay("--config", str(config), "--redis", redis.url)
+        advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
+        try:
+            with balancing([_address(node_a), _address(node_b)]) as balancer:
+                front = replace(node_a, base=balancer.base)  # everyone lands on A first
+                advisor, code = advisor_login(advisor_ctx, front)
+                citizen = citizen_join(citizen_ctx, front, code)
+                expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
+                navigate(advisor, node_a.demo + "/")
+                wait_same_doc([advisor, citizen], "Bundesministerium")
+                kill_relay(proc_a)  # no goodbye: heartbeat, sockets and demo site just stop
+                for page in (advisor, citizen):  # both come back through B
+                    expect(page.locator("#status")).to_have_attribute(
+                        "data-state", "connected", timeout=20_000
+                    )
+                navigate(advisor, node_b.demo + "/themen/rente.html")
+                doc = wait_same_doc([advisor, citizen], "Rente")
+                assert "<script" not in doc.lower()
+
+                def citizen_on_new_page() -> bool:
+                    url: str = mirror(citizen).evaluate("document.title")
+                    return "Rente" in url
+
+                wait_until(citizen_on_new_page, "the citizen did not follow the new owner")
+        finally:
+            advisor_ctx.close()
+            citizen_ctx.close()
+            stop_relay(proc_b)
+            stop_relay(proc_a)

@@ -12,7 +12,7 @@ import pytest
 
 from cobrowse.demo.server import DemoSite
 from cobrowse.pipeline import Page, build_page
-from cobrowse.pipeline.diff import Node, TreeIndex, diff_trees, max_node_id
+from cobrowse.pipeline.diff import Node, TreeIndex, apply_batch, diff_trees, max_node_id
 
 SITE = DemoSite()
 PATHS = ["/", "/themen/rente.html", "/themen/wohngeld.html", "/service/faq.html", "/impressum.html"]
@@ -32,49 +32,8 @@ def demo_page(path: str) -> Page:
 def apply(tree: Node, batch: dict[str, Any]) -> Node:
     """A copy of ``tree`` with ``batch`` applied like client_js/node_tree.js does."""
     root = copy.deepcopy(tree)
-    index = TreeIndex.build(root)
-    for node_id in batch.get("removes", []):
-        parent = index.element(index.parents[node_id])
-        assert parent is not None
-        parent[3][:] = [c for c in parent[3] if c[0] != node_id]
-    todo = list(batch.get("adds", []))
-    while todo:
-        later = []
-        for parent_id, next_id, node in todo:
-            parent = index.element(parent_id)
-            assert parent is not None
-            ids = [c[0] for c in parent[3]]
-            if next_id is not None and next_id not in ids:
-                later.append([parent_id, next_id, node])
-                continue
-            at = ids.index(next_id) if next_id is not None else len(ids)
-            copied = copy.deepcopy(node)
-            parent[3].insert(at, copied)
-            for child, up in _walk(copied, parent):
-                index.add(child, up)
-        assert len(later) < len(todo), "an add never found its next sibling"
-        todo = later
-    for node_id, attrs in batch.get("attributes", []):
-        element = index.element(node_id)
-        assert element is not None
-        for name, value in attrs.items():
-            if value is None:
-                element[2].pop(name, None)
-            else:
-                element[2][name] = value
-    for node_id, text in batch.get("texts", []):
-        node = index.nodes[node_id]
-        assert len(node) == 2
-        node[1] = text
+    apply_batch(root, copy.deepcopy(batch))
     return root
-
-
-def _walk(node: Node, parent: Node) -> list[tuple[Node, Node]]:
-    out = [(node, parent)]
-    if len(node) == 4:
-        for child in node[3]:
-            out.extend(_walk(child, node))
-    return out
 
 
 @pytest.mark.parametrize(("a", "b"), list(itertools.permutations(PATHS[:4], 2)))
@@ -145,3 +104,17 @@ def test_index_follows_ids_and_ancestors() -> None:
     tags = [a[1] for a in index.ancestors(tab[0])]
     assert tags[-1] == "html" and "body" in tags
     assert index.max_id == max_node_id(page.tree)
+
+
+def test_apply_batch_refuses_batches_that_do_not_fit() -> None:
+    tree: Node = [1, "html", {}, [[2, "body", {}, [[3, "text"]]]]]
+    for batch in (
+        {"removes": [99]},
+        {"adds": [[2, 42, [5, "p", {}, []]]]},  # the next sibling never comes
+        {"attributes": [[77, {"class": "x"}]]},
+        {"texts": [[2, "body is no text"]]},
+    ):
+        with pytest.raises(ValueError, match="batch"):
+            apply_batch(copy.deepcopy(tree), batch)
+    apply_batch(tree, {"adds": [[2, 3, [5, "p", {}, []]]], "texts": [[3, "new"]]})
+    assert tree == [1, "html", {}, [[2, "body", {}, [[5, "p", {}, []], [3, "new"]]]]]
