@@ -35,15 +35,10 @@ from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channe
 from cobrowse.cluster_owner import apply_roster, reseed, retry
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
-from cobrowse.handover import (
-    move_connections,
-    next_epoch,
-    page_record,
-    restore_page,
-    snapshot_body,
-)
+from cobrowse.handover import move_connections, next_epoch, page_record, restore_page
 from cobrowse.hub import RELAY_ORDERED, SessionHub
 from cobrowse.i18n_catalogue import DE
+from cobrowse.interaction import snapshot_body
 from cobrowse.protocol import Msg, encode
 from cobrowse.replica import (
     KIND_CONTROL,
@@ -379,10 +374,11 @@ class Cluster:
         hub = session.hub
         if kind == KIND_OWNER:
             self._owner_changed(session, message.sender)
-        elif kind == KIND_TO_LATEST:
-            target = hub.connections.get(pid)
+        elif kind == KIND_TO_LATEST:  # pid: "<participant>/<latest-wins key>"
+            who, _, key = pid.partition("/")
+            target = hub.connections.get(who)
             if target is not None and seq in Msg._value2member_map_:
-                target.send_latest(Msg(seq), data)
+                target.send_latest(Msg(seq), data, key)
         elif isinstance(hub, ReplicaHub):
             if kind == KIND_CONTROL:
                 return  # control messages are for the owner
@@ -512,12 +508,17 @@ class Cluster:
                 meta.created_at,
                 confirm_mode=self.config.confirm_mode,
             )
-            for record in records:
-                session.participants[record.id] = Participant(
-                    record.id, record.role, viewport=record.viewport, state=record.state
-                )
             self.store.sessions[sid] = session
             await self._subscribe(sid)
+        for record in records:  # pending joiners keep their read-back phrase and attempts
+            known = session.participants.get(record.id)
+            if known is None:
+                known = Participant(
+                    record.id, record.role, viewport=record.viewport, state=record.state
+                )
+                session.participants[record.id] = known
+            if known.state == "pending" and record.phrase is not None:
+                known.phrase, known.attempts_left = record.phrase, record.attempts_left
         snapshot = await self.state.latest_snapshot(sid)
         later = await self.state.frames_after(sid, snapshot[0]) if snapshot else None
         seen = max(session.hub.seq, await self.state.current_seq(sid))

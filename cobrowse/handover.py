@@ -28,7 +28,7 @@ from typing import Any
 import msgpack
 
 from cobrowse.hub import SessionHub
-from cobrowse.interaction import HIGHLIGHT_ATTR, PageState, page_info
+from cobrowse.interaction import HIGHLIGHT_ATTR, PageState
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
 from cobrowse.pipeline.snapshot import FormInfo
@@ -122,13 +122,6 @@ def restore_page(
     )
     session.interaction = state
     return True
-
-
-def snapshot_body(session: CoSession) -> dict[str, Any] | None:
-    """The SNAPSHOT body of the session's current page (None without one)."""
-    if session.page is None:
-        return None
-    return {**page_info(session, session.page), "tree": session.page.tree}
 
 
 def move_connections(old: SessionHub, new: SessionHub) -> None:

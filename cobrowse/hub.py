@@ -57,7 +57,7 @@ class Connection:
         self._resync = resync
         self._limit = limit
         self._frames: deque[bytes] = deque()
-        self._latest: dict[int, bytes] = {}
+        self._latest: dict[tuple[int, str], bytes] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()  # set whenever the writer has sent everything queued
         self._idle.set()
@@ -78,8 +78,9 @@ class Connection:
         self._idle.clear()
         self._wake.set()
 
-    def send_latest(self, kind: Msg, frame: bytes) -> None:
-        """Queue a latest-wins frame, replacing a pending one of the same kind.
+    def send_latest(self, kind: Msg, frame: bytes, key: str = "") -> None:
+        """Queue a latest-wins frame, replacing a pending one of the same kind
+        and ``key`` (e.g. whose pointer it is: one citizen's never replaces another's).
 
         When nothing is queued and the socket is not backed up, the frame is
         written at once instead of waking the writer task: one event-loop hop
@@ -88,7 +89,7 @@ class Connection:
         """
         if self._idle.is_set() and self._write_now(frame):
             return
-        self._latest[int(kind)] = frame
+        self._latest[int(kind), key] = frame
         self._idle.clear()
         self._wake.set()
 
@@ -249,15 +250,18 @@ class SessionHub:
         elif self.relay is not None:
             self.relay(RELAY_TO, 0, participant_id, encode(msg, 0, body))
 
-    def send_latest_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
-        """A latest-wins frame for one participant, on whichever node it is connected."""
+    def send_latest_to(
+        self, participant_id: str, msg: Msg, body: dict[str, Any], key: str = ""
+    ) -> None:
+        """A latest-wins frame (per ``key``, see :meth:`Connection.send_latest`) for
+        one participant, on whichever node it is connected."""
         frame = encode(msg, 0, body)
         conn = self.connections.get(participant_id)
         if conn is not None:
-            conn.send_latest(msg, frame)
+            conn.send_latest(msg, frame, key)
             TRAFFIC.add(1, len(frame))
         elif self.relay is not None:
-            self.relay(RELAY_TO_LATEST, int(msg), participant_id, frame)
+            self.relay(RELAY_TO_LATEST, int(msg), f"{participant_id}/{key}", frame)
 
     async def close_all(self, code: int, message: str) -> None:
         conns = list(self.connections.values())

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import msgpack
 
 from cobrowse.errors import ProtocolError
+from cobrowse.hub import LOG_LIMIT
 from cobrowse.pipeline import Page, PageRules, ResourceUrl, build_page
 from cobrowse.pipeline.diff import Node, TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.host_rules import MASK_ATTR, WIDGET_ATTR, WIDGET_TARGET_ATTR
@@ -53,6 +54,7 @@ __all__ = [
     "history_step",
     "page_info",
     "publish_page",
+    "snapshot_body",
 ]
 
 log = logging.getLogger(__name__)
@@ -190,6 +192,13 @@ def page_info(session: CoSession, page: Page) -> dict[str, Any]:
         "forward": 0 <= session.history_at < len(session.history) - 1,
     }
     return {"page": session.page_no, "url": page.url, "title": page.title, "history": history}
+
+
+def snapshot_body(session: CoSession) -> dict[str, Any] | None:
+    """The SNAPSHOT body of the session's current page as it is now (None without one)."""
+    if session.page is None:
+        return None
+    return {**page_info(session, session.page), "tree": session.page.tree}
 
 
 def publish_page(session: CoSession, page: Page) -> None:
@@ -335,7 +344,12 @@ def _edit(
             return
     body_out = edit.batch(session.page_no)
     if body_out is not None:
-        session.hub.broadcast(Msg.MUTATIONS, body_out)
+        hub = session.hub
+        hub.broadcast(Msg.MUTATIONS, body_out)
+        if len(hub.log) >= LOG_LIMIT - 1:
+            # The hub's log is about to drop changes a late joiner needs (a very
+            # long text typed): the current page goes out whole and starts a new log.
+            hub.broadcast(Msg.SNAPSHOT, snapshot_body(session) or {})
 
 
 def _set_value(edit: PageEdit, node: Node, body: dict[str, Any]) -> bool:

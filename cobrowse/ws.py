@@ -240,7 +240,7 @@ async def _dispatch(
             session.hub.broadcast_latest(Msg.POINTER, pointer, exclude=participant.id)
         elif _citizen_pointer(request):  # to the advisor only, never to other citizens
             pointer = {"participant": participant.id, "x": 0, "y": 0, **pointer}
-            session.hub.send_latest_to("advisor", Msg.CITIZEN_POINTER, pointer)
+            session.hub.send_latest_to("advisor", Msg.CITIZEN_POINTER, pointer, participant.id)
     elif kind is Msg.VIEWPORT:
         participant.viewport = _viewport(body.get("viewport"))
         session.broadcast_participants()

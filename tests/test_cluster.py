@@ -458,3 +458,31 @@ async def test_citizen_pointer_reaches_the_advisor_on_another_node(
     await cit_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 3, "x": 0.5, "y": 0.5}))
     pointer = await receive(adv_ws, Msg.CITIZEN_POINTER)
     assert pointer["node"] == 3 and pointer["participant"] != "advisor"
+
+
+@pytest.mark.parametrize("joined_on", ["old owner", "new owner"])
+async def test_a_joiner_waiting_for_admission_can_be_admitted_by_the_new_owner(
+    nodes: Nodes, aiohttp_client: ClientFactory, joined_on: str
+) -> None:
+    a, b = await nodes(2, confirm_join=True, confirm_mode="button", join_policy="admit")
+    adv, csrf = await advisor_client(a, aiohttp_client)
+    session = await new_session(adv, csrf)
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    joins_at = a if joined_on == "old owner" else b
+    cit = await citizen_client(joins_at, aiohttp_client, session["code"])
+    cit_ws = await connect(cit)
+    waiting = await receive(cit_ws, Msg.WAITING)
+    admissions = await receive(adv_ws, Msg.ADMISSIONS)
+    while not admissions["waiting"]:
+        admissions = await receive(adv_ws, Msg.ADMISSIONS)
+    await a.app[CLUSTER].settled()
+    moved = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    moved_ws = await connect(moved, f"/ws?session={session['session']}")
+    admissions = await receive(moved_ws, Msg.ADMISSIONS)
+    while not admissions["waiting"]:
+        admissions = await receive(moved_ws, Msg.ADMISSIONS)
+    person = admissions["waiting"][0]
+    assert person["phrase"] == waiting["phrase"]  # the read-back phrase came along
+    await moved_ws.send_bytes(encode(Msg.ADMIT, 0, {"participant": person["id"]}))
+    roster = await receive(cit_ws, Msg.PARTICIPANTS)
+    assert {p["state"] for p in roster["participants"]} == {"active"}

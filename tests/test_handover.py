@@ -7,8 +7,8 @@ import time
 
 import msgpack
 
-from cobrowse.handover import SEQ_STRIDE, next_epoch, page_record, restore_page, snapshot_body
-from cobrowse.interaction import HIGHLIGHT_ATTR, publish_page
+from cobrowse.handover import SEQ_STRIDE, next_epoch, page_record, restore_page
+from cobrowse.interaction import HIGHLIGHT_ATTR, publish_page, snapshot_body
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession
 from tests.test_interaction import RecordingHub, demo_page, menu_button, nodes, send, session_on

@@ -66,6 +66,28 @@ async def test_latest_wins_for_pointer_frames_of_a_busy_participant() -> None:
     assert len(pointers) == 1 and pointers[0]["x"] == 0.49  # only the newest position
 
 
+async def test_latest_wins_per_citizen_for_the_advisor() -> None:
+    """Two citizens point while the advisor's socket is stuck: each one's newest
+    position arrives (one citizen's "pointer gone" must not be lost to another's move)."""
+    hub = SessionHub()
+    slow = FakeSocket()
+    slow.gate.clear()
+    hub.attach(Connection(slow, "advisor", "advisor", hub.current_frames))  # type: ignore[arg-type]
+    hub.broadcast(Msg.NOTICE, {"key": "x", "text": "t", "level": "info"})
+    await settle()
+    hub.send_latest_to("advisor", Msg.CITIZEN_POINTER, {"participant": "c1", "node": None}, "c1")
+    for x in range(20):
+        body = {"participant": "c2", "node": 1, "x": x / 100, "y": 0.5}
+        hub.send_latest_to("advisor", Msg.CITIZEN_POINTER, body, "c2")
+    slow.gate.set()
+    await settle()
+    frames = [msgpack.unpackb(f) for f in slow.sent]
+    pointers = {b["participant"]: b for k, _, b in frames if k == Msg.CITIZEN_POINTER}
+    assert pointers["c1"]["node"] is None
+    assert pointers["c2"]["x"] == 0.19
+    assert sum(k == Msg.CITIZEN_POINTER for k, _, _ in frames) == 2
+
+
 async def test_a_participant_that_falls_behind_is_resynced_not_the_others() -> None:
     hub = SessionHub()
     stuck, fine = FakeSocket(), FakeSocket()

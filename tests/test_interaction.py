@@ -228,6 +228,23 @@ def test_typed_search_text_goes_to_everyone() -> None:
     assert field[2]["value"] == "Wohngeld"  # the relay's copy: late joiners see it too
 
 
+def test_a_very_long_typing_session_starts_a_new_snapshot_before_the_log_overflows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("cobrowse.interaction.LOG_LIMIT", 5)
+    session, hub = session_on(demo_page("/"))
+    field = node_by_dom_id(session, "suche-q")
+    for n in range(1, 6):
+        send(session, Msg.INPUT_SET, node=field[0], value="x" * n)
+    assert [msg for msg, _, _ in hub.sent] == [Msg.MUTATIONS] * 4 + [Msg.SNAPSHOT, Msg.MUTATIONS]
+    assert hub.snapshot_frame is not None
+    snapshot = msgpack.unpackb(hub.snapshot_frame, strict_map_key=False)[2]  # as sent
+    assert snapshot["page"] == session.page_no  # the same page, whole, as it is now
+    assert TreeIndex.build(snapshot["tree"]).nodes[field[0]][2]["value"] == "xxxx"
+    assert len(hub.log) == 1  # late joiners: this snapshot plus the one change after it
+    assert hub.current_frames()[0] == hub.snapshot_frame
+
+
 def test_password_and_masked_fields_are_refused() -> None:
     session, hub = session_on(
         html_page(
