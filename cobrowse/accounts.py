@@ -56,7 +56,7 @@ class AdvisorAuth:
         self._throttle = throttle
         self._clock = clock
         self._sessions: dict[str, LoginSession] = {}
-        # Cluster mode: told of every login (session) and logout (None), see cobrowse.cluster.
+        # Cluster mode: told of every login and logout (None); see cobrowse.cluster.logins.
         self.listener: Callable[[str, LoginSession | None], None] | None = None
 
     @property

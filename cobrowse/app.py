@@ -102,7 +102,7 @@ def make_app(
     """Build the relay application. ``transport``/``resolver`` are for tests."""
     middlewares = [site_middleware, _errors]
     if config.bus_url:
-        from cobrowse.cluster import shared_logins
+        from cobrowse.cluster.logins import shared_logins
 
         middlewares.append(shared_logins)
     app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
@@ -168,6 +168,7 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Redis mode: join the other nodes through the bus and the shared state."""
     from cobrowse.bus import create_bus
     from cobrowse.cluster import CLUSTER, Cluster
+    from cobrowse.cluster.logins import SHARED_LOGINS, SharedLogins
     from cobrowse.hub import LOG_LIMIT
     from cobrowse.shared_state import StateSettings, ThrottleLimits, create_shared_state
 
@@ -187,7 +188,7 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     state = create_shared_state(config.bus_url, settings)
     await bus.start()
     app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state)
-    cluster.share_logins(app[AUTH])
+    app[SHARED_LOGINS] = SharedLogins(app[AUTH], state, cluster.write)
     cluster.reload = lambda session: app[NAVIGATOR].go(session, 0)
     cluster.start()
     app[READINESS].add("redis", cluster.ready)

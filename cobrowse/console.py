@@ -132,7 +132,7 @@ async def session_info(request: web.Request) -> web.Response:
     login = current_advisor(request)
     cluster = request.app.get(CLUSTER)
     if cluster is not None and login is not None:  # the advisor's node owns the session
-        await cluster.advisor_arrives(request.match_info["session_id"], login.name)
+        await cluster.ownership.advisor_arrives(request.match_info["session_id"], login.name)
     session = request.app[STORE].get(request.match_info["session_id"])
     if login is None or session is None or session.advisor != login.name:
         raise web.HTTPNotFound(

@@ -31,7 +31,7 @@ LOG_LIMIT = 10_000
 # Ordered frames that change the page and so are replayed after the snapshot.
 LOGGED = frozenset({Msg.MUTATIONS})
 # What SessionHub.relay is told (cluster mode): kind, seq, participant id, frame.
-# (RELAY_TO_LATEST: seq is the message type; the numbers are bus kinds, cobrowse.replica.)
+# (RELAY_TO_LATEST: seq is the message type; the numbers are bus kinds, cobrowse.cluster.replica.)
 RELAY_ORDERED, RELAY_LATEST, RELAY_TO, RELAY_TO_LATEST = 1, 2, 3, 7
 Relay = Callable[[int, int, str, bytes], None]
 
@@ -171,7 +171,7 @@ class SessionHub:
         # Cluster mode: every frame also goes to the other nodes (see cobrowse.cluster);
         # the participant id is the one excluded (ordered, latest) or addressed (to).
         self.relay: Relay | None = None
-        self.owned = True  # False for another node's session (cobrowse.replica)
+        self.owned = True  # False for another node's session (cobrowse.cluster.replica)
 
     def attach(self, conn: Connection, last_seq: int = 0) -> None:
         """Add a connection and start its writer. It first gets what it missed:

@@ -107,7 +107,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if cluster is not None and "session" not in request.query:
         await cluster.adopt(request.cookies.get(PARTICIPANT_COOKIE))
     elif cluster is not None and (login := current_advisor(request)) is not None:
-        await cluster.advisor_arrives(request.query["session"], login.name)
+        await cluster.ownership.advisor_arrives(request.query["session"], login.name)
     found = _authenticate(request)
     if found is None:
         await ws.close(code=CLOSE_DENIED, message=DE["close_denied"].encode())

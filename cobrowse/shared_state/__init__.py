@@ -297,7 +297,7 @@ class SharedState(ABC):
 
     @abstractmethod
     async def save_page(self, session_id: str, record: bytes) -> None:
-        """Keep the owner's page record (opaque bytes, see :mod:`cobrowse.handover`)."""
+        """Keep the owner's page record (opaque bytes, see :mod:`cobrowse.cluster.handover`)."""
 
     @abstractmethod
     async def load_page(self, session_id: str) -> bytes | None:

@@ -1,5 +1,5 @@
 """A new owner rebuilds the page from the shared state exactly as the clients have it
-(cobrowse.handover); when the pieces do not fit it reloads instead of guessing."""
+(cobrowse.cluster.handover); when the pieces do not fit it reloads instead of guessing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import msgpack
 
-from cobrowse.handover import SEQ_STRIDE, next_epoch, page_record, restore_page
+from cobrowse.cluster.handover import SEQ_STRIDE, next_epoch, page_record, restore_page
 from cobrowse.interaction import HIGHLIGHT_ATTR, publish_page, snapshot_body
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession

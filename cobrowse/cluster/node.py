@@ -5,14 +5,14 @@ and :class:`~cobrowse.sessions.SessionStore` works alone.
 
 The node the advisor is connected to *owns* the session: it navigates, keeps
 the page state and hands out the ordered sequence numbers. Ownership moves
-(:mod:`cobrowse.handover`) when the advisor comes through another node or
+(:mod:`cobrowse.cluster.handover`) when the advisor comes through another node or
 the owner stops sending heartbeats. Its hub publishes
 every frame once, as the bytes it fans out locally, on the session's bus
 channel. A node with local participants of a session it does not own keeps a
-*replica* (:class:`~cobrowse.replica.ReplicaHub`): it applies the owner's
+*replica* (:class:`~cobrowse.cluster.replica.ReplicaHub`): it applies the owner's
 ordered frames (seq, snapshot, log) and fans them out to its own connections.
 What the owner must act on travels back as small control messages (see
-:mod:`cobrowse.replica`). Codes, tokens, the join throttle, participants and
+:mod:`cobrowse.cluster.replica`). Codes, tokens, the join throttle, participants and
 the resume log live in :mod:`cobrowse.shared_state`.
 """
 
@@ -29,18 +29,11 @@ from typing import Any
 import msgpack
 from aiohttp import web
 
-from cobrowse.accounts import AdvisorAuth, LoginSession
-from cobrowse.appkeys import ADVISOR_COOKIE
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
-from cobrowse.cluster_owner import apply_roster, reseed, retry
-from cobrowse.config import Config
-from cobrowse.errors import JoinError
-from cobrowse.handover import move_connections, next_epoch, page_record, restore_page
-from cobrowse.hub import RELAY_ORDERED, SessionHub
-from cobrowse.i18n_catalogue import DE
-from cobrowse.interaction import snapshot_body
-from cobrowse.protocol import Msg, encode
-from cobrowse.replica import (
+from cobrowse.cluster.handover import page_record
+from cobrowse.cluster.owner import apply_roster, reseed, retry
+from cobrowse.cluster.ownership import Ownership
+from cobrowse.cluster.replica import (
     KIND_CONTROL,
     KIND_OWNER,
     KIND_RESYNC,
@@ -52,10 +45,15 @@ from cobrowse.replica import (
     pack_page,
     unpack,
 )
+from cobrowse.config import Config
+from cobrowse.errors import JoinError
+from cobrowse.hub import RELAY_ORDERED, SessionHub
+from cobrowse.i18n_catalogue import DE
+from cobrowse.protocol import Msg, encode
 from cobrowse.sessions import CoSession, Participant, SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["CLUSTER", "RECONNECTING", "Cluster", "shared_logins"]
+__all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +76,12 @@ class Cluster:
         self._writer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # owner side: session id → participant id → node it joined through
-        self._remote: dict[str, dict[str, str]] = {}
-        self._recorded: dict[str, int] = {}  # session id → page_no of the saved page record
-        self._taking_over = asyncio.Lock()
+        self.remote: dict[str, dict[str, str]] = {}
+        self.recorded: dict[str, int] = {}  # session id → page_no of the saved page record
         self._watcher: asyncio.Task[None] | None = None
-        self.auth: AdvisorAuth | None = None  # see share_logins
         # Reload the session's current page (set by the app: the navigator's reload).
         self.reload: Callable[[CoSession], None] = lambda session: None
+        self.ownership = Ownership(self)
         store.hooks = self
         bus.add_state_listener(self._on_bus_state)
 
@@ -92,7 +89,7 @@ class Cluster:
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name="cluster-writer")
-        self._watcher = asyncio.create_task(self._watch(), name="cluster-owner-watch")
+        self._watcher = asyncio.create_task(self.ownership.watch(), name="cluster-owner-watch")
 
     async def settled(self) -> None:
         """Return once every shared-state write queued so far is done."""
@@ -133,7 +130,7 @@ class Cluster:
         if self.bus.state is not BusState.UP:
             raise RuntimeError("bus down")
 
-    def _write(self, job: Callable[[], Awaitable[Any]]) -> None:
+    def write(self, job: Callable[[], Awaitable[Any]]) -> None:
         """Queue a shared-state write; writes run one after another, in order."""
         self._writes.put_nowait(job)
 
@@ -159,10 +156,10 @@ class Cluster:
         await self.state.save_session(self._meta(session))
         advisor_record = ParticipantRecord("advisor", "advisor", node=self.node_id)
         await self.state.put_participant(session.id, advisor_record)
-        session.hub.relay = lambda kind, seq, pid, frame: self._relay(
+        session.hub.relay = lambda kind, seq, pid, frame: self.relay_frame(
             session, kind, seq, pid, frame
         )
-        await self._subscribe(session.id)
+        await self.subscribe(session.id)
         return session
 
     def _meta(self, session: CoSession) -> SessionMeta:
@@ -175,38 +172,38 @@ class Cluster:
             owner=self.node_id,
         )
 
-    def _relay(self, session: CoSession, kind: int, seq: int, pid: str, frame: bytes) -> None:
+    def relay_frame(self, session: CoSession, kind: int, seq: int, pid: str, frame: bytes) -> None:
         """The owner's hub produced a frame: publish it, keep page frames for resume."""
         self.bus.publish(session_channel(session.id), pack(kind, seq, pid, frame))
         if kind == RELAY_ORDERED:
             msg = frame_head(frame)[0]
             if msg == Msg.SNAPSHOT or msg == Msg.MUTATIONS:
                 snapshot = msg == Msg.SNAPSHOT
-                self._write(
+                self.write(
                     lambda: self.state.record_frame(session.id, seq, frame, snapshot=snapshot)
                 )
-                if self._recorded.get(session.id) != session.page_no:  # a new page
-                    self._recorded[session.id] = session.page_no
+                if self.recorded.get(session.id) != session.page_no:  # a new page
+                    self.recorded[session.id] = session.page_no
                     record = page_record(session)
-                    self._write(lambda: self.state.save_page(session.id, record))
+                    self.write(lambda: self.state.save_page(session.id, record))
 
     def changed(self, session: CoSession, event: str, detail: str) -> None:
         """Store hook: mirror the change into the shared state (see StoreHooks)."""
         sid = session.id
         owner = not isinstance(session.hub, ReplicaHub)
         if event == "participant_removed":
-            self._write(lambda: self.state.remove_participant(sid, detail))
+            self.write(lambda: self.state.remove_participant(sid, detail))
         elif event == "ended":
-            self._recorded.pop(sid, None)
-            self._remote.pop(sid, None)
+            self.recorded.pop(sid, None)
+            self.remote.pop(sid, None)
             if owner:
-                self._write(lambda: self.state.revoke_code(session.code, sid))
-                self._write(lambda: self.state.drop_session(sid))
+                self.write(lambda: self.state.revoke_code(session.code, sid))
+                self.write(lambda: self.state.drop_session(sid))
             self._spawn(self._unsubscribe(sid))
         elif owner and event == "code_revoked":
-            self._write(lambda: self.state.revoke_code(detail, sid))
+            self.write(lambda: self.state.revoke_code(detail, sid))
         elif owner and event == "code_issued":
-            self._write(lambda: self._claim(session, detail))
+            self.write(lambda: self._claim(session, detail))
 
     async def _claim(self, session: CoSession, code: str) -> None:
         ttl = float(self.config.code_ttl_seconds)
@@ -279,7 +276,7 @@ class Cluster:
         existing = self.store.sessions.get(session_id)
         if existing is not None:  # built meanwhile by a concurrent join
             return None if existing.ended else existing
-        hub = self._replica_hub(session_id)
+        hub = self.replica_hub(session_id)
         hub.owner = meta.owner
         session = CoSession(
             meta.session_id,
@@ -290,17 +287,17 @@ class Cluster:
             confirm_mode=self.config.confirm_mode,
             hub=hub,
         )
-        hub.roster = functools.partial(self._send_roster, session)
+        hub.roster = functools.partial(self.send_roster, session)
         self.store.sessions[session_id] = session
         for record in await self.state.participants(session_id):
             session.participants[record.id] = Participant(
                 record.id, record.role, viewport=record.viewport, state=record.state
             )
-        await self._subscribe(session_id)
+        await self.subscribe(session_id)
         await self._seed(session)
         return session
 
-    def _replica_hub(self, session_id: str) -> ReplicaHub:
+    def replica_hub(self, session_id: str) -> ReplicaHub:
         hub = ReplicaHub(functools.partial(self._control, session_id))
         hub.relay = functools.partial(self._publish, session_id)  # only send_latest_to uses it
         return hub
@@ -331,7 +328,7 @@ class Cluster:
             data = pack(KIND_RESYNC, hub.seq, "", pack_page(hub))
             self.bus.publish(session_channel(session.id), data)
 
-    def _send_roster(self, session: CoSession) -> None:
+    def send_roster(self, session: CoSession) -> None:
         """Tell the owner who of this node's participants is here and how."""
         hub = session.hub
         assert isinstance(hub, ReplicaHub)
@@ -354,7 +351,7 @@ class Cluster:
 
     # -- the bus --------------------------------------------------------------
 
-    async def _subscribe(self, session_id: str) -> None:
+    async def subscribe(self, session_id: str) -> None:
         if session_id not in self._subs:
             channel = session_channel(session_id)
             self._subs[session_id] = await self.bus.subscribe(channel, self._on_message)
@@ -373,7 +370,7 @@ class Cluster:
         kind, seq, pid, data = decoded
         hub = session.hub
         if kind == KIND_OWNER:
-            self._owner_changed(session, message.sender)
+            self.ownership.owner_changed(session, message.sender)
         elif kind == KIND_TO_LATEST:  # pid: "<participant>/<latest-wins key>"
             who, _, key = pid.partition("/")
             target = hub.connections.get(who)
@@ -398,7 +395,7 @@ class Cluster:
             body = msgpack.unpackb(data, raw=False)
             op = body["op"]
             if op == "roster":
-                apply_roster(session, self._remote, str(body["node"]), body["participants"])
+                apply_roster(session, self.remote, str(body["node"]), body["participants"])
             elif op == "broadcast":
                 if body["body"].get("key") == "extended":
                     session.touch()
@@ -411,166 +408,6 @@ class Cluster:
                 self._publish_page(session)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             log.warning("bad control message: %s", type(exc).__name__)
-
-    # -- advisor logins on every node --------------------------------------------
-
-    def share_logins(self, auth: AdvisorAuth) -> None:
-        """Logins made on this node work on every node, logouts end them everywhere."""
-        self.auth = auth
-        auth.listener = self._login_changed
-
-    def _login_changed(self, token: str, login: LoginSession | None) -> None:
-        if self.auth is None:
-            return
-        if login is None:
-            self._write(functools.partial(self.state.drop_login, token))
-            return
-        seconds = self.auth.remaining(login)
-        record = msgpack.packb([login.name, login.csrf, time.time() + seconds])
-        self._write(functools.partial(self.state.save_login, token, record, seconds))
-
-    async def sync_login(self, token: str | None) -> None:
-        """Bring this node's copy of the login behind ``token`` in line with the
-        shared state (made on another node, or logged out there)."""
-        if not token or len(token) > 128 or self.auth is None:
-            return
-        try:
-            record = await self.state.load_login(token)
-        except Exception as exc:  # Redis away: this node's copy stands meanwhile
-            log.warning("login lookup failed: %s", type(exc).__name__)
-            return
-        if record is None:
-            self.auth.adopt(token, "", "", 0)
-            return
-        name, csrf, until = msgpack.unpackb(record, raw=False)
-        self.auth.adopt(token, str(name), str(csrf), float(until) - time.time())
-
-    # -- ownership (see cobrowse.handover) -------------------------------------
-
-    async def _watch(self) -> None:
-        """Send this node's heartbeat; take over sessions whose owner stopped."""
-        timeout = float(self.config.owner_timeout_seconds)
-        while True:
-            if self.bus.state is BusState.UP:
-                try:
-                    await self.state.heartbeat(self.node_id, timeout)
-                    owners = {
-                        s.id: s.hub.owner
-                        for s in self.store.sessions.values()
-                        if isinstance(s.hub, ReplicaHub) and not s.ended
-                    }
-                    alive = await self.state.alive(set(owners.values()))
-                    for session_id, owner in owners.items():
-                        if owner not in alive:
-                            await self.take_over(session_id)
-                except Exception as exc:  # Redis going away is seen by the bus; keep watching
-                    log.warning("owner watch failed: %s", type(exc).__name__)
-            await asyncio.sleep(timeout / 3)
-
-    async def advisor_arrives(self, session_id: str, advisor: str) -> None:
-        """The advisor ``advisor`` connects to session ``session_id`` through this
-        node: if another node owns it, take it over (the advisor's node owns)."""
-        local = self.store.get(session_id)
-        if local is not None and local.hub.owned:
-            return
-        try:
-            meta = await self.state.load_session(session_id)
-        except ValueError:  # not a session id at all
-            return
-        if meta is not None and meta.advisor == advisor:
-            await self.take_over(session_id)
-
-    async def take_over(self, session_id: str) -> CoSession | None:
-        """Make this node the owner of ``session_id``; None if it is gone."""
-        async with self._taking_over:
-            for _ in range(3):  # another node may change the owner under us
-                meta = await self.state.load_session(session_id)
-                if meta is None:
-                    return None
-                local = self.store.sessions.get(session_id)
-                if meta.owner == self.node_id:
-                    return local if local is not None and local.hub.owned else None
-                if await self.state.claim_owner(session_id, self.node_id, meta.owner):
-                    log.info("took over a session from another node")
-                    return await self._promote(meta, local)
-        return None
-
-    async def _promote(self, meta: SessionMeta, local: CoSession | None) -> CoSession:
-        sid = meta.session_id
-        records = await self.state.participants(sid)
-        session = local if local is not None and not local.ended else None
-        if session is None:
-            session = CoSession(
-                sid,
-                meta.advisor,
-                meta.code,
-                meta.code_expires_at,
-                meta.created_at,
-                confirm_mode=self.config.confirm_mode,
-            )
-            self.store.sessions[sid] = session
-            await self._subscribe(sid)
-        for record in records:  # pending joiners keep their read-back phrase and attempts
-            known = session.participants.get(record.id)
-            if known is None:
-                known = Participant(
-                    record.id, record.role, viewport=record.viewport, state=record.state
-                )
-                session.participants[record.id] = known
-            if known.state == "pending" and record.phrase is not None:
-                known.phrase, known.attempts_left = record.phrase, record.attempts_left
-        snapshot = await self.state.latest_snapshot(sid)
-        later = await self.state.frames_after(sid, snapshot[0]) if snapshot else None
-        seen = max(session.hub.seq, await self.state.current_seq(sid))
-        saved = await self.state.load_page(sid)
-        restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
-        hub = SessionHub()
-        move_connections(session.hub, hub)
-        hub.seq = next_epoch(seen)
-        hub.relay = functools.partial(self._relay, session)
-        session.hub = hub
-        session.code, session.code_expires_at = meta.code, meta.code_expires_at
-        session.participants.setdefault("advisor", Participant("advisor", "advisor"))
-        self._remote[sid] = {
-            r.id: r.node
-            for r in records
-            if r.role != "advisor" and r.node and r.node != self.node_id
-        }
-        advisor = ParticipantRecord("advisor", "advisor", node=self.node_id)
-        self._write(functools.partial(self.state.put_participant, sid, advisor))
-        self.bus.publish(session_channel(sid), pack(KIND_OWNER, hub.seq, "", b""))
-        body = snapshot_body(session) if restored else None
-        if body is not None:
-            hub.broadcast(Msg.SNAPSHOT, body)
-        elif session.history:
-            self.reload(session)
-        session.touch()
-        session.broadcast_participants()
-        return session
-
-    def _owner_changed(self, session: CoSession, node: str) -> None:
-        """Another node took the session over: follow it (and step down if we owned it)."""
-        hub = session.hub
-        if isinstance(hub, ReplicaHub):
-            hub.owner = node
-            hub.roster()  # the new owner learns who is here
-            return
-        if session.nav_task is not None:
-            session.nav_task.cancel()
-        replica = self._replica_hub(session.id)
-        replica.owner = node
-        replica.roster = functools.partial(self._send_roster, session)
-        remote = self._remote.pop(session.id, {})
-        replica.local = {p for p in session.participants if p != "advisor" and p not in remote}
-        replica.seen = set(replica.local)
-        move_connections(hub, replica)
-        session.hub = replica
-        session.page, session.interaction = None, None
-        self._recorded.pop(session.id, None)
-        advisor = replica.connections.pop("advisor", None)
-        if advisor is not None:  # the advisor went on through the other node
-            replica.spawn(advisor.close(4002, DE["close_other_window"]))
-        replica.roster()
 
     def _drop_replica(self, session: CoSession) -> None:
         session.ended = True
@@ -588,7 +425,7 @@ class Cluster:
         frame = encode(Msg.NOTICE, 0, body)
         if not down:  # Redis may have restarted empty: the tokens this node knows
             for token, sid, pid in self.store.tokens():
-                self._write(functools.partial(self.state.put_token, token, sid, pid))
+                self.write(functools.partial(self.state.put_token, token, sid, pid))
         for session in list(self.store.sessions.values()):
             for conn in session.hub.connections.values():
                 conn.send(frame)
@@ -599,8 +436,8 @@ class Cluster:
                 self._control(session.id, "resync", {})
             else:
                 meta, ttl = self._meta(session), float(self.config.session_max_seconds)
-                job = functools.partial(reseed, self.state, session, meta, self._remote, ttl)
-                self._write(job)
+                job = functools.partial(reseed, self.state, session, meta, self.remote, ttl)
+                self.write(job)
                 self._publish_page(session)
 
     def _spawn(self, job: Awaitable[Any]) -> None:
@@ -615,14 +452,3 @@ class Cluster:
 
 
 CLUSTER = web.AppKey("cluster", Cluster)
-
-
-@web.middleware
-async def shared_logins(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Cluster mode: an advisor's login made on another node works here too."""
-    cluster = request.app.get(CLUSTER)
-    if cluster is not None and not request.path.startswith(("/static/", "/r/")):
-        await cluster.sync_login(request.cookies.get(ADVISOR_COOKIE))
-    return await handler(request)

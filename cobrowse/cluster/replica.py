@@ -10,7 +10,7 @@ for frames the bytes the owner fanned out, unchanged. Kinds:
 ``broadcast``, ``latest``, ``to``, ``resync``), :data:`KIND_RESYNC` (the
 owner's whole page, :func:`pack_page`, after the bus was down),
 :data:`KIND_OWNER` (the sender now owns the session; seq: its first
-sequence number, see :mod:`cobrowse.handover`) and :data:`KIND_TO_LATEST`
+sequence number, see :mod:`cobrowse.cluster.handover`) and :data:`KIND_TO_LATEST`
 (a latest-wins frame for the participant named, wherever it is connected;
 seq: the message type).
 

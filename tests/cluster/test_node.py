@@ -299,7 +299,7 @@ def test_redis_mode_needs_an_explicit_secret_key(tmp_path: Path) -> None:
     assert main(["serve", "--config", str(plain), "--redis", "redis://127.0.0.1:1/0"]) == 2
 
 
-# -- ownership hand-over (cobrowse.handover) -----------------------------------------
+# -- ownership hand-over (cobrowse.cluster.handover) -----------------------------------------
 
 
 def _find(tree: list[Any], test: Callable[[list[Any]], bool]) -> list[Any]:

@@ -1,0 +1,170 @@
+"""Which node owns a cluster session, and moving it to another node.
+
+The owner produces the session's ordered frames (see :mod:`cobrowse.cluster`).
+Every node sends a heartbeat to the shared state and watches the owners of
+the sessions it has replicas of; a node takes a session over when the
+advisor comes through it (:meth:`Ownership.advisor_arrives`) or when the
+owner's heartbeat ran out. The owner field is changed by compare-and-set, so
+of several nodes trying at once one wins. The winner rebuilds the page
+(:mod:`cobrowse.cluster.handover`), announces itself on the session's channel
+(``KIND_OWNER``) and sends everyone the page once in full; a former owner
+that is still alive steps down to a replica when it hears that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import TYPE_CHECKING
+
+from cobrowse.bus import BusState, session_channel
+from cobrowse.cluster.handover import move_connections, next_epoch, restore_page
+from cobrowse.cluster.replica import KIND_OWNER, ReplicaHub, pack
+from cobrowse.hub import SessionHub
+from cobrowse.i18n_catalogue import DE
+from cobrowse.interaction import snapshot_body
+from cobrowse.protocol import Msg
+from cobrowse.sessions import CoSession, Participant
+from cobrowse.shared_state import ParticipantRecord, SessionMeta
+
+if TYPE_CHECKING:
+    from cobrowse.cluster.node import Cluster
+
+__all__ = ["Ownership"]
+
+log = logging.getLogger(__name__)
+
+
+class Ownership:
+    """Heartbeats, take-overs and stepping down for one node's :class:`Cluster`."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._taking_over = asyncio.Lock()  # one take-over at a time on this node
+
+    async def watch(self) -> None:
+        """Send this node's heartbeat; take over sessions whose owner stopped."""
+        timeout = float(self.cluster.config.owner_timeout_seconds)
+        while True:
+            if self.cluster.bus.state is BusState.UP:
+                try:
+                    await self.cluster.state.heartbeat(self.cluster.node_id, timeout)
+                    owners = {
+                        s.id: s.hub.owner
+                        for s in self.cluster.store.sessions.values()
+                        if isinstance(s.hub, ReplicaHub) and not s.ended
+                    }
+                    alive = await self.cluster.state.alive(set(owners.values()))
+                    for session_id, owner in owners.items():
+                        if owner not in alive:
+                            await self.take_over(session_id)
+                except Exception as exc:  # Redis going away is seen by the bus; keep watching
+                    log.warning("owner watch failed: %s", type(exc).__name__)
+            await asyncio.sleep(timeout / 3)
+
+    async def advisor_arrives(self, session_id: str, advisor: str) -> None:
+        """The advisor ``advisor`` connects to session ``session_id`` through this
+        node: if another node owns it, take it over (the advisor's node owns)."""
+        local = self.cluster.store.get(session_id)
+        if local is not None and local.hub.owned:
+            return
+        try:
+            meta = await self.cluster.state.load_session(session_id)
+        except ValueError:  # not a session id at all
+            return
+        if meta is not None and meta.advisor == advisor:
+            await self.take_over(session_id)
+
+    async def take_over(self, session_id: str) -> CoSession | None:
+        """Make this node the owner of ``session_id``; None if it is gone."""
+        async with self._taking_over:
+            for _ in range(3):  # another node may change the owner under us
+                meta = await self.cluster.state.load_session(session_id)
+                if meta is None:
+                    return None
+                local = self.cluster.store.sessions.get(session_id)
+                if meta.owner == self.cluster.node_id:
+                    return local if local is not None and local.hub.owned else None
+                me = self.cluster.node_id
+                if await self.cluster.state.claim_owner(session_id, me, meta.owner):
+                    log.info("took over a session from another node")
+                    return await self.promote(meta, local)
+        return None
+
+    async def promote(self, meta: SessionMeta, local: CoSession | None) -> CoSession:
+        sid = meta.session_id
+        records = await self.cluster.state.participants(sid)
+        session = local if local is not None and not local.ended else None
+        if session is None:
+            session = CoSession(
+                sid,
+                meta.advisor,
+                meta.code,
+                meta.code_expires_at,
+                meta.created_at,
+                confirm_mode=self.cluster.config.confirm_mode,
+            )
+            self.cluster.store.sessions[sid] = session
+            await self.cluster.subscribe(sid)
+        for record in records:  # pending joiners keep their read-back phrase and attempts
+            known = session.participants.get(record.id)
+            if known is None:
+                known = Participant(
+                    record.id, record.role, viewport=record.viewport, state=record.state
+                )
+                session.participants[record.id] = known
+            if known.state == "pending" and record.phrase is not None:
+                known.phrase, known.attempts_left = record.phrase, record.attempts_left
+        snapshot = await self.cluster.state.latest_snapshot(sid)
+        later = await self.cluster.state.frames_after(sid, snapshot[0]) if snapshot else None
+        seen = max(session.hub.seq, await self.cluster.state.current_seq(sid))
+        saved = await self.cluster.state.load_page(sid)
+        restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
+        hub = SessionHub()
+        move_connections(session.hub, hub)
+        hub.seq = next_epoch(seen)
+        hub.relay = functools.partial(self.cluster.relay_frame, session)
+        session.hub = hub
+        session.code, session.code_expires_at = meta.code, meta.code_expires_at
+        session.participants.setdefault("advisor", Participant("advisor", "advisor"))
+        self.cluster.remote[sid] = {
+            r.id: r.node
+            for r in records
+            if r.role != "advisor" and r.node and r.node != self.cluster.node_id
+        }
+        advisor = ParticipantRecord("advisor", "advisor", node=self.cluster.node_id)
+        self.cluster.write(functools.partial(self.cluster.state.put_participant, sid, advisor))
+        self.cluster.bus.publish(session_channel(sid), pack(KIND_OWNER, hub.seq, "", b""))
+        body = snapshot_body(session) if restored else None
+        if body is not None:
+            hub.broadcast(Msg.SNAPSHOT, body)
+        elif session.history:
+            self.cluster.reload(session)
+        session.touch()
+        session.broadcast_participants()
+        return session
+
+    def owner_changed(self, session: CoSession, node: str) -> None:
+        """Another node took the session over: follow it (and step down if we owned it)."""
+        hub = session.hub
+        if isinstance(hub, ReplicaHub):
+            hub.owner = node
+            hub.roster()  # the new owner learns who is here
+            return
+        if session.nav_task is not None:
+            session.nav_task.cancel()
+        replica = self.cluster.replica_hub(session.id)
+        replica.owner = node
+        replica.roster = functools.partial(self.cluster.send_roster, session)
+        remote = self.cluster.remote.pop(session.id, {})
+        replica.local = {p for p in session.participants if p != "advisor" and p not in remote}
+        replica.seen = set(replica.local)
+        move_connections(hub, replica)
+        session.hub = replica
+        session.page, session.interaction = None, None
+        self.cluster.recorded.pop(session.id, None)
+        advisor = replica.connections.pop("advisor", None)
+        if advisor is not None:  # the advisor went on through the other node
+            replica.spawn(advisor.close(4002, DE["close_other_window"]))
+        replica.roster()
