@@ -73,6 +73,25 @@ async def nodes(
         await server.close()
 
 
+async def advisor_and_citizen(
+    advisor_node: TestServer, citizen_node: TestServer, aiohttp_client: ClientFactory
+) -> tuple[Any, dict[str, Any], Any, Any, Any]:
+    """An advisor's browser on one node opens a session, a citizen's browser joins it
+    on another; both connected: (advisor client, session, its WebSocket, citizen, its)."""
+    adv, csrf = await advisor_client(advisor_node, aiohttp_client)
+    session = await new_session(adv, csrf)
+    cit = await citizen_client(citizen_node, aiohttp_client, session["code"])
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    return adv, session, adv_ws, cit, await connect(cit)
+
+
+async def next_page(ws: Any) -> dict[str, Any]:
+    """``{page, url, title, …}`` of the next page ``ws`` is shown (snapshot or diff)."""
+    kind, _, body = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT, Msg.MUTATIONS))
+    info: dict[str, Any] = body if kind == Msg.SNAPSHOT else body["navigate"]
+    return info
+
+
 async def next_frame(ws: Any, *kinds: Msg) -> bytes:
     """The raw bytes of the next frame of one of ``kinds``."""
     while True:
@@ -112,11 +131,7 @@ async def test_citizen_on_other_node_gets_identical_snapshot_and_pointer(
     nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    _adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     roster = await receive(adv_ws, Msg.PARTICIPANTS)
     while len(roster["participants"]) < 2:
         roster = await receive(adv_ws, Msg.PARTICIPANTS)
@@ -194,11 +209,7 @@ async def test_redis_restart_shows_a_notice_and_the_session_goes_on(
     nodes: Nodes, redis_server: RedisServer, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    _adv, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     first = await next_frame(adv_ws, Msg.SNAPSHOT)
     assert await next_frame(cit_ws, Msg.SNAPSHOT) == first
@@ -238,11 +249,7 @@ async def test_citizen_resumes_on_another_node_after_node_loss(
     nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b, c = await nodes(3)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    _adv, _session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     snapshot = await next_frame(cit_ws, Msg.SNAPSHOT)
     last_seq = msgpack.unpackb(snapshot)[1]
@@ -334,11 +341,7 @@ async def test_advisor_coming_through_another_node_takes_the_session_over(
     nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     first = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
     field = _search_field(first[2]["tree"])
@@ -369,8 +372,7 @@ async def test_advisor_coming_through_another_node_takes_the_session_over(
     assert restored is not None and restored.links == links and restored.forms == forms
     link = next(node for node, url in links.items() if url.endswith("rente.html"))
     await moved_ws.send_bytes(encode(Msg.CLICK, 0, {"node": link}))
-    changed = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT, Msg.MUTATIONS))
-    navigated = changed[2] if changed[0] == Msg.SNAPSHOT else changed[2]["navigate"]
+    navigated = await next_page(cit_ws)
     assert navigated["url"] == links[link]
     # and the session still ends for everyone, from the new owner
     await moved_ws.send_bytes(encode(Msg.END, 0, {}))
@@ -381,11 +383,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
     nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2, owner_timeout_seconds=0.6)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
     owner = a.app[CLUSTER]
@@ -405,8 +403,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
     assert msgpack.unpackb(await next_frame(back_ws, Msg.SNAPSHOT)) == after
     url = f"http://127.0.0.1:{demo.port}/service/faq.html"
     await back_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
-    changed = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT, Msg.MUTATIONS))
-    navigated = changed[2] if changed[0] == Msg.SNAPSHOT else changed[2]["navigate"]
+    navigated = await next_page(cit_ws)
     assert navigated["url"] == url
 
 
@@ -414,11 +411,7 @@ async def test_owner_shutdown_hands_the_session_over_instead_of_ending_it(
     nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2, owner_timeout_seconds=0.6)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    _adv, _session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
     await a.close()  # a rolling restart
@@ -450,11 +443,7 @@ async def test_citizen_pointer_reaches_the_advisor_on_another_node(
     nodes: Nodes, aiohttp_client: ClientFactory
 ) -> None:
     a, b = await nodes(2, show_citizen_pointer=True)
-    adv, csrf = await advisor_client(a, aiohttp_client)
-    session = await new_session(adv, csrf)
-    cit = await citizen_client(b, aiohttp_client, session["code"])
-    adv_ws = await connect(adv, f"/ws?session={session['session']}")
-    cit_ws = await connect(cit)
+    _adv, _session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await cit_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 3, "x": 0.5, "y": 0.5}))
     pointer = await receive(adv_ws, Msg.CITIZEN_POINTER)
     assert pointer["node"] == 3 and pointer["participant"] != "advisor"
