@@ -551,7 +551,10 @@ async def test_heartbeats_run_out(nodes: Nodes) -> None:
 async def test_page_record_and_logins_are_shared(nodes: Nodes) -> None:
     a, b = nodes(), nodes()
     assert await b.load_page("sess-1") is None
-    await a.save_page("sess-1", b"\x00record")
+    assert not await a.save_page("sess-1", b"\x00record", "node-a")  # no such session
+    await a.save_session(meta())  # owned by node-a
+    assert await a.save_page("sess-1", b"\x00record", "node-a")
+    assert not await b.save_page("sess-1", b"late write", "node-b")  # not the owner
     assert await b.load_page("sess-1") == b"\x00record"
     await a.drop_session("sess-1")
     assert await b.load_page("sess-1") is None

@@ -115,6 +115,8 @@ class Cluster:
         heartbeat stops at once, so another node takes them over."""
         if self._watcher is not None:
             self._watcher.cancel()
+        with contextlib.suppress(TimeoutError):  # the frames and page records first
+            await asyncio.wait_for(self.settled(), 2.0)
         with contextlib.suppress(Exception):
             await self.state.heartbeat(self.node_id, 0.001)
         for session in list(self.store.sessions.values()):
@@ -185,7 +187,8 @@ class Cluster:
                 if self.recorded.get(session.id) != session.page_no:  # a new page
                     self.recorded[session.id] = session.page_no
                     record = page_record(session)
-                    self.write(lambda: self.state.save_page(session.id, record))
+                    job = functools.partial(self.state.save_page, session.id, record, self.node_id)
+                    self.write(job)
 
     def changed(self, session: CoSession, event: str, detail: str) -> None:
         """Store hook: mirror the change into the shared state (see StoreHooks)."""

@@ -296,8 +296,9 @@ class SharedState(ABC):
         the session is gone or another node changed the owner first."""
 
     @abstractmethod
-    async def save_page(self, session_id: str, record: bytes) -> None:
-        """Keep the owner's page record (opaque bytes, see :mod:`cobrowse.cluster.handover`)."""
+    async def save_page(self, session_id: str, record: bytes, owner: str) -> bool:
+        """Keep the owner's page record (opaque bytes, see :mod:`cobrowse.cluster.handover`)
+        if ``owner`` still owns the session (a former owner's late write is dropped)."""
 
     @abstractmethod
     async def load_page(self, session_id: str) -> bytes | None:

@@ -20,6 +20,7 @@ __all__ = [
     "RECORD_FRAME",
     "REMOVE_PARTICIPANT",
     "REVOKE_CODE",
+    "SAVE_PAGE",
     "THROTTLED",
 ]
 
@@ -193,5 +194,12 @@ CLAIM_OWNER = """
 local current = redis.call('HGET', KEYS[1], 'owner')
 if not current or current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+return 1
+"""
+
+# KEYS: meta hash, page. ARGV: owner, record, ttl ms.
+SAVE_PAGE = """
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
 """

@@ -312,10 +312,12 @@ class MemorySharedState(SharedState):
         session.meta = replace(session.meta, owner=node)
         return True
 
-    async def save_page(self, session_id: str, record: bytes) -> None:
-        session = self._session(session_id, write=True)
-        assert session is not None
+    async def save_page(self, session_id: str, record: bytes, owner: str) -> bool:
+        session = self._session(session_id)
+        if session is None or session.meta is None or session.meta.owner != owner:
+            return False
         session.page = record
+        return True
 
     async def load_page(self, session_id: str) -> bytes | None:
         session = self._session(session_id)

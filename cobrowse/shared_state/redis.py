@@ -307,9 +307,10 @@ class RedisSharedState(SharedState):
         args = [check_id(node), expected]
         return bool(await self._run("CLAIM_OWNER", [self._s(session_id, "meta")], args))
 
-    async def save_page(self, session_id: str, record: bytes) -> None:
-        key = self._s(session_id, "page")
-        await self.redis.set(key, record, px=_ms(self.settings.session_ttl))
+    async def save_page(self, session_id: str, record: bytes, owner: str) -> bool:
+        keys = [self._s(session_id, "meta"), self._s(session_id, "page")]
+        args = [owner, record, _ms(self.settings.session_ttl)]
+        return bool(await self._run("SAVE_PAGE", keys, args))
 
     async def load_page(self, session_id: str) -> bytes | None:
         raw = await self.redis.get(self._s(session_id, "page"))
