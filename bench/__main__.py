@@ -16,7 +16,17 @@ from typing import Any
 from bench.outcome import Outcome
 from bench.procs import raise_fd_limit
 
-BENCHMARKS = ("relay", "scaling", "pipeline", "snapshot", "navdiff", "memory", "redis", "e2e")
+BENCHMARKS = (
+    "relay",
+    "scaling",
+    "pipeline",
+    "snapshot",
+    "navdiff",
+    "memory",
+    "redis",
+    "handover",
+    "e2e",
+)
 # module per benchmark ("redis" would shadow the redis package's name).
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS} | {"redis": "bench.redis_bus"}
 

@@ -70,6 +70,13 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"Through Redis (two nodes) the pointer p50/p99 is {_f(f, 'ratio_p50')}× / "
         f"{_f(f, 'ratio_p99')}× memory mode."
     ),
+    "handover": lambda f: (
+        f"When the advisor comes through another node, the citizen has the page again "
+        f"after {_f(f, 'handover_p50_ms')} ms (p50; a reload on the owner: "
+        f"{_f(f, 'reload_p50_ms')} ms); after the owner node was killed, after "
+        f"{_f(f, 'failover_p50_ms')} ms (p50, max {_f(f, 'failover_max_ms')} ms) with "
+        f"owner_timeout_seconds = {_f(f, 'owner_timeout_s')}."
+    ),
     "e2e": lambda f: (
         f"In real Chromium the citizen sees the advisor's pointer move after "
         f"{_f(f, 'pointer_p50_ms')} ms (p50) and a new demo page after {_f(f, 'nav_p50_ms')} ms."
