@@ -58,7 +58,7 @@ class Ownership:
                     alive = await self.cluster.state.alive(set(owners.values()))
                     for session_id, owner in owners.items():
                         if owner not in alive:
-                            await self.take_over(session_id)
+                            await self.take_over(session_id, from_node=owner)
                 except Exception as exc:  # Redis going away is seen by the bus; keep watching
                     log.warning("owner watch failed: %s", type(exc).__name__)
             await asyncio.sleep(timeout / 3)
@@ -76,8 +76,13 @@ class Ownership:
         if meta is not None and meta.advisor == advisor:
             await self.take_over(session_id)
 
-    async def take_over(self, session_id: str) -> CoSession | None:
-        """Make this node the owner of ``session_id``; None if it is gone."""
+    async def take_over(self, session_id: str, *, from_node: str | None = None) -> CoSession | None:
+        """Make this node the owner of ``session_id``; None if it is gone.
+
+        ``from_node``: only while that node owns it (it stopped sending
+        heartbeats). Of several nodes watching one dead owner, one wins and
+        the others follow it instead of taking the session from the winner.
+        """
         async with self._taking_over:
             for _ in range(3):  # another node may change the owner under us
                 meta = await self.cluster.state.load_session(session_id)
@@ -86,6 +91,10 @@ class Ownership:
                 local = self.cluster.store.sessions.get(session_id)
                 if meta.owner == self.cluster.node_id:
                     return local if local is not None and local.hub.owned else None
+                if from_node is not None and meta.owner != from_node:
+                    if local is not None and isinstance(local.hub, ReplicaHub):
+                        local.hub.owner = meta.owner  # we missed its announcement
+                    return None
                 me = self.cluster.node_id
                 if await self.cluster.state.claim_owner(session_id, me, meta.owner):
                     log.info("took over a session from another node")
@@ -93,6 +102,9 @@ class Ownership:
         return None
 
     async def promote(self, meta: SessionMeta, local: CoSession | None) -> CoSession:
+        """This node just became the owner (the claim succeeded): turn ``local``
+        (a replica, or None) into the owned session with its page and people,
+        announce it and send everyone the page."""
         sid = meta.session_id
         records = await self.cluster.state.participants(sid)
         session = local if local is not None and not local.ended else None

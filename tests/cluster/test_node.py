@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -475,3 +476,37 @@ async def test_a_joiner_waiting_for_admission_can_be_admitted_by_the_new_owner(
     await moved_ws.send_bytes(encode(Msg.ADMIT, 0, {"participant": person["id"]}))
     roster = await receive(cit_ws, Msg.PARTICIPANTS)
     assert {p["state"] for p in roster["participants"]} == {"active"}
+
+
+async def test_of_two_nodes_watching_a_dead_owner_one_takes_over_and_keeps_it(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b, c = await nodes(3, owner_timeout_seconds=0.6)
+    _, session, adv_ws, _, on_b = await advisor_and_citizen(a, b, aiohttp_client)
+    on_c = await connect(await citizen_client(c, aiohttp_client, session["code"]))
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    for ws in (on_b, on_c):
+        await next_frame(ws, Msg.SNAPSHOT)
+    owner = a.app[CLUSTER]
+    await owner.settled()
+    assert owner._watcher is not None
+    owner._watcher.cancel()
+    await owner.bus.close()
+    again = [msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT)) for ws in (on_b, on_c)]
+    assert again[0] == again[1] and again[0][1] >= 1 << 20
+    state = b.app[CLUSTER].state
+    meta = await state.load_session(session["session"])
+    assert meta is not None and meta.owner in (b.app[CLUSTER].node_id, c.app[CLUSTER].node_id)
+    # the slower watcher, still seeing A as the owner it found dead, backs off
+    loser = c if meta.owner == b.app[CLUSTER].node_id else b
+    assert (
+        await loser.app[CLUSTER].ownership.take_over(session["session"], from_node=owner.node_id)
+        is None
+    )
+    # a few watch rounds later the winner still owns it: the other did not take it away
+    await asyncio.sleep(1.5)  # three watch intervals: no event says "nothing happened"
+    later = await state.load_session(session["session"])
+    assert later is not None and later.owner == meta.owner
+    with pytest.raises(TimeoutError):  # and nobody sent the page a third time
+        async with asyncio.timeout(0.2):
+            await next_frame(on_b, Msg.SNAPSHOT)
