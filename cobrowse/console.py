@@ -128,16 +128,27 @@ async def create_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/sessions/{session_id}")
 async def session_info(request: web.Request) -> web.Response:
-    """Whether the advisor's session still runs (for reconnecting after a reload)."""
+    """Whether the advisor's session still runs (for reconnecting after a reload).
+
+    Only looks: in Redis mode the session may be owned by another node (the
+    WebSocket, not this request, moves it here; see cobrowse.cluster.ownership).
+    """
     login = current_advisor(request)
-    cluster = request.app.get(CLUSTER)
-    if cluster is not None and login is not None:  # the advisor's node owns the session
-        await cluster.ownership.advisor_arrives(request.match_info["session_id"], login.name)
-    session = request.app[STORE].get(request.match_info["session_id"])
-    if login is None or session is None or session.advisor != login.name:
+    sid = request.match_info["session_id"]
+    session = request.app[STORE].get(sid)
+    found: tuple[str, str, float] | None = None
+    if session is not None and session.hub.owned:
+        found = (session.advisor, session.code, session.code_expires_at)
+    elif (cluster := request.app.get(CLUSTER)) is not None:
+        meta = await cluster.session_meta(sid)
+        found = (meta.advisor, meta.code, meta.code_expires_at) if meta else None
+    if login is None or found is None or found[0] != login.name:
         raise web.HTTPNotFound(
             text=json.dumps({"error": t("api_session_gone")}), content_type="application/json"
         )
+    return web.json_response(
+        {"session": sid, "code": found[1], "expires_at": found[2], "now": time.time()}
+    )
     return web.json_response(
         {
             "session": session.id,

@@ -127,6 +127,13 @@ class Cluster:
             await session.hub.close_all(CLOSE_RESTART, DE["close_restart"])
             await self._unsubscribe(session.id)
 
+    async def session_meta(self, session_id: str) -> SessionMeta | None:
+        """The shared metadata of a session (any node's), None if unknown."""
+        try:
+            return await self.state.load_session(session_id)
+        except ValueError:  # not a session id at all
+            return None
+
     async def ready(self) -> None:
         """Readiness check: raises while the bus is reconnecting."""
         if self.bus.state is not BusState.UP:

@@ -69,10 +69,7 @@ class Ownership:
         local = self.cluster.store.get(session_id)
         if local is not None and local.hub.owned:
             return
-        try:
-            meta = await self.cluster.state.load_session(session_id)
-        except ValueError:  # not a session id at all
-            return
+        meta = await self.cluster.session_meta(session_id)
         if meta is not None and meta.advisor == advisor:
             await self.take_over(session_id)
 

@@ -358,6 +358,10 @@ async def test_advisor_coming_through_another_node_takes_the_session_over(
     info = await moved.get(f"/api/sessions/{session['session']}")
     assert info.status == 200
     assert (await info.json())["code"] == session["code"]
+    meta = await b.app[CLUSTER].state.load_session(session["session"])
+    assert meta is not None and meta.owner == a.app[CLUSTER].node_id  # asking moves nothing
+    stranger = await aiohttp_client(b)
+    assert (await stranger.get(f"/api/sessions/{session['session']}")).status == 404
     moved_ws = await connect(moved, f"/ws?session={session['session']}")
     assert await _closed_with(adv_ws) == 4002  # the old window on A steps back
     page = msgpack.unpackb(await next_frame(moved_ws, Msg.SNAPSHOT))
