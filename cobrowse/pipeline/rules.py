@@ -77,6 +77,22 @@ class TagRule:
     skip_ws: bool = False  # whitespace-only text children carry nothing (html, head)
     void: bool = False  # void element lxml may give children: they become siblings
     special: bool = False  # the walk treats it specially (void, link, form, style, title)
+    # Derived, not configured: the allowed attributes the walk may copy verbatim
+    # (see __post_init__). Recomputed when host rules replace() ``attrs``.
+    plain: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # An attribute is plain if it is allowed and has no kind. Nothing is plain
+        # in SVG (values are checked for url(), names re-cased) nor on elements
+        # whose attributes the walk looks at together (lazy images, passwords).
+        verbatim = self.ns != "svg" and self.name not in _ATTRS_CHECKED_TOGETHER
+        plain = self.attrs - self.kinds.keys() if verbatim else frozenset()
+        object.__setattr__(self, "plain", plain)
+
+
+# Elements whose attributes depend on each other (sanitize._Walk.attributes):
+# img/source promote lazy-loading attributes, input drops a password's value.
+_ATTRS_CHECKED_TOGETHER: Final = frozenset({"img", "source", "input"})
 
 
 def _words(text: str) -> frozenset[str]:

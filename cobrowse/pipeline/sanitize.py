@@ -13,6 +13,13 @@ The emitted tree is final: the client builds it node by node with
 ``createElement``/``setAttribute``, never through an HTML parser, so what
 this walk emits is exactly the DOM the participants get (no mXSS by
 re-parsing, no namespace confusion).
+
+The walk is the pipeline's hot loop, so it has fast paths; each is a
+shortcut to the same output, never a skipped check (test_sanitize.py
+compares them with the general path): an element whose attributes are all
+``TagRule.plain`` (allowed, no kind, not SVG, not img/source/input) copies
+them in one ``dict()``; other attributes are rewritten in that copy in place;
+a leaf element's text is added without a recursive call.
 """
 
 from __future__ import annotations
@@ -92,7 +99,6 @@ class _Walk:
 
     def __init__(self, url: str, resource_url: ResourceUrl, rules: PageRules) -> None:
         self.url = url
-        self._resource_url = resource_url
         self._rules = rules
         self.tables = rules.tables
         self._next_id = 1
@@ -101,6 +107,7 @@ class _Walk:
         self.forms: dict[int, FormInfo] = {}
         self.removed: Counter[str] = Counter()
         self.urls = PageUrls(url, resource_url, self.removed)
+        self._resource_url = self.urls.resource_url  # asks resource_url once per URL
         self.links = self.urls.links
         self.title: str | None = None
 
@@ -121,13 +128,13 @@ class _Walk:
     ) -> None:
         """Append the nodes for ``el``'s text and children to ``out``.
 
-        The hot loop of the pipeline: plain allowed elements are emitted here
-        directly (one Python frame per tree level), special ones through
-        :meth:`special_element`.
+        The hot loop of the pipeline (one Python frame per tree level): a plain
+        allowed element, most of any page, is emitted right here; every other
+        child goes through :meth:`other_child`.
         """
         text = el.text
         if text and (ws or not text.isspace()):
-            if out and len(out[-1]) == 2:
+            if out and len(out[-1]) == 2:  # unwrapped into a list that ends with text
                 out[-1][1] += text
             else:
                 out.append([self._next_id, text])
@@ -135,49 +142,84 @@ class _Walk:
         tables = self.tables
         for child in el:
             tag = child.tag
-            if type(tag) is str:  # comments/PIs/entities have non-str tags
-                rule = table.get(tag)
-                if rule is None:
-                    if tag in DROP_WITH_CONTENT:
-                        self.removed["element:" + tag] += 1
-                        if tag in HOISTED_VOID:
-                            self.content(child, out, depth, table, ws)
-                    else:
-                        prefix = "element:" if tag in UNWRAP_COUNTED else "unwrap:"
-                        self.removed[prefix + tag[:40]] += 1
-                        self.content(child, out, depth, table, ws)
-                elif depth >= MAX_DEPTH:
-                    self.removed["depth"] += 1
-                elif rule.special:
-                    self.special_element(child, tag, rule, out, depth)
-                else:
-                    node_id = self._next_id
-                    self._next_id = node_id + 1
-                    # Parsed from str, names and values are str (stubs also allow bytes).
-                    items: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
-                    if not items:
-                        attrs = {}
-                    elif (
-                        len(items) == 1
-                        and (name := items[0][0]) in rule.attrs
-                        and name not in rule.kinds
-                        and rule.ns == "html"
-                    ):  # the most common case by far: one plain attribute (class)
-                        attrs = {name: items[0][1]}
-                    else:
-                        attrs = self.attributes(child, tag, items, rule, node_id)
-                    if self._blocked_form and tag in FORM_CONTROLS and rule.ns == "html":
-                        _disable_submitter(tag, attrs)
-                    children: list[Any] = []
-                    out.append([node_id, rule.name, attrs, children])
-                    self.content(child, children, depth + 1, tables[rule.ns], not rule.skip_ws)
+            # Non-element nodes have non-str tags, which no table holds: None.
+            rule = table.get(tag)
+            if rule is None or rule.special or depth >= MAX_DEPTH:
+                self.other_child(child, tag, rule, out, depth, table, ws)
+                continue
+            node_id = self._next_id  # the counter is written back past this child's nodes
+            # Parsed from str, names and values are str (stubs also allow bytes).
+            items: list[tuple[str, str]] = child.items()  # type: ignore[assignment]
+            if not items:
+                attrs = {}
+            elif rule.plain:
+                # rule.plain holds only allowed names without a kind, and is empty
+                # where attributes() does more than look at each one alone (SVG,
+                # img/source/input). So the copy is what attributes() returns once
+                # the other names are rewritten or dropped in place, which keeps
+                # their order (libxml2 and lxml never give a name twice).
+                attrs = dict(items)
+                if not attrs.keys() <= rule.plain:
+                    self.rewrite_attributes(child, tag, items, attrs, rule, node_id)
+            else:
+                attrs = self.attributes(child, tag, items, rule, node_id)
+            if self._blocked_form and tag in FORM_CONTROLS and rule.ns == "html":
+                _disable_submitter(tag, attrs)
+            children: list[Any] = []
+            out.append([node_id, rule.name, attrs, children])
+            if len(child):  # has child elements (len() counts no text)
+                self._next_id = node_id + 1
+                self.content(child, children, depth + 1, tables[rule.ns], not rule.skip_ws)
+                next_id = self._next_id
+            else:  # a leaf (most elements): its text, as content() would add it, without a frame
+                next_id = node_id + 1
+                text = child.text
+                if text and (not rule.skip_ws or not text.isspace()):
+                    children.append([next_id, text])
+                    next_id += 1
             tail = child.tail
             if tail and (ws or not tail.isspace()):
-                if out and len(out[-1]) == 2:  # merge with a preceding text node
-                    out[-1][1] += tail
+                out.append([next_id, tail])  # after the element: nothing to merge with
+                next_id += 1
+            self._next_id = next_id
+
+    def other_child(
+        self,
+        child: Element,
+        tag: Any,
+        rule: TagRule | None,
+        out: list[Any],
+        depth: int,
+        table: dict[str, TagRule],
+        ws: bool,
+    ) -> None:
+        """Append the nodes for a child that is not a plain allowed element, and its tail.
+
+        Unknown elements are dropped with their content or unwrapped, special
+        ones go through :meth:`special_element`; comments/PIs/entities (non-str
+        tags) leave only their tail.
+        """
+        if type(tag) is str:
+            if rule is None:
+                if tag in DROP_WITH_CONTENT:
+                    self.removed["element:" + tag] += 1
+                    if tag in HOISTED_VOID:
+                        self.content(child, out, depth, table, ws)
                 else:
-                    out.append([self._next_id, tail])
-                    self._next_id += 1
+                    prefix = "element:" if tag in UNWRAP_COUNTED else "unwrap:"
+                    self.removed[prefix + tag[:40]] += 1
+                    self.content(child, out, depth, table, ws)
+            elif depth >= MAX_DEPTH:
+                self.removed["depth"] += 1
+            else:
+                self.special_element(child, tag, rule, out, depth)
+        tail = child.tail
+        if tail and (ws or not tail.isspace()):
+            if out and len(out[-1]) == 2:  # merge with a preceding text node
+                out[-1][1] += tail
+            else:
+                out.append([self._next_id, tail])
+                self._next_id += 1
 
     def special_element(
         self, el: Element, tag: str, rule: TagRule, out: list[Any], depth: int
@@ -230,15 +272,28 @@ class _Walk:
         for name, value in items:
             if name in allowed:
                 kind = kinds.get(name)
-                if kind is not None:
-                    new = self.special(kind, name, value, tag, el, node_id)
+                if kind is None:
+                    pass  # plain: kept as it is
+                elif kind == AttrKind.NAV:  # the most common kind by far (a href)
+                    new = self.urls.link(value, node_id)
                     if new is None:
                         continue
                     value = new
-                elif svg and "url(" in value.lower() and not _fragment_urls_only(value):
-                    self.removed["url:svg-paint"] += 1
-                    continue
+                else:
+                    new = self.special(kind, value, tag, el)
+                    if new is None:
+                        continue
+                    value = new
                 if svg:
+                    # "url(" in the lower-cased value implies "(" in the value.
+                    if (
+                        kind is None
+                        and "(" in value
+                        and "url(" in value.lower()
+                        and not _fragment_urls_only(value)
+                    ):
+                        self.removed["url:svg-paint"] += 1
+                        continue
                     name = SVG_ATTR_NAMES.get(name, name)
                 attrs[name] = value
             elif (
@@ -253,19 +308,51 @@ class _Walk:
             attrs.pop("value", None)
         return attrs
 
-    def special(
-        self, kind: str, name: str, value: str, tag: str, el: Element, node_id: int
-    ) -> str | None:
-        """Rewrite one attribute value of a special kind; None drops it."""
-        if kind == AttrKind.CSS:
-            return self.style(value)
+    def rewrite_attributes(
+        self,
+        el: Element,
+        tag: str,
+        items: list[tuple[str, str]],
+        attrs: dict[str, str],
+        rule: TagRule,
+        node_id: int,
+    ) -> None:
+        """attributes() for an element with ``rule.plain``: ``attrs`` is ``dict(items)``,
+        and the names in it that are not plain are rewritten or dropped in place."""
+        plain = rule.plain
+        allowed = rule.attrs
+        kinds = rule.kinds
+        for name, value in items:
+            if name in plain:
+                continue
+            if name not in allowed:
+                if not (
+                    name.startswith(_DATA_ARIA)
+                    and _DATA_ARIA_NAME.match(name)
+                    and name not in self._rules.forbid_attributes
+                ):
+                    self.removed["attr:" + name[:40]] += 1
+                    del attrs[name]
+                continue
+            kind = kinds[name]  # allowed but not plain: it has a kind
+            if kind == AttrKind.NAV:
+                new = self.urls.link(value, node_id)
+            else:
+                new = self.special(kind, value, tag, el)
+            if new is None:
+                del attrs[name]
+            else:
+                attrs[name] = new
+
+    def special(self, kind: str, value: str, tag: str, el: Element) -> str | None:
+        """Rewrite one attribute value of a special kind but NAV (links); None drops it."""
         if kind == AttrKind.ID or kind == AttrKind.NAME:
             if value in (CLOBBER_IDS if kind == AttrKind.ID else CLOBBER_NAMES):
                 self.removed["attr:clobber"] += 1
                 return None
             return value
-        if kind == AttrKind.NAV:
-            return self.urls.link(value, node_id)
+        if kind == AttrKind.CSS:
+            return self.style(value)
         if kind == AttrKind.FORM:
             return None  # handled by form(), which also records the target
         if kind == AttrKind.SRCSET:

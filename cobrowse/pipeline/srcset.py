@@ -16,7 +16,9 @@ from typing import Final
 
 __all__ = ["parse_srcset", "rewrite_srcset"]
 
-_SPACE: Final = " \t\n\r\f"
+# The standard's ASCII whitespace; a candidate starts after it and commas.
+_SKIP: Final = re.compile(r"[ \t\n\r\f,]*")
+_URL: Final = re.compile(r"[^ \t\n\r\f]*")
 # Only the descriptors browsers accept: <number>w, <number>x, (legacy) <number>h.
 _DESCRIPTOR: Final = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[wxh]\Z")
 
@@ -31,23 +33,27 @@ def parse_srcset(value: str) -> list[tuple[str, list[str]]]:
     candidates: list[tuple[str, list[str]]] = []
     pos, end = 0, len(value)
     while pos < end:
-        while pos < end and (value[pos] in _SPACE or value[pos] == ","):
-            pos += 1
+        pos = _SKIP.match(value, pos).end()  # type: ignore[union-attr]  # always matches
         start = pos
-        while pos < end and value[pos] not in _SPACE:
-            pos += 1
+        pos = _URL.match(value, pos).end()  # type: ignore[union-attr]
         url = value[start:pos]
         descriptors: list[str] = []
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            start, parens = pos, 0
-            while pos < end and (value[pos] != "," or parens):
-                if value[pos] == "(":
-                    parens += 1
-                elif value[pos] == ")" and parens:
-                    parens -= 1
-                pos += 1
+            start = pos
+            comma = value.find(",", pos)
+            stop = end if comma < 0 else comma
+            if value.find("(", pos, stop) < 0:
+                pos = stop  # no parenthesis before the comma: it ends the descriptors
+            else:
+                parens = 0
+                while pos < end and (value[pos] != "," or parens):
+                    if value[pos] == "(":
+                        parens += 1
+                    elif value[pos] == ")" and parens:
+                        parens -= 1
+                    pos += 1
             descriptors = value[start:pos].split()
             pos += 1
         if url:

@@ -7,13 +7,16 @@ they are), resolved against the page's own URL (``<base>`` is ignored),
 and then either becomes a relay URL or is dropped. Links to other pages
 become ``/link`` and their target is recorded by node id; resources become
 what ``resource_url`` returns (a signed ``/r/`` token), or stay inline if
-they are small raster ``data:`` images. Resolution is cached per page.
+they are small raster ``data:`` images. Resolution is cached per page, and
+so is ``resource_url``'s answer per (URL, kind): :meth:`PageUrls.resource_url`
+is what the rest of the page's walk (srcset, CSS) calls.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Final
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -27,6 +30,7 @@ _URL_REMOVE: Final = {9: None, 10: None, 13: None}  # ignored anywhere by URL pa
 _KEEP_LINK_SCHEMES: Final = frozenset({"mailto", "tel"})  # shown as "/link", not followed
 _SCHEME: Final = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HTTP: Final = ("http", "https")
+_HTTP_ABSOLUTE: Final = ("https://", "http://")
 
 
 def clean_url(raw: str) -> str:
@@ -43,6 +47,15 @@ def fragment_only(value: str) -> str | None:
     return value if value.startswith("#") and len(value) > 1 else None
 
 
+@lru_cache(maxsize=1024)
+def _page_bases(url: str) -> tuple[str, str, str, str]:
+    """(URL without fragment, lower-case scheme, origin, directory) of a page URL."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = parts.path or "/"
+    return urldefrag(url)[0], parts.scheme.lower(), origin, origin + path[: path.rfind("/") + 1]
+
+
 class PageUrls:
     """The URLs of one page: resolution cache, recorded links, removal counts."""
 
@@ -51,6 +64,7 @@ class PageUrls:
         "_dir",
         "_origin",
         "_page",
+        "_relayed",
         "_resource_url",
         "_scheme",
         "links",
@@ -60,26 +74,38 @@ class PageUrls:
 
     def __init__(self, url: str, resource_url: ResourceUrl, removed: Counter[str]) -> None:
         self.url = url
-        self._page = urldefrag(url)[0]
-        parts = urlsplit(url)
-        self._scheme = parts.scheme.lower()
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        path = parts.path or "/"
-        self._dir = self._origin + path[: path.rfind("/") + 1]
+        self._page, self._scheme, self._origin, self._dir = _page_bases(url)
         self._resource_url = resource_url
         self._abs: dict[str, tuple[str, str] | None] = {}
+        self._relayed: dict[tuple[str, str], str | None] = {}
         self.links: dict[int, str] = {}
         self.removed = removed
 
+    def resource_url(self, url: str, kind: str) -> str | None:
+        """The page's ``resource_url``, asked once per distinct (URL, kind).
+
+        Pages repeat resources (icons, spacers, the same background); the
+        answer for one page's build is the same each time (see ResourceUrl).
+        """
+        key = (url, kind)
+        if key in self._relayed:
+            return self._relayed[key]
+        new = self._relayed[key] = self._resource_url(url, kind)
+        return new
+
     def resolve(self, raw: str) -> tuple[str, str] | None:
         """(absolute URL, lower-case scheme) for an attribute value, cached per page."""
-        try:
+        if raw in self._abs:  # no try/except: most values are seen once, and raising is slow
             return self._abs[raw]
-        except KeyError:
-            pass
         value = clean_url(raw)
-        match = _SCHEME.match(value)
         result: tuple[str, str] | None
+        if value.startswith(_HTTP_ABSOLUTE) and "[" not in value:
+            # What the "absolute already" branch below returns, without the regex.
+            result = (value, "https" if value[4] == "s" else "http")
+            self._abs[raw] = result
+            return result
+        # A scheme starts with a letter: root-relative paths need no regex.
+        match = None if value[:1] == "/" else _SCHEME.match(value)
         if match is None and "/." not in value and "\\" not in value and value[:1] not in "?#.":
             # The common relative forms, without urljoin's cost (same result).
             if value[:1] != "/":
@@ -116,7 +142,7 @@ class PageUrls:
         if resolved is None or resolved[1] not in _HTTP:
             self.removed["url:" + (resolved[1] if resolved else "invalid")[:20]] += 1
             return None
-        new = self._resource_url(resolved[0], kind)
+        new = self.resource_url(resolved[0], kind)
         if new is None:
             self.removed["url:refused"] += 1
         return new
@@ -135,7 +161,11 @@ class PageUrls:
         absolute, scheme = resolved
         if scheme in _HTTP:
             if "#" in absolute:
-                target, fragment = urldefrag(absolute)
+                try:
+                    target, fragment = urldefrag(absolute)
+                except ValueError:  # e.g. "]" in the host: no URL to follow
+                    self.removed["url:invalid"] += 1
+                    return None
                 if fragment and target == self._page:
                     return "#" + fragment
             self.links[node_id] = absolute
@@ -151,4 +181,8 @@ class PageUrls:
         if resolved is None or resolved[1] not in _HTTP:
             self.removed["url:" + (resolved[1] if resolved else "invalid")[:20]] += 1
             return None
-        return urldefrag(resolved[0])[0]
+        try:
+            return urldefrag(resolved[0])[0]
+        except ValueError:  # e.g. "]" in the host
+            self.removed["url:invalid"] += 1
+            return None

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from cobrowse.pipeline.css import sanitize_style_attr, sanitize_stylesheet
+from cobrowse.pipeline.style_cache import cached_stylesheet
 
 from .helpers import check_css, fake_resource_url, r
 
@@ -177,3 +178,20 @@ def test_smuggled_functions_are_dropped(value: str) -> None:
 def test_typed_attr_cannot_load_raw_urls(value: str) -> None:
     assert attr(f"color:red;background-image:{value}") == "color:red"
     assert attr("content:attr(title)") == "content:attr(title)"
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "a{background:url(x.png);behavior:url(y.htc)} b:hover{color:red}",
+        "x{background:url(javascript:alert(1))}</style><script>",
+        "p{color:red}" * 40,  # long enough for the cache of big sheets
+    ],
+)
+def test_cached_stylesheet_is_what_a_fresh_sanitize_gives(css: str) -> None:
+    expected_removed: Counter[str] = Counter()
+    expected = sanitize_stylesheet(css, BASE, fake_resource_url, removed=expected_removed)
+    for _ in range(2):  # a miss, then a hit
+        removed: Counter[str] = Counter()
+        assert cached_stylesheet(css, BASE, fake_resource_url, removed) == expected
+        assert removed == expected_removed

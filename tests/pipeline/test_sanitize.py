@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
 import pytest
 
-from .helpers import PAGE_URL, assert_safe, page, r, sanitize_body
+from cobrowse.config import HostPattern, HostRule
+from cobrowse.pipeline import NO_RULES, PageRules, build_page, rules_for, tree_to_html
+from cobrowse.pipeline.rules import NEVER_ALLOWED_ATTRS, TagRule
+
+from .helpers import (
+    PAGE_URL,
+    assert_safe,
+    body_html,
+    fake_resource_url,
+    page,
+    r,
+    sanitize_body,
+)
+
+# Host rules that allow lazy-image names and forbid some plain attributes.
+_HOST_RULES = rules_for(
+    [
+        HostRule(
+            HostPattern.parse("example.org"),
+            allow_attributes=("data-src", "data-srcset", "itemprop", "loading"),
+            forbid_attributes=("class", "title"),
+        )
+    ],
+    PAGE_URL,
+)
 
 # --- golden: what survives, and how it is rewritten ---------------------------
 
@@ -269,3 +297,123 @@ def test_base_href_is_ignored_for_resolution() -> None:
 
 def test_page_url_constant_matches_fixture() -> None:
     assert PAGE_URL == "https://example.org/dir/page.html"
+
+
+# --- the walk's fast paths never skip a check ----------------------------------
+
+
+def test_attribute_order_is_kept_around_rewritten_and_dropped_ones() -> None:
+    html = (
+        '<p data-a="1" class="c" onclick="x()" title="t" id="toString" style="color:red"'
+        ' aria-label="l" data-x="2" lang="de">x</p>'
+        '<a data-n="1" href="x.html" class="c" target="_blank" id="i" rel="next">x</a>'
+    )
+    result = page(f"<!DOCTYPE html><html><body>{html}</body></html>")
+    assert body_html(result) == (
+        '<p data-a="1" class="c" title="t" style="color:red" aria-label="l" data-x="2"'
+        ' lang="de">x</p><a data-n="1" href="/link" class="c" id="i" rel="next">x</a>'
+    )
+    assert result.removed == {"attr:onclick": 1, "attr:clobber": 1, "attr:target": 1}
+    assert list(result.links.values()) == ["https://example.org/dir/x.html"]
+
+
+def test_leaf_elements_keep_their_text_and_whitespace() -> None:
+    assert sanitize_body("<span>a<b></b> <i> </i>b<script>x</script>c</span>") == (
+        "<span>a<b></b> <i> </i>bc</span>"
+    )
+
+
+def test_host_rules_do_not_open_the_fast_path_to_checked_attributes() -> None:
+    rules = rules_for(
+        [
+            HostRule(
+                HostPattern.parse("example.org"),
+                allow_attributes=("data-src", "itemprop"),
+                forbid_attributes=("class", "data-x"),
+            )
+        ],
+        PAGE_URL,
+    )
+    html = (
+        '<img data-src="/a.jpg" class="c" itemprop="image">'
+        '<p class="c" itemprop="p" data-x="1" data-y="2">t</p>'
+    )
+    body = f"<!DOCTYPE html><html><body>{html}</body></html>".encode()
+    result = build_page(body, "text/html", PAGE_URL, fake_resource_url, rules)
+    assert body_html(result) == (
+        f'<img itemprop="image" src="{r("https://example.org/a.jpg")}">'
+        '<p itemprop="p" data-y="2">t</p>'
+    )
+    assert result.removed == {"attr:class": 2, "attr:data-x": 1}
+
+
+def test_password_value_and_svg_paint_are_checked_with_plain_attributes_only() -> None:
+    html = (
+        '<input type="password" value="geheim" name="pw" class="c">'
+        '<svg><rect fill="url(https://x/y)" class="c"/></svg>'
+    )
+    assert sanitize_body(html) == (
+        '<input type="password" name="pw" class="c">'
+        '<svg:svg><svg:rect class="c"></svg:rect></svg:svg>'
+    )
+
+
+@pytest.mark.parametrize("rules", [NO_RULES, _HOST_RULES], ids=["none", "host"])
+def test_plain_attributes_are_only_allowed_ones_without_a_kind(rules: PageRules) -> None:
+    for ns, table in rules.tables.items():
+        for tag, rule in table.items():
+            assert rule.plain <= rule.attrs, tag
+            assert not rule.plain & rule.kinds.keys(), tag
+            assert not rule.plain & NEVER_ALLOWED_ATTRS, tag
+            if ns == "svg" or tag in ("img", "source", "input"):
+                assert not rule.plain, tag
+
+
+def test_a_host_with_a_stray_bracket_does_not_break_the_page() -> None:
+    result = page('<a href="https://example.org]/#x">a</a><form action="https://e]/#y"></form>')
+    assert body_html(result) == '<a>a</a><form method="get"></form>'
+    assert result.links == {}
+    assert result.forms == {}
+
+
+_MIXED_ATTRIBUTES = [
+    '<div class="a" id="b" style="color:red" onclick="x" data-x="1" aria-hidden="true" title="t">',
+    '<a href="/x" class="c" target="_top" id="toString" name="n" rel="next" ping="/p">l</a>',
+    '<a href="javascript:alert(1)" style="background:url(javascript:x)" data-src="/i.png">j</a>',
+    '<map name="m"><area href="https://example.org/dir/page.html#f" shape="rect" class="a"></map>',
+    '<p style="behavior:url(x.htc)" lang="de" dir="rtl" itemprop="p">t</p>',
+    '<math><mi mathcolor="red" href="x" style="color:blue" class="m">x</mi></math>',
+    '<table><tr><td background="bg.png" bgcolor="red" colspan="2" data-id="1">c</td></tr></table>',
+    '<form action="/s" method="post"><button type="submit" formaction="/x" class="b">b</button>'
+    '<input name="q" value="v" class="i"><input type="password" value="p" class="i"></form>',
+    '<font color="red" face="x" onmouseover="x">f</font>',
+    '<img src="a.png" data-src="b.png" class="i">',
+    '<video src="v.mp4" poster="p.png" class="v" controls autoplay></video>',
+    '<ol start="3" type="a" onmouseover="x"><li value="2" class="i" data-a="1">x</li></ol>',
+    '<svg class="s" viewbox="0 0 1 1"><rect fill="url(#g)" class="r"/></svg>',
+]
+
+
+def _general_path_only(rules: PageRules) -> PageRules:
+    """``rules`` with nothing ``plain``: every element goes through attributes()."""
+    tables: dict[str, dict[str, TagRule]] = {}
+    for ns, table in rules.tables.items():
+        tables[ns] = {}
+        for tag, rule in table.items():
+            general = replace(rule)
+            object.__setattr__(general, "plain", frozenset())
+            tables[ns][tag] = general
+    return replace(rules, tables=MappingProxyType(tables))
+
+
+@pytest.mark.parametrize("rules", [NO_RULES, _HOST_RULES], ids=["none", "host"])
+def test_fast_paths_give_what_the_general_path_gives(rules: PageRules) -> None:
+    general = _general_path_only(rules)
+    bodies = [(Path(__file__).parent / "fixtures" / "ministry.html").read_bytes()]
+    bodies += [f"<!DOCTYPE html><html><body>{h}</body></html>".encode() for h in _MIXED_ATTRIBUTES]
+    for body in bodies:
+        fast = build_page(body, "text/html", PAGE_URL, fake_resource_url, rules)
+        slow = build_page(body, "text/html", PAGE_URL, fake_resource_url, general)
+        assert tree_to_html(fast.tree) == tree_to_html(slow.tree)  # attribute order too
+        assert (fast.tree, fast.links, fast.forms) == (slow.tree, slow.links, slow.forms)
+        assert fast.removed == slow.removed
