@@ -240,7 +240,7 @@ class Cluster:
             if exc.kind in ("unknown", "expired"):
                 await self.state.record_failed_join(client)
             raise
-        session = self.store.get(session_id) or await self._replica(session_id)
+        session = await self._session(session_id)
         session, participant, token = self.store.enter(session)
         if isinstance(session.hub, ReplicaHub):
             session.hub.local.add(participant.id)
@@ -269,7 +269,7 @@ class Cluster:
         found = await self.state.token_owner(token)
         if found is None:
             return
-        session = self.store.get(found[0]) or await self._replica(found[0])
+        session = await self._session(found[0])
         if session is not None and found[1] in session.participants:
             hub = session.hub
             if isinstance(hub, ReplicaHub):
@@ -279,10 +279,22 @@ class Cluster:
 
     # -- replicas of sessions owned elsewhere --------------------------------
 
+    async def _session(self, session_id: str) -> CoSession | None:
+        """This node's copy of a session: the one here, else a new replica; None
+        if it is gone. While this node is taking it over, wait for that."""
+        found = self.store.get(session_id) or await self._replica(session_id)
+        if found is None:
+            await self.ownership.settled()
+            found = self.store.get(session_id)
+        return found
+
     async def _replica(self, session_id: str) -> CoSession | None:
         meta = await self.state.load_session(session_id)
         if meta is None or meta.owner == self.node_id:
             return None
+        records = await self.state.participants(session_id)
+        # No await from here until the session is in the store with its people:
+        # a concurrent join or reconnect must find it whole.
         existing = self.store.sessions.get(session_id)
         if existing is not None:  # built meanwhile by a concurrent join
             return None if existing.ended else existing
@@ -298,11 +310,11 @@ class Cluster:
             hub=hub,
         )
         hub.roster = functools.partial(self.send_roster, session)
-        self.store.sessions[session_id] = session
-        for record in await self.state.participants(session_id):
+        for record in records:
             session.participants[record.id] = Participant(
                 record.id, record.role, viewport=record.viewport, state=record.state
             )
+        self.store.sessions[session_id] = session
         await self.subscribe(session_id)
         await self._seed(session)
         return session

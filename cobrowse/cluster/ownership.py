@@ -63,6 +63,11 @@ class Ownership:
                     log.warning("owner watch failed: %s", type(exc).__name__)
             await asyncio.sleep(timeout / 3)
 
+    async def settled(self) -> None:
+        """Return once no take-over is running on this node."""
+        async with self._taking_over:
+            pass
+
     async def advisor_arrives(self, session_id: str, advisor: str) -> None:
         """The advisor ``advisor`` connects to session ``session_id`` through this
         node: if another node owns it, take it over (the advisor's node owns)."""
@@ -102,9 +107,16 @@ class Ownership:
         """This node just became the owner (the claim succeeded): turn ``local``
         (a replica, or None) into the owned session with its page and people,
         announce it and send everyone the page."""
-        sid = meta.session_id
-        records = await self.cluster.state.participants(sid)
+        sid, state = meta.session_id, self.cluster.state
+        records = await state.participants(sid)
+        snapshot = await state.latest_snapshot(sid)
+        later = await state.frames_after(sid, snapshot[0]) if snapshot else None
+        shared_seq = await state.current_seq(sid)
+        saved = await state.load_page(sid)
+        # No await from here until the session is whole and in the store: a
+        # citizen reconnecting meanwhile must find its people and its hub.
         session = local if local is not None and not local.ended else None
+        fresh = session is None
         if session is None:
             session = CoSession(
                 sid,
@@ -114,8 +126,6 @@ class Ownership:
                 meta.created_at,
                 confirm_mode=self.cluster.config.confirm_mode,
             )
-            self.cluster.store.sessions[sid] = session
-            await self.cluster.subscribe(sid)
         for record in records:  # pending joiners keep their read-back phrase and attempts
             known = session.participants.get(record.id)
             if known is None:
@@ -125,16 +135,16 @@ class Ownership:
                 session.participants[record.id] = known
             if known.state == "pending" and record.phrase is not None:
                 known.phrase, known.attempts_left = record.phrase, record.attempts_left
-        snapshot = await self.cluster.state.latest_snapshot(sid)
-        later = await self.cluster.state.frames_after(sid, snapshot[0]) if snapshot else None
-        seen = max(session.hub.seq, await self.cluster.state.current_seq(sid))
-        saved = await self.cluster.state.load_page(sid)
         restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
         hub = SessionHub()
+        seen = max(session.hub.seq, shared_seq)
         move_connections(session.hub, hub)
         hub.seq = next_epoch(seen)
         hub.relay = functools.partial(self.cluster.relay_frame, session)
         session.hub = hub
+        if fresh:  # whole now; subscribed before announcing, so no roster reply is missed
+            self.cluster.store.sessions[sid] = session
+            await self.cluster.subscribe(sid)
         session.code, session.code_expires_at = meta.code, meta.code_expires_at
         session.participants.setdefault("advisor", Participant("advisor", "advisor"))
         self.cluster.remote[sid] = {

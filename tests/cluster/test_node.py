@@ -514,3 +514,33 @@ async def test_of_two_nodes_watching_a_dead_owner_one_takes_over_and_keeps_it(
     with pytest.raises(TimeoutError):  # and nobody sent the page a third time
         async with asyncio.timeout(0.2):
             await next_frame(on_b, Msg.SNAPSHOT)
+
+
+async def test_a_citizen_coming_back_during_a_take_over_waits_for_it_instead_of_being_refused(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = await nodes(2)
+    _, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    await a.app[CLUSTER].settled()
+    heir = b.app[CLUSTER]
+    entered, go_on = asyncio.Event(), asyncio.Event()
+    snapshot_of = heir.state.latest_snapshot
+
+    async def slow_snapshot(session_id: str) -> tuple[int, bytes] | None:
+        entered.set()
+        await go_on.wait()
+        return await snapshot_of(session_id)
+
+    monkeypatch.setattr(heir.state, "latest_snapshot", slow_snapshot)
+    taking = asyncio.create_task(heir.ownership.take_over(session["session"]))
+    await entered.wait()  # B has claimed the session and is rebuilding it
+    back = await aiohttp_client(b, cookies={"cb_participant": _cookie(cit, "cb_participant")})
+    joining = asyncio.create_task(connect(back))
+    await asyncio.sleep(0.2)  # the reconnect reaches B's take-over (no event tells when)
+    go_on.set()
+    assert await taking is not None
+    ws = await joining  # WELCOME: let in, not refused
+    page = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT))
+    assert page[2]["tree"] == before[2]["tree"]

@@ -94,8 +94,13 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
                 wait_same_doc([advisor, citizen], "Bundesministerium")
                 kill_relay(proc_a)  # no goodbye: heartbeat, sockets and demo site just stop
                 for page in (advisor, citizen):  # both come back through B
-                    expect(page.locator("#status")).to_have_attribute(
-                        "data-state", "connected", timeout=20_000
+                    status = page.locator("#status")
+                    wait_until(
+                        lambda status=status: status.get_attribute("data-state") == "connected",
+                        f"{page.url} did not reconnect: "
+                        f"{status.inner_text()} / {page.locator('#notices').inner_text()}\n"
+                        + "".join(node_b.output)[-3000:],
+                        timeout=20,
                     )
                 navigate(advisor, node_b.demo + "/themen/rente.html")
                 doc = wait_same_doc([advisor, citizen], "Rente")
