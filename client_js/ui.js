@@ -120,8 +120,12 @@ function isWebUrl(url) {
  */
 export function showEnded(visited = [], hide = []) {
   for (const selector of hide) for (const el of document.querySelectorAll(selector)) el.hidden = true;
+  const ended = $("ended");
+  // Shown already (the relay's ENDED and the closing socket both end the view):
+  // keep the list unless this one is longer, and leave focus where the person moved it.
+  const again = Boolean(ended && !ended.hidden);
   const list = $("visited-pages");
-  if (list) {
+  if (list && !(again && list.children.length >= visited.length)) {
     const items = visited.map(({ url, title }) => {
       const li = document.createElement("li");
       const label = title || url;
@@ -145,8 +149,7 @@ export function showEnded(visited = [], hide = []) {
     });
     list.replaceChildren(...items);
   }
-  const ended = $("ended");
-  if (ended) {
+  if (ended && !again) {
     ended.hidden = false;
     // Move focus to the heading so screen readers announce the end.
     const heading = ended.querySelector("h1, h2, h3");
