@@ -4,16 +4,16 @@ Only active when ``[bus] url`` is configured; in memory mode nothing here runs
 and :class:`~cobrowse.sessions.SessionStore` works alone.
 
 The node the advisor is connected to *owns* the session: it navigates, keeps
-the page state and hands out the ordered sequence numbers. Ownership moves
-(:mod:`cobrowse.cluster.handover`) when the advisor comes through another node or
-the owner stops sending heartbeats. Its hub publishes
-every frame once, as the bytes it fans out locally, on the session's bus
-channel. A node with local participants of a session it does not own keeps a
-*replica* (:class:`~cobrowse.cluster.replica.ReplicaHub`): it applies the owner's
-ordered frames (seq, snapshot, log) and fans them out to its own connections.
-What the owner must act on travels back as small control messages (see
-:mod:`cobrowse.cluster.replica`). Codes, tokens, the join throttle, participants and
-the resume log live in :mod:`cobrowse.shared_state`.
+the page state and hands out the ordered sequence numbers. The owner's hub
+publishes every frame once, as the bytes it fans out locally, on the
+session's bus channel. A node with local participants of a session it does
+not own keeps a *replica* (:class:`~cobrowse.cluster.replica.ReplicaHub`): it
+applies the owner's ordered frames (seq, snapshot, log) and fans them out to
+its own connections. What the owner must act on travels back as small
+control messages (see :mod:`cobrowse.cluster.replica`). Ownership moves when
+the advisor comes through another node or the owner stops sending heartbeats
+(:mod:`cobrowse.cluster.ownership`). Codes, tokens, the join throttle,
+participants and the resume log live in :mod:`cobrowse.shared_state`.
 """
 
 from __future__ import annotations
@@ -396,8 +396,9 @@ class Cluster:
         elif kind == KIND_TO_LATEST:  # pid: "<participant>/<latest-wins key>"
             who, _, key = pid.partition("/")
             target = hub.connections.get(who)
-            if target is not None and seq in Msg._value2member_map_:
-                target.send_latest(Msg(seq), data, key)
+            with contextlib.suppress(ValueError):  # an unknown message type: drop it
+                if target is not None:
+                    target.send_latest(Msg(seq), data, key)
         elif isinstance(hub, ReplicaHub):
             if kind == KIND_CONTROL:
                 return  # control messages are for the owner
