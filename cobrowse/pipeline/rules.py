@@ -90,7 +90,7 @@ class TagRule:
         object.__setattr__(self, "plain", plain)
 
 
-# Elements whose attributes depend on each other (sanitize._Walk.attributes):
+# Elements whose attributes depend on each other (cobrowse.pipeline.attributes):
 # img/source promote lazy-loading attributes, input drops a password's value.
 _ATTRS_CHECKED_TOGETHER: Final = frozenset({"img", "source", "input"})
 

@@ -20,44 +20,37 @@ compares them with the general path): an element whose attributes are all
 ``TagRule.plain`` (allowed, no kind, not SVG, not img/source/input) copies
 them in one ``dict()``; other attributes are rewritten in that copy in place;
 a leaf element's text is added without a recursive call.
+
+This module holds the tree part of the walk (elements, text, forms); which
+attributes an element keeps is :mod:`cobrowse.pipeline.attributes`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any, Final
 
 from lxml.etree import _Element as Element
 
+from cobrowse.pipeline.attributes import AttributeRewriter
 from cobrowse.pipeline.host_rules import NO_RULES, PageRules, strip_page_marks
 from cobrowse.pipeline.rules import (
-    CLOBBER_IDS,
-    CLOBBER_NAMES,
     DROP_WITH_CONTENT,
     FORM_CONTROLS,
     HOISTED_VOID,
     MAX_DEPTH,
-    SVG_ATTR_NAMES,
     UNWRAP_COUNTED,
-    AttrKind,
     TagRule,
 )
 from cobrowse.pipeline.snapshot import LINK_TARGET, FormInfo, Page, ResourceUrl
-from cobrowse.pipeline.srcset import rewrite_srcset
-from cobrowse.pipeline.style_cache import cached_style_attr, cached_stylesheet
-from cobrowse.pipeline.urls import PageUrls, fragment_only
+from cobrowse.pipeline.style_cache import cached_stylesheet
+from cobrowse.pipeline.urls import PageUrls
 
 __all__ = ["BLOCKED_FORM_TITLE", "sanitize_document"]
 
 BLOCKED_FORM_TITLE: Final = (
     "Dieses Formular würde Daten absenden. In der gemeinsamen Ansicht ist es gesperrt."
 )
-_PLACEHOLDER_SRC: Final = ("data:", "about:blank")
-_DATA_ARIA: Final = ("data-", "aria-")
-# data-*/aria-* names the client's setAttribute() accepts (it throws on e.g. '"').
-_DATA_ARIA_NAME: Final = re.compile(r"(?:data|aria)-[a-z0-9_.\-]+\Z")
-_RESOURCE_KINDS: Final = frozenset({AttrKind.IMAGE, AttrKind.MEDIA, AttrKind.STYLESHEET})
 
 
 def sanitize_document(
@@ -79,8 +72,12 @@ def sanitize_document(
     return Page(url, walk.title or "", tree, walk.links, walk.forms, walk.removed)
 
 
-class _Walk:
-    """State of one page's walk: id counter, caches, and what it recorded."""
+class _Walk(AttributeRewriter):
+    """State of one page's walk: id counter, caches, and what it recorded.
+
+    The attribute methods (``attributes``, ``rewrite_attributes``) come from
+    :class:`~cobrowse.pipeline.attributes.AttributeRewriter`.
+    """
 
     __slots__ = (
         "_blocked_form",
@@ -257,138 +254,7 @@ class _Walk:
             self.content(el, children, depth + 1, self.tables[ns], not rule.skip_ws)
             self._blocked_form -= blocked
 
-    # --- attributes ---------------------------------------------------------
-
-    def attributes(
-        self, el: Element, tag: str, items: list[tuple[str, str]], rule: TagRule, node_id: int
-    ) -> dict[str, str]:
-        """The emitted attributes of one element; records links for ``a``/``area``."""
-        allowed = rule.attrs
-        kinds = rule.kinds
-        svg = rule.ns == "svg"
-        if tag == "img" or tag == "source":
-            items = self.promote_lazy(items)
-        attrs: dict[str, str] = {}
-        for name, value in items:
-            if name in allowed:
-                kind = kinds.get(name)
-                if kind is None:
-                    pass  # plain: kept as it is
-                elif kind == AttrKind.NAV:  # the most common kind by far (a href)
-                    new = self.urls.link(value, node_id)
-                    if new is None:
-                        continue
-                    value = new
-                else:
-                    new = self.special(kind, value, tag, el)
-                    if new is None:
-                        continue
-                    value = new
-                if svg:
-                    # "url(" in the lower-cased value implies "(" in the value.
-                    if (
-                        kind is None
-                        and "(" in value
-                        and "url(" in value.lower()
-                        and not _fragment_urls_only(value)
-                    ):
-                        self.removed["url:svg-paint"] += 1
-                        continue
-                    name = SVG_ATTR_NAMES.get(name, name)
-                attrs[name] = value
-            elif (
-                name.startswith(_DATA_ARIA)
-                and _DATA_ARIA_NAME.match(name)
-                and name not in self._rules.forbid_attributes
-            ):
-                attrs[name] = value
-            else:
-                self.removed["attr:" + name[:40]] += 1
-        if tag == "input" and attrs.get("type", "").strip().lower() == "password":
-            attrs.pop("value", None)
-        return attrs
-
-    def rewrite_attributes(
-        self,
-        el: Element,
-        tag: str,
-        items: list[tuple[str, str]],
-        attrs: dict[str, str],
-        rule: TagRule,
-        node_id: int,
-    ) -> None:
-        """attributes() for an element with ``rule.plain``: ``attrs`` is ``dict(items)``,
-        and the names in it that are not plain are rewritten or dropped in place."""
-        plain = rule.plain
-        allowed = rule.attrs
-        kinds = rule.kinds
-        for name, value in items:
-            if name in plain:
-                continue
-            if name not in allowed:
-                if not (
-                    name.startswith(_DATA_ARIA)
-                    and _DATA_ARIA_NAME.match(name)
-                    and name not in self._rules.forbid_attributes
-                ):
-                    self.removed["attr:" + name[:40]] += 1
-                    del attrs[name]
-                continue
-            kind = kinds[name]  # allowed but not plain: it has a kind
-            if kind == AttrKind.NAV:
-                new = self.urls.link(value, node_id)
-            else:
-                new = self.special(kind, value, tag, el)
-            if new is None:
-                del attrs[name]
-            else:
-                attrs[name] = new
-
-    def special(self, kind: str, value: str, tag: str, el: Element) -> str | None:
-        """Rewrite one attribute value of a special kind but NAV (links); None drops it."""
-        if kind == AttrKind.ID or kind == AttrKind.NAME:
-            if value in (CLOBBER_IDS if kind == AttrKind.ID else CLOBBER_NAMES):
-                self.removed["attr:clobber"] += 1
-                return None
-            return value
-        if kind == AttrKind.CSS:
-            return self.style(value)
-        if kind == AttrKind.FORM:
-            return None  # handled by form(), which also records the target
-        if kind == AttrKind.SRCSET:
-            return rewrite_srcset(value, lambda raw: self.urls.resource(raw, "image"))
-        if kind == AttrKind.FRAGMENT:
-            return fragment_only(value)
-        if kind in _RESOURCE_KINDS:
-            if tag == "input" and (el.get("type") or "").strip().lower() != "image":
-                return None  # only image buttons load their src
-            return self.urls.resource(value, kind)
-        return None  # a kind this walk does not know is never emitted
-
-    def promote_lazy(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Lazy-loading images: data-src/data-srcset become src/srcset when needed."""
-        attrs = dict(items)
-        src = attrs.get("src", "").strip()
-        if not src or src.lower().startswith(_PLACEHOLDER_SRC):
-            for lazy in self._rules.lazy_src:
-                if attrs.get(lazy, "").strip():
-                    attrs["src"] = attrs.pop(lazy)
-                    break
-        if not attrs.get("srcset", "").strip():
-            for lazy in self._rules.lazy_srcset:
-                if attrs.get(lazy, "").strip():
-                    attrs["srcset"] = attrs.pop(lazy)
-                    break
-        return list(attrs.items())
-
-    def style(self, value: str) -> str | None:
-        css = self._styles.get(value)
-        if css is None:
-            css = cached_style_attr(value, self.url, self._resource_url, self.removed)
-            self._styles[value] = css
-        return css or None
-
-    # --- URLs ---------------------------------------------------------------
+    # --- forms and links ----------------------------------------------------
 
     def form(self, el: Element, node_id: int, attrs: dict[str, str]) -> bool:
         """Record where a form submits (its action becomes ``/link``).
@@ -421,9 +287,3 @@ def _disable_submitter(tag: str, attrs: dict[str, str]) -> None:
     kind = attrs.get("type", "").strip().lower()
     if kind in ("submit", "image") or (tag == "button" and kind in ("", "submit")):
         attrs["disabled"] = ""
-
-
-def _fragment_urls_only(value: str) -> bool:
-    """True if every ``url(`` in an SVG attribute value is a same-document reference."""
-    parts = value.lower().split("url(")[1:]
-    return all(part.lstrip(" \t\n\"'").startswith("#") for part in parts)

@@ -1,0 +1,260 @@
+"""Typed, validated configuration from a TOML file.
+
+The file is read once at start-up. A missing key takes its default; an
+unknown key or a bad value stops start-up with a :class:`ConfigError` whose
+message names the key and, where it can be found, the line in the file —
+never a traceback. ``config.example.toml`` documents every key and is loaded
+by a test, so the two cannot drift apart.
+
+This module holds the loader (:class:`Config`, the reader and
+:func:`parse_config`); its parts are :mod:`~cobrowse.config.schema` (the
+tables of keys and checks), :mod:`~cobrowse.config.hosts` (host patterns),
+:mod:`~cobrowse.config.site` (``[site]``) and :mod:`~cobrowse.config.rules`
+(``[[rules]]``). Import from here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cobrowse.config.hosts import HostPattern
+from cobrowse.config.rules import _RULE_LISTS as _RULE_LISTS  # re-exported: tests read it
+from cobrowse.config.rules import HostRule, read_rules
+from cobrowse.config.schema import TABLES as _TABLES
+from cobrowse.config.site import SiteConfig, read_logo
+from cobrowse.errors import ConfigError
+
+__all__ = [
+    "Advisor",
+    "Config",
+    "FetchConfig",
+    "HostPattern",
+    "HostRule",
+    "SiteConfig",
+    "load_config",
+    "parse_config",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Advisor:
+    """An advisor account; ``password_hash`` is an argon2 hash."""
+
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    allowed_hosts: tuple[HostPattern, ...] = ()
+    # Hosts that may resolve to loopback/private addresses (an explicit opt-in).
+    private_hosts: tuple[HostPattern, ...] = ()
+    timeout_seconds: float = 10.0
+    max_page_bytes: int = 5_000_000
+    max_resource_bytes: int = 10_000_000
+    max_redirects: int = 5
+    user_agent: str = "Web-Begleiter/0.1 (co-browsing relay)"
+
+    def is_allowed(self, host: str, port: int, scheme: str) -> bool:
+        return any(p.matches(host, port, scheme) for p in self.allowed_hosts)
+
+    def may_be_private(self, host: str, port: int, scheme: str) -> bool:
+        return any(p.matches(host, port, scheme) for p in self.private_hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Signs resource tokens and cookies; random per start when empty (tokens
+    # then do not survive a restart, and several nodes need the same key).
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    secure_cookies: bool = False
+    # Processes that build pages off the event loop (0: a thread of the relay).
+    page_workers: int = 2
+    code_ttl_seconds: int = 600
+    max_participants: int = 6
+    session_max_seconds: int = 4 * 3600
+    # "admit": the first person with the code joins, further persons wait for
+    # the advisor; "open": everyone with the code joins; "single": one person.
+    join_policy: str = "admit"
+    # Read-back confirmation: a joiner sees two words to read to the advisor,
+    # who types them ("type") or confirms them ("button") before the joiner
+    # sees anything of the session.
+    confirm_join: bool = True
+    confirm_mode: str = "type"
+    idle_timeout_seconds: int = 1800
+    idle_warning_seconds: int = 120
+    # Show an active citizen's pointer to the advisor (in another colour).
+    show_citizen_pointer: bool = False
+    # Reverse proxies whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+    join_failures_per_client: int = 10
+    # See README "How likely is a guessed code?" for why the node-wide budget is small.
+    join_failures_global: int = 180
+    join_window_seconds: int = 60
+    join_global_window_seconds: int = 3600
+    login_failures_per_client: int = 5
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    advisors: tuple[Advisor, ...] = ()
+    site: SiteConfig = field(default_factory=SiteConfig)
+    rules: tuple[HostRule, ...] = ()
+    # [bus] url: Redis shared by several relay nodes ("" = one node, in memory).
+    bus_url: str = ""
+    # [bus] owner_timeout_seconds: a node silent this long has its sessions taken over.
+    owner_timeout_seconds: float = 10.0
+
+
+class _Reader:
+    """Walks the parsed TOML against the schema, collecting every problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+        self.problems: list[str] = []
+
+    def where(self, table: str, key: str) -> str:
+        header = f"[{table}]" if table else ""
+        in_table = not header
+        for number, line in enumerate(self.lines, 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                in_table = stripped.startswith(header) if header else False
+            elif in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
+                return f"{self.source}:{number}"
+        return self.source
+
+    def fail(self, table: str, key: str, message: str) -> None:
+        dotted = f"{table}.{key}" if table else key
+        self.problems.append(f"{self.where(table, key)}: {dotted}: {message}")
+
+    def table(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        schema = _TABLES[name]
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in schema:
+                self.fail(name, key, f"unknown key (known: {', '.join(sorted(schema))})")
+                continue
+            kind, check, explain = schema[key]
+            ok = isinstance(value, kind) and not (
+                isinstance(value, bool) and kind in (int, (int, float))
+            )
+            if not ok or (check is not None and not check(value)):
+                self.fail(name, key, f"expected {explain}, got {value!r}")
+                continue
+            out[key] = value
+        return out
+
+    def hosts(self, table: str, key: str, values: list[Any]) -> tuple[HostPattern, ...]:
+        out = []
+        for value in values:
+            try:
+                out.append(HostPattern.parse(str(value)))
+            except ValueError:
+                self.fail(
+                    table,
+                    key,
+                    f'{value!r} is not a host name like "example.org", '
+                    '"*.example.org" or "example.org:8080"',
+                )
+        return tuple(out)
+
+    def advisors(self, entries: Any) -> tuple[Advisor, ...]:
+        if not isinstance(entries, list):
+            self.fail("", "advisors", "expected [[advisors]] tables")
+            return ()
+        out = []
+        for entry in entries:
+            name, hashed = entry.get("name"), entry.get("password_hash")
+            unknown = set(entry) - {"name", "password_hash"}
+            if unknown:
+                self.fail(
+                    "advisors", sorted(unknown)[0], "unknown key (known: name, password_hash)"
+                )
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
+                self.fail("advisors", "name", "expected a user name of letters, digits, . _ -")
+                continue
+            if not isinstance(hashed, str) or not hashed.startswith("$argon2"):
+                self.fail(
+                    "advisors",
+                    "password_hash",
+                    f"advisor {name!r}: expected an argon2 hash from `cobrowse hash-password`",
+                )
+                continue
+            out.append(Advisor(name, hashed))
+        return tuple(out)
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Parse and validate TOML text; raise :class:`ConfigError` listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    reader = _Reader(text, source)
+    values: dict[str, Any] = {}
+    fetch: dict[str, Any] = {}
+    site: dict[str, Any] = {}
+    advisors: tuple[Advisor, ...] = ()
+    rules: tuple[HostRule, ...] = ()
+    for name, body in data.items():
+        if name == "advisors":
+            advisors = reader.advisors(body)
+        elif name == "rules":
+            rules = read_rules(reader, body)
+        elif name in _TABLES and isinstance(body, dict):
+            checked = reader.table(name, body)
+            if name == "fetch":
+                fetch = checked
+            elif name == "site":
+                site = checked
+            elif name == "bus":
+                values["bus_url"] = checked.get("url", "")
+                if "owner_timeout_seconds" in checked:
+                    values["owner_timeout_seconds"] = float(checked["owner_timeout_seconds"])
+            else:
+                values.update(checked)
+        else:
+            reader.problems.append(
+                f"{reader.where('', name)}: {name}: unknown table "
+                f"(known: {', '.join(sorted([*_TABLES, 'advisors', 'rules']))})"
+            )
+    for key in ("allowed_hosts", "private_hosts"):
+        if key in fetch:
+            fetch[key] = reader.hosts("fetch", key, fetch[key])
+    if site.get("logo"):
+        try:
+            site["logo_data_url"] = read_logo(site["logo"], source)
+        except ValueError as exc:
+            reader.fail("site", "logo", str(exc))
+    if values.get("bus_url") and "secret_key" not in values:
+        reader.fail("server", "secret_key", "required when [bus] url is set (same on every node)")
+    if reader.problems:
+        raise ConfigError("\n".join(reader.problems))
+    if "timeout_seconds" in fetch:
+        fetch["timeout_seconds"] = float(fetch["timeout_seconds"])
+    if "trusted_proxies" in values:
+        values["trusted_proxies"] = tuple(str(v) for v in values["trusted_proxies"])
+    return Config(
+        **values,
+        fetch=FetchConfig(**fetch),
+        advisors=advisors,
+        site=SiteConfig(**site),
+        rules=rules,
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path`` and :func:`parse_config` it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+    return parse_config(text, str(path))
