@@ -14,6 +14,7 @@ import { elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.
 import { listenInMirror } from "./mirror_events.js";
 import { t } from "./i18n.js";
 import { Msg } from "./protocol.js";
+import { participantLabel } from "./ui.js";
 
 const MIN_INTERVAL_MS = 1000 / 30;
 const NOWHERE = Object.freeze({ node: null, x: 0, y: 0 });
@@ -149,8 +150,8 @@ export function followPointer(iframe, marker) {
 
 /**
  * One marker per pointing citizen or guest in the advisor console, labelled
- * "Bürger/in", "Gast 1", "Gast 2" … (numbered in the order of the
- * participants list). `first` (#citizen-pointer) is the first marker; more are
+ * "Bürger/in", "Gast 1", "Gast 2" … (the numbers the participants list shows,
+ * see ui.js participantLabel). `first` (#citizen-pointer) is the first marker; more are
  * cloned from it when several point at once, and kept for reuse when one
  * stops (each marker follows the mirror's scroll and resize for good).
  * @param {HTMLIFrameElement} iframe
@@ -212,11 +213,9 @@ export function followCitizenPointers(iframe, first) {
       for (const marker of markers) if (marker.owner !== null) release(marker);
     },
     participants(list) {
-      let guests = 0;
       labels = new Map();
       for (const p of list) {
-        if (p.role === "citizen") labels.set(p.id, t("role_citizen"));
-        else if (p.role === "guest") labels.set(p.id, t("pointer_guest", { n: ++guests }));
+        if (p.role === "citizen" || p.role === "guest") labels.set(p.id, participantLabel(p));
       }
       for (const marker of markers) {
         if (marker.owner === null) continue;

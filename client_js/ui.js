@@ -80,6 +80,21 @@ export function showPage({ title, url }) {
   setLoading(false);
 }
 
+// Guests keep the number they got when they first appeared ("Gast 2" stays
+// "Gast 2" when "Gast 1" leaves), so the list and the pointer markers agree.
+const guestNumbers = new Map();
+
+/**
+ * "Bürger/in" for the citizen, "Gast n" for a guest (n stable, see above).
+ * @param {{id: *, role: string}} participant
+ * @returns {string}
+ */
+export function participantLabel({ id, role }) {
+  if (role !== "guest") return t(`role_${ROLES.includes(role) ? role : "guest"}`);
+  if (!guestNumbers.has(id)) guestNumbers.set(id, guestNumbers.size + 1);
+  return t("pointer_guest", { n: guestNumbers.get(id) });
+}
+
 /**
  * Render the participants list into #participants.
  * @param {Array<{id, role: string, label?: string}>} participants
@@ -92,7 +107,7 @@ export function showParticipants(participants, self) {
     const li = document.createElement("li");
     li.dataset.role = role;
     const roleId = `role_${ROLES.includes(role) ? role : "guest"}`;
-    const roleText = t(roleId);
+    const roleText = role === "guest" ? participantLabel({ id, role }) : t(roleId);
     // the server's label is the German role name unless it says more
     const plain = !label || label === roleText || label === CATALOGUES.de[roleId];
     const parts = [plain ? roleText : `${roleText}: ${label}`];

@@ -161,7 +161,7 @@ def test_two_people_point_and_the_advisor_sees_two_labelled_markers(
         browser.new_context(viewport={"width": 1280, "height": 800}), relay, code
     )
     guest = citizen_join(browser.new_context(viewport={"width": 1280, "height": 720}), relay, code)
-    expect(advisor.get_by_test_id("participants")).to_contain_text("Gast")
+    expect(advisor.get_by_test_id("participants")).to_contain_text("Gast 1")
     navigate(advisor, relay.demo + "/")
     for page in (advisor, citizen, guest):
         expect(mirror(page).locator("body")).to_contain_text("Beliebte Themen")
@@ -199,5 +199,13 @@ def test_two_people_point_and_the_advisor_sees_two_labelled_markers(
         lambda: "Gast 1" not in pointed_at(advisor), "the guest's marker stayed after leaving"
     )
     assert pointed_at(advisor) == {"Bürger/in": "Umzug und Meldewesen"}
-    for page in (advisor, citizen, guest):
+    # A second guest is "Gast 2" for good: the number is not handed on after Gast 1 left.
+    second = citizen_join(browser.new_context(viewport={"width": 1280, "height": 720}), relay, code)
+    people = advisor.get_by_test_id("participants")
+    expect(people).to_contain_text("Gast 2")
+    expect(people).not_to_contain_text("Gast 1")
+    expect(mirror(second).locator("body")).to_contain_text("Beliebte Themen")
+    point_at(second, "Wohngeld")
+    wait_until(lambda: pointed_at(advisor).get("Gast 2") == "Wohngeld", "no marker 'Gast 2'")
+    for page in (advisor, citizen, guest, second):
         page.context.close()
