@@ -89,6 +89,16 @@ def kill_relay(proc: subprocess.Popen[str]) -> None:
     proc.wait()
 
 
+def configured_relay(factory: pytest.TempPathFactory, config: str) -> Iterator[Relay]:
+    """A relay started with ``config`` as its config file, for a module fixture
+    (``yield from configured_relay(tmp_path_factory, CONFIG)``)."""
+    path = Path(factory.mktemp("relay")) / "relay.toml"
+    path.write_text(config)
+    proc, info = start_relay("--config", str(path))
+    yield info
+    stop_relay(proc)
+
+
 @pytest.fixture(scope="module")
 def relay() -> Iterator[Relay]:
     proc, info = start_relay()

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.e2e.conftest import Relay, start_relay, stop_relay
+from tests.e2e.conftest import Relay, configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_until
 from tests.e2e.test_accessibility import assert_accessible
 
@@ -33,11 +32,7 @@ UNDER = """([mx, my]) => {
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
-    config = Path(tmp_path_factory.mktemp("relay")) / "relay.toml"
-    config.write_text(CONFIG)
-    proc, info = start_relay("--config", str(config))
-    yield info
-    stop_relay(proc)
+    yield from configured_relay(tmp_path_factory, CONFIG)
 
 
 # Every shown citizen marker: its label and its hotspot in the advisor's mirror

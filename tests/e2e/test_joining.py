@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from cobrowse.protocol import Msg
-from tests.e2e.conftest import Relay, start_relay, stop_relay
+from tests.e2e.conftest import Relay, configured_relay
 from tests.e2e.journey import advisor_login, mirror_html, navigate, wait_same_doc, wait_until
 
 VIEWPORT = {"width": 1400, "height": 950}
@@ -33,11 +33,7 @@ join_failures_per_client = 4
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
-    config = Path(tmp_path_factory.mktemp("relay")) / "relay.toml"
-    config.write_text(CONFIG)
-    proc, info = start_relay("--config", str(config))
-    yield info
-    stop_relay(proc)
+    yield from configured_relay(tmp_path_factory, CONFIG)
 
 
 _addresses = iter(range(1, 250))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Relay, start_relay, stop_relay
+from tests.e2e.conftest import Relay, configured_relay
 from tests.e2e.journey import mirror_html, wait_until
 
 VIEWPORT = {"width": 1400, "height": 950}
@@ -40,11 +40,7 @@ FOCUSED = """() => {
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
-    config = tmp_path_factory.mktemp("keyboard") / "relay.toml"
-    config.write_text(CONFIG)
-    proc, info = start_relay("--config", str(config))
-    yield info
-    stop_relay(proc)
+    yield from configured_relay(tmp_path_factory, CONFIG)
 
 
 def focused(page: Page) -> dict[str, Any]:

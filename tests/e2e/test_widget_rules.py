@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Relay, start_relay, stop_relay
+from tests.e2e.conftest import Relay, configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate
 
 CONFIG = """
@@ -38,11 +37,7 @@ host = "127.0.0.1"
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
-    config = Path(tmp_path_factory.mktemp("relay")) / "relay.toml"
-    config.write_text(CONFIG)
-    proc, info = start_relay("--config", str(config))
-    yield info
-    stop_relay(proc)
+    yield from configured_relay(tmp_path_factory, CONFIG)
 
 
 def test_advisor_opens_class_toggled_menu_and_accordion_for_the_citizen(
