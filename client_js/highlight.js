@@ -8,8 +8,9 @@
 // the marked element and broadcasts it as a mutation), so late joiners see it
 // and it is gone with the page. Pulses are PULSE frames.
 
-import { currentPage, elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { currentPage, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
+import { spotOf } from "./pointer.js";
 import { perFrame } from "./rate.js";
 
 const HIGHLIGHT_ATTR = "data-cb-highlight";
@@ -76,9 +77,9 @@ export function startOverlays(iframe) {
 
   const pulse = ({ page, node, x, y }) => {
     if (page !== currentPage()?.page) return;
-    const rect = elementRect(node);
-    if (!rect) return;
-    const spot = toWrap(iframe, { left: rect.left + x * rect.width, top: rect.top + y * rect.height, width: 0, height: 0 });
+    const at = spotOf(node, x, y); // fractions as pointer.js locate() makes them
+    if (!at) return;
+    const spot = toWrap(iframe, { ...at, width: 0, height: 0 });
     if (spot.left < 0 || spot.top < 0 || spot.left > wrap.clientWidth || spot.top > wrap.clientHeight) return;
     const ring = document.createElement("div");
     ring.className = "mirror-pulse";

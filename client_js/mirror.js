@@ -184,6 +184,18 @@ export function nodeById(id) {
 }
 
 /**
+ * The line boxes (client rects) of element `id` — several for an inline
+ * element that wraps — or null for an unknown node or a text node.
+ * @param {number} id
+ * @returns {DOMRectList|null}
+ */
+export function elementLines(id) {
+  const node = tree?.ids.get(id);
+  if (!node || !node.isConnected || node.nodeType !== Node.ELEMENT_NODE) return null;
+  return node.getClientRects();
+}
+
+/**
  * Bounding box of node `id` in the mirror's viewport coordinates, or null
  * for an unknown node.
  * @param {number} id

@@ -10,7 +10,7 @@
 // CITIZEN_POINTER frames that place one labelled orange marker per pointing
 // participant in the advisor console (followCitizenPointers).
 
-import { elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { elementLines, elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
 import { t } from "./i18n.js";
 import { Msg } from "./protocol.js";
@@ -21,16 +21,70 @@ const NOWHERE = Object.freeze({ node: null, x: 0, y: 0 });
 
 const fraction = (offset, size) => (size > 0 ? Math.round(Math.min(1, Math.max(0, offset / size)) * 1e4) / 1e4 : 0);
 
-/** The nearest mirrored element at or above `target` with a box, as a pointer body. */
+/**
+ * The nearest mirrored element at or above `target` with a box, as a pointer body.
+ *
+ * `x` and `y` are fractions of the element's box. An element that wraps over
+ * several lines (a long link) has one box per line, and its bounding box holds
+ * space that is not the link; for it, `x` is the fraction along its lines laid
+ * end to end and `y` the fraction of that line's height, so the spot lands on
+ * the link's text however it wraps elsewhere. For one line both readings agree,
+ * so the receiver needs no flag (see {@link spotOf}).
+ */
 export function locate(target, clientX, clientY) {
   for (let el = target; el; el = el.parentElement) {
     const node = nodeIdOf(el);
     if (node === undefined) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue; // display: contents and the like
+    const lines = el.getClientRects();
+    if (lines.length > 1) return { node, ...alongLines(lines, clientX, clientY) };
     return { node, x: fraction(clientX - r.left, r.width), y: fraction(clientY - r.top, r.height) };
   }
   return NOWHERE;
+}
+
+/** The spot (x, y) on wrapped `lines` as fractions along the lines laid end to end. */
+function alongLines(lines, x, y) {
+  let best = 0;
+  let bestDistance = Infinity;
+  for (let i = 0; i < lines.length; i++) {
+    const b = lines[i];
+    const dx = Math.max(b.left - x, 0, x - b.right);
+    const dy = Math.max(b.top - y, 0, y - b.bottom);
+    if (dx * dx + dy * dy < bestDistance) [best, bestDistance] = [i, dx * dx + dy * dy];
+  }
+  let before = 0;
+  let total = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (i === best) before = total;
+    total += lines[i].width;
+  }
+  const line = lines[best];
+  const along = before + Math.min(line.width, Math.max(0, x - line.left));
+  return { x: fraction(along, total), y: fraction(y - line.top, line.height) };
+}
+
+/**
+ * Where a pointer body's fractions point in node `id`'s box(es), in the
+ * mirror's viewport coordinates (the reverse of {@link locate}); null for an
+ * unknown node.
+ */
+export function spotOf(id, x, y) {
+  const lines = elementLines(id);
+  if (lines && lines.length > 1) {
+    let total = 0;
+    for (const line of lines) total += line.width;
+    let along = x * total;
+    for (const line of lines) {
+      if (along <= line.width) return { left: line.left + along, top: line.top + y * line.height };
+      along -= line.width;
+    }
+    const last = lines[lines.length - 1];
+    return { left: last.right, top: last.top + y * last.height };
+  }
+  const rect = elementRect(id);
+  return rect ? { left: rect.left + x * rect.width, top: rect.top + y * rect.height } : null;
 }
 
 /**
@@ -109,10 +163,9 @@ export function followPointer(iframe, marker) {
   };
   const place = () => {
     frame = 0;
-    const rect = target && target.node !== null ? elementRect(target.node) : null;
-    if (!rect) return hide();
-    const left = rect.left + target.x * rect.width;
-    const top = rect.top + target.y * rect.height;
+    const spot = target && target.node !== null ? spotOf(target.node, target.x, target.y) : null;
+    if (!spot) return hide();
+    const { left, top } = spot;
     if (left < 0 || top < 0 || left > iframe.clientWidth || top > iframe.clientHeight) return hide();
     const wrap = marker.parentElement; // .mirror-wrap, the containing block
     const fr = iframe.getBoundingClientRect();

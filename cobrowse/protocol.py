@@ -24,7 +24,10 @@ Server → client bodies:
   removes: [id], adds: [[parent_id, next_id|nil, node]]}``; with ``navigate:
   {page, url, title, history}`` the batch turns page ``page`` into the next one
   (same-site diff; new nodes have ids above every old one)
-* ``POINTER`` ``{node: id|nil, x, y}`` — fractions inside the node's box; nil hides it
+* ``POINTER`` ``{node: id|nil, x, y}`` — fractions inside the node's box; nil hides it.
+  For an element that wraps over several lines (a long link), ``x`` is the fraction
+  along its line boxes laid end to end and ``y`` of the line's height (the same as
+  the plain reading for one line; see client_js/pointer.js ``locate``)
 * ``SCROLL`` ``{page, node, offset, jump}`` — ``offset``: how many of the node's
   heights its top lies above the viewport's top; ``jump``: an in-page link, everyone follows
 * ``HOVER`` ``{page, node|nil, focus|nil, ring}`` — the advisor's hovered and focused

@@ -39,6 +39,12 @@ UNDER_POINTER = """([mx, my]) => {
 }"""
 
 
+# Whether (mx, my) lies in one of the line boxes of the link named ``name``
+# (by geometry: a banner the site lays over the link does not count against it).
+ON_LINE_BOX = """([mx, my, name]) => [...document.querySelectorAll("a")].some(
+  (a) => a.textContent.trim() === name && [...a.getClientRects()].some(
+    (r) => mx >= r.left && mx <= r.right && my >= r.top && my <= r.bottom))"""
+
 WAITING = 21  # cobrowse.protocol.Msg.WAITING: the joiner waits for admission
 SCROLL = 5  # cobrowse.protocol.Msg.SCROLL
 SOCKETS: dict[Page, list[WebSocket]] = {}  # each joiner's WebSockets to the relay
@@ -145,6 +151,54 @@ def test_pointer_lands_on_the_same_link_on_every_screen(browser: Browser, relay:
     advisor.mouse.move(2, 2)
     for page in people:
         expect(page.get_by_test_id("advisor-pointer")).to_be_hidden()
+    close(advisor, *people)
+
+
+def test_pointer_on_a_link_that_wraps_stays_on_the_link_on_every_screen(
+    browser: Browser, relay: Relay
+) -> None:
+    # A link that wraps has one box per line; its bounding box also holds what
+    # is beside the lines. Wherever the advisor points on its text, every
+    # citizen's pointer must be on the link's text too, however it wraps there.
+    advisor, people = session(
+        browser,
+        relay,
+        {"width": 1280, "height": 800},
+        {"width": 1280, "height": 800},
+        {"width": 390, "height": 844},
+    )
+    open_page(advisor, people, relay, "/servicekonto/anmelden.html", "Registrierung")
+    name = "So funktioniert die Registrierung"
+    link = mirror(advisor).locator("p a", has_text=name)
+    link.evaluate("a => a.scrollIntoView({block: 'center'})")
+    for page in people:
+        theirs = mirror(page).locator("p a", has_text=name)
+        wait_until(partial(in_view, theirs), "the mirror did not follow the scroll")
+        assert theirs.evaluate("a => a.getClientRects().length") >= 2, "pick a link that wraps"
+    boxes = "a => [...a.getClientRects()].map(r => [r.left, r.top, r.width, r.height])"
+    frame = advisor.get_by_test_id("mirror").bounding_box()
+    assert frame is not None
+    scale = frame["width"] / advisor.get_by_test_id("mirror").evaluate("f => f.offsetWidth")
+    wrapped_here = link.evaluate(boxes)
+    # The same link on one line in the advisor's mirror only (as with another font):
+    # its middle is the citizens' first line, its start their line break.
+    link.evaluate("a => { a.style.whiteSpace = 'nowrap'; }")
+    one_line = link.evaluate(boxes)
+    assert len(wrapped_here) >= 2 and len(one_line) == 1
+    for left, top, width, height in [*one_line, *wrapped_here]:
+        if (left, top, width, height) == tuple(wrapped_here[0]):
+            link.evaluate("a => { a.style.whiteSpace = ''; }")  # wrapped again, as sent
+        for x in (0.05, 0.5, 0.95):
+            advisor.mouse.move(
+                frame["x"] + (left + width * x) * scale, frame["y"] + (top + height / 2) * scale
+            )
+            for page in people:
+
+                def lands(p: Page = page) -> bool:
+                    spot = pointer_spot(p)
+                    return spot is not None and bool(mirror(p).evaluate(ON_LINE_BOX, [*spot, name]))
+
+                wait_until(lands, f"the pointer missed the wrapped link at {page.viewport_size}")
     close(advisor, *people)
 
 
