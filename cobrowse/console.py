@@ -149,11 +149,3 @@ async def session_info(request: web.Request) -> web.Response:
     return web.json_response(
         {"session": sid, "code": found[1], "expires_at": found[2], "now": time.time()}
     )
-    return web.json_response(
-        {
-            "session": session.id,
-            "code": session.code,
-            "expires_at": session.code_expires_at,
-            "now": time.time(),
-        }
-    )

@@ -286,3 +286,18 @@ async def test_trusted_proxy_headers(
     other = await aiohttp_client(untrusted)
     response = await other.get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" not in response.headers["Set-Cookie"]
+
+
+async def test_the_console_can_ask_whether_its_session_still_runs(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    advisor, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(advisor, csrf)
+    answer = await advisor.get(f"/api/sessions/{session['session']}")
+    assert answer.status == 200
+    body = await answer.json()
+    assert (body["session"], body["code"]) == (session["session"], session["code"])
+    for path in ("/api/sessions/no-such-session", "/api/sessions/..%2F..%2Fetc"):
+        assert (await advisor.get(path)).status == 404
+    stranger = await aiohttp_client(relay)  # not logged in
+    assert (await stranger.get(f"/api/sessions/{session['session']}")).status == 404

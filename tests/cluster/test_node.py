@@ -32,6 +32,7 @@ from tests.relay_client import (
     post_form,
     receive,
 )
+from tests.test_metrics import scrape, value
 
 SECRET = "cluster-test-secret-0123456789-abcdefgh"
 Nodes = Callable[..., Any]
@@ -452,6 +453,12 @@ async def test_citizen_pointer_reaches_the_advisor_on_another_node(
     await cit_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 3, "x": 0.5, "y": 0.5}))
     pointer = await receive(adv_ws, Msg.CITIZEN_POINTER)
     assert pointer["node"] == 3 and pointer["participant"] != "advisor"
+    # metrics: the session counts once (on its owner), the copy on B as a replica
+    (owner, _), (other, _) = [await scrape(await aiohttp_client(n)) for n in (a, b)]
+    assert (value(owner, "cobrowse_sessions"), value(other, "cobrowse_sessions")) == (1, 0)
+    assert value(other, "cobrowse_session_replicas") == 1
+    assert value(owner, "cobrowse_participants", role="citizen") == 1
+    assert value(other, "cobrowse_participants", role="citizen") == 0
 
 
 @pytest.mark.parametrize("joined_on", ["old owner", "new owner"])
