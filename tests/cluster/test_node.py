@@ -16,7 +16,7 @@ from cobrowse.app import make_app
 from cobrowse.appkeys import STORE as STORE_KEY
 from cobrowse.bus import BusState
 from cobrowse.cli import main
-from cobrowse.cluster import CLUSTER, RECONNECTING
+from cobrowse.cluster import CLUSTER, RECONNECTING, Cluster
 from cobrowse.config import Advisor, Config, FetchConfig, HostPattern, parse_config
 from cobrowse.errors import ConfigError
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
@@ -85,6 +85,17 @@ async def advisor_and_citizen(
     cit = await citizen_client(citizen_node, aiohttp_client, session["code"])
     adv_ws = await connect(adv, f"/ws?session={session['session']}")
     return adv, session, adv_ws, cit, await connect(cit)
+
+
+async def freeze(node: TestServer) -> Cluster:
+    """The node stops as if its process died: no heartbeat, nothing on the bus
+    (what it had queued for Redis is written first, as a live node would have)."""
+    cluster = node.app[CLUSTER]
+    await cluster.settled()
+    assert cluster._watcher is not None
+    cluster._watcher.cancel()
+    await cluster.bus.close()
+    return cluster
 
 
 async def next_page(ws: Any) -> dict[str, Any]:
@@ -392,12 +403,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
     adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
-    owner = a.app[CLUSTER]
-    await owner.settled()
-    # node A freezes: no heartbeat, nothing on the bus (its process is as good as dead)
-    assert owner._watcher is not None
-    owner._watcher.cancel()
-    await owner.bus.close()
+    await freeze(a)
     after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
     assert after[1] > before[1]
     assert after[2]["tree"] == before[2]["tree"] and after[2]["url"] == before[2]["url"]
@@ -498,11 +504,7 @@ async def test_of_two_nodes_watching_a_dead_owner_one_takes_over_and_keeps_it(
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     for ws in (on_b, on_c):
         await next_frame(ws, Msg.SNAPSHOT)
-    owner = a.app[CLUSTER]
-    await owner.settled()
-    assert owner._watcher is not None
-    owner._watcher.cancel()
-    await owner.bus.close()
+    owner = await freeze(a)
     again = [msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT)) for ws in (on_b, on_c)]
     assert again[0] == again[1] and again[0][1] >= 1 << 20
     state = b.app[CLUSTER].state
