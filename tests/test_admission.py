@@ -14,10 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from cobrowse.app import make_app
 from cobrowse.appkeys import STORE
-from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.relay_client import (
-    HASH,
     ClientFactory,
     ServerFactory,
     advisor_client,
@@ -26,18 +24,10 @@ from tests.relay_client import (
     origin,
     post_form,
     receive,
+    relay_config,
 )
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-def relay_config(demo: TestServer, **overrides: Any) -> Config:
-    host = HostPattern.parse(f"127.0.0.1:{demo.port}")
-    return Config(
-        fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
-        advisors=(Advisor("berater", HASH),),
-        **overrides,
-    )
 
 
 @pytest.fixture

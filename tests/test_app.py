@@ -11,10 +11,9 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
-from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
+from cobrowse.config import Config
 from cobrowse.protocol import Msg, encode
 from tests.relay_client import (
-    HASH,
     PASSWORD,
     ClientFactory,
     ServerFactory,
@@ -25,19 +24,13 @@ from tests.relay_client import (
     origin,
     post_form,
     receive,
+    relay_config,
 )
 
 
 @pytest.fixture
 async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterator[TestServer]:
-    host = HostPattern.parse(f"127.0.0.1:{demo.port}")
-    config = Config(
-        fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
-        advisors=(Advisor("berater", HASH),),
-        join_failures_per_client=3,
-        confirm_join=False,
-        join_policy="open",
-    )
+    config = relay_config(demo, join_failures_per_client=3, confirm_join=False, join_policy="open")
     server = await aiohttp_server(make_app(config))
     yield server
     await server.close()  # before the demo site, so the relay's keep-alive connections go first

@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
 from cobrowse.appkeys import STORE
-from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
 from cobrowse.demo import make_demo_app
 from cobrowse.demo.server import DemoSite
 from cobrowse.errors import ProtocolError
@@ -33,7 +32,6 @@ from cobrowse.pipeline.diff import Node, TreeIndex
 from cobrowse.protocol import Msg, encode
 from cobrowse.sessions import CoSession, Participant
 from tests.relay_client import (
-    HASH,
     ClientFactory,
     ServerFactory,
     advisor_client,
@@ -41,6 +39,7 @@ from tests.relay_client import (
     connect,
     new_session,
     receive,
+    relay_config,
 )
 
 SITE = DemoSite()
@@ -460,13 +459,7 @@ async def demo(aiohttp_server: ServerFactory) -> TestServer:
 
 @pytest.fixture
 async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterator[TestServer]:
-    host = HostPattern.parse(f"127.0.0.1:{demo.port}")
-    config = Config(
-        fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
-        advisors=(Advisor("berater", HASH),),
-        confirm_join=False,
-        join_policy="open",
-    )
+    config = relay_config(demo, confirm_join=False, join_policy="open")
     server = await aiohttp_server(make_app(config))
     yield server
     await server.close()

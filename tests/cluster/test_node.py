@@ -17,12 +17,11 @@ from cobrowse.appkeys import STORE as STORE_KEY
 from cobrowse.bus import BusState
 from cobrowse.cli import main
 from cobrowse.cluster import CLUSTER, RECONNECTING, Cluster
-from cobrowse.config import Advisor, Config, FetchConfig, HostPattern, parse_config
+from cobrowse.config import parse_config
 from cobrowse.errors import ConfigError
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.bus.redis_server import RedisServer, running_redis
 from tests.relay_client import (
-    HASH,
     ClientFactory,
     ServerFactory,
     advisor_client,
@@ -31,6 +30,7 @@ from tests.relay_client import (
     new_session,
     post_form,
     receive,
+    relay_config,
 )
 from tests.test_metrics import scrape, value
 
@@ -52,20 +52,13 @@ async def nodes(
     started: list[TestServer] = []
 
     async def make(count: int, **options: Any) -> list[TestServer]:
-        host = HostPattern.parse(f"127.0.0.1:{demo.port}")
         settings: dict[str, Any] = {
             "confirm_join": False,
             "join_policy": "open",
             "join_failures_per_client": 3,
             **options,
         }
-        config = Config(
-            secret_key=SECRET,
-            bus_url=redis_server.url,
-            fetch=FetchConfig(allowed_hosts=(host,), private_hosts=(host,)),
-            advisors=(Advisor("berater", HASH),),
-            **settings,
-        )
+        config = relay_config(demo, secret_key=SECRET, bus_url=redis_server.url, **settings)
         for _ in range(count):
             started.append(await aiohttp_server(make_app(config)))
         return started[-count:]
@@ -540,7 +533,8 @@ async def test_a_citizen_coming_back_during_a_take_over_waits_for_it_instead_of_
     async def slow_snapshot(session_id: str) -> tuple[int, bytes] | None:
         entered.set()
         await go_on.wait()
-        return await snapshot_of(session_id)
+        found: tuple[int, bytes] | None = await snapshot_of(session_id)
+        return found
 
     monkeypatch.setattr(heir.state, "latest_snapshot", slow_snapshot)
     taking = asyncio.create_task(heir.ownership.take_over(session["session"]))
