@@ -91,6 +91,12 @@ async def freeze(node: TestServer) -> Cluster:
     return cluster
 
 
+async def open_home(adv_ws: Any, demo: TestServer, watcher: Any) -> Any:
+    """The advisor opens the demo home page; the ``[kind, seq, body]`` ``watcher`` gets."""
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    return msgpack.unpackb(await next_frame(watcher, Msg.SNAPSHOT))
+
+
 async def next_page(ws: Any) -> dict[str, Any]:
     """``{page, url, title, …}`` of the next page ``ws`` is shown (snapshot or diff)."""
     kind, _, body = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT, Msg.MUTATIONS))
@@ -348,8 +354,7 @@ async def test_advisor_coming_through_another_node_takes_the_session_over(
 ) -> None:
     a, b = await nodes(2)
     adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
-    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
-    first = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    first = await open_home(adv_ws, demo, cit_ws)
     field = _search_field(first[2]["tree"])
     typed = {"page": first[2]["page"], "node": field[0], "value": "Wohngeld"}
     await adv_ws.send_bytes(encode(Msg.INPUT_SET, 0, typed))
@@ -394,8 +399,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
 ) -> None:
     a, b = await nodes(2, owner_timeout_seconds=0.6)
     adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
-    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
-    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    before = await open_home(adv_ws, demo, cit_ws)
     await freeze(a)
     after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
     assert after[1] > before[1]
@@ -417,8 +421,7 @@ async def test_owner_shutdown_hands_the_session_over_instead_of_ending_it(
 ) -> None:
     a, b = await nodes(2, owner_timeout_seconds=0.6)
     _adv, _session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
-    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
-    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    before = await open_home(adv_ws, demo, cit_ws)
     await a.close()  # a rolling restart
     assert await _closed_with(adv_ws) == 1012  # not final: the browser reconnects
     after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
@@ -523,8 +526,7 @@ async def test_a_citizen_coming_back_during_a_take_over_waits_for_it_instead_of_
 ) -> None:
     a, b = await nodes(2)
     _, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
-    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
-    before = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    before = await open_home(adv_ws, demo, cit_ws)
     await a.app[CLUSTER].settled()
     heir = b.app[CLUSTER]
     entered, go_on = asyncio.Event(), asyncio.Event()
