@@ -22,12 +22,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# Python packages only from the committed lock (hashes checked), uv pinned too.
+COPY scripts/uv-requirements.txt scripts/
+RUN pip install --require-hashes --no-deps -r scripts/uv-requirements.txt
+COPY pyproject.toml uv.lock README.md ./
+RUN uv export --quiet --frozen --no-dev --no-emit-project --format requirements-txt -o /tmp/locked.txt \
+    && pip install --require-hashes --no-deps -r /tmp/locked.txt
 COPY cobrowse/ cobrowse/
 COPY --from=bundle /src/cobrowse/static/js/ cobrowse/static/js/
-RUN pip install . \
+RUN pip install --no-deps . \
+    && pip uninstall --yes uv \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cobrowse \
-    && rm -rf /app/cobrowse
+    && rm -rf /app/cobrowse /tmp/locked.txt
 USER cobrowse
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \

@@ -5,21 +5,40 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8080
 DEMO_PORT ?= 8081
 
-.PHONY: run test lint bundle bench clean system-deps
+.PHONY: run test lint lock bundle bench clean system-deps
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+# Python packages come only from the committed lock (uv.lock, with hashes);
+# `make lock` is the one way to change it. uv itself is pinned by hash too.
+TOOLS  := .venv-tools
+UV     := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+
+$(UV): scripts/uv-requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--require-hashes --no-deps -r scripts/uv-requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+# --inexact: `make run` after `make test` keeps the test tools installed
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	$(UV) sync --quiet --frozen --inexact
 	touch $@
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml uv.lock
+	$(UV) sync --quiet --frozen --extra test
+	touch $@
+
+# Deliberate upgrades: resolve afresh within pyproject.toml's ranges, then install.
+lock: $(UV)
+	$(UV) lock --upgrade
+	$(UV) sync --frozen --extra test
+	touch $(VENV)/.installed $(VENV)/.test-installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The client bundle is built, never committed.
@@ -38,6 +57,7 @@ test: system-deps $(VENV)/.test-installed bundle lint
 LINTED := cobrowse tests $(wildcard bench)
 
 lint: $(VENV)/.test-installed
+	$(UV) lock --check --offline --quiet
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
@@ -46,4 +66,4 @@ bench: $(VENV)/.test-installed bundle
 	$(PY) -m bench all
 
 clean:
-	rm -rf $(VENV) node_modules cobrowse/static/js
+	rm -rf $(VENV) $(TOOLS) node_modules cobrowse/static/js

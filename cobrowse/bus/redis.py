@@ -154,7 +154,7 @@ class RedisBus(Bus):
                 self._attempted.set()
                 self._release_pongs()
                 with contextlib.suppress(*_ERRORS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                 # the publisher's pooled connection broke too: start fresh when back
                 with contextlib.suppress(*_ERRORS):
                     await self._pub.connection_pool.disconnect()
