@@ -1,7 +1,7 @@
 """``snapshot``: SNAPSHOT frame bytes against the sanitized page as HTML.
 
 For every corpus page the SNAPSHOT frame (msgpack) is compared with the same
-sanitized tree serialized back to HTML (:mod:`bench.htmltree`), raw and
+sanitized tree serialized back to HTML (:func:`cobrowse.pipeline.preview.document_html`), raw and
 deflated as permessage-deflate does it (raw deflate, 15-bit window, a fresh
 context per message, sync flush, level 1 as aiohttp's writer uses).
 ``median_deflate_ratio`` is deflated frame bytes over *raw* HTML bytes (what
@@ -14,10 +14,10 @@ from __future__ import annotations
 import zlib
 
 from bench.corpus import corpus_dir, load_pages, resource_url
-from bench.htmltree import to_html
 from bench.outcome import Outcome, Table, check
 from bench.stats import percentile
 from cobrowse.pipeline import build_page
+from cobrowse.pipeline.preview import document_html
 from cobrowse.protocol import Msg, encode
 
 __all__ = ["deflated_size", "run"]
@@ -44,7 +44,7 @@ def run(quick: bool) -> Outcome:
         frame = encode(
             Msg.SNAPSHOT, 1, {"page": 1, "url": built.url, "title": built.title, "tree": built.tree}
         )
-        html = to_html(built.tree).encode("utf-8")
+        html = document_html(built.tree).encode("utf-8")
         rows.append(
             (
                 len(html),

@@ -9,12 +9,10 @@ by :mod:`cobrowse.navigation` for every new page (:func:`publish_page`).
 * Widget toggles, form values and the highlight change the relay's copy of
   the page (:mod:`cobrowse.widgets`) and are broadcast as ``MUTATIONS``, so a
   late joiner gets them with the page.
-* Masking: before a page is sent, form fields that must stay private
-  (passwords, and what :class:`MaskRules` names) are marked
-  ``data-cb-masked``; the advisor's client never sends their values, and
-  :func:`handle` refuses ``INPUT_SET`` for them anyway (defence in depth).
-  ``data-cb-*`` attributes from the page itself are dropped, so a page can
-  neither fake a highlight nor unmask a field.
+* Masked fields: the pipeline marks private form fields ``data-cb-masked``
+  (:mod:`cobrowse.pipeline.build`); the advisor's client never sends their
+  values, and :func:`handle` refuses ``INPUT_SET`` for them anyway (defence
+  in depth).
 
 Every frame names the page it was meant for; frames for an older page are
 dropped. Only the advisor may send these frames.
@@ -24,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -33,9 +30,9 @@ import msgpack
 
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import LOG_LIMIT
-from cobrowse.pipeline import Page, PageRules, ResourceUrl, build_page
-from cobrowse.pipeline.diff import Node, TreeIndex, diff_trees, max_node_id
-from cobrowse.pipeline.host_rules import MASK_ATTR, WIDGET_ATTR, WIDGET_TARGET_ATTR
+from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
+from cobrowse.pipeline.page import Node, Page
+from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg
 from cobrowse.widgets import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
 
@@ -43,13 +40,9 @@ if TYPE_CHECKING:
     from cobrowse.sessions import CoSession, Participant
 
 __all__ = [
-    "DEFAULT_MASK",
     "HIGHLIGHT_ATTR",
     "INTERACTION_TYPES",
-    "MASK_ATTR",
-    "MaskRules",
     "PageState",
-    "build_shared_page",
     "handle",
     "history_step",
     "page_info",
@@ -63,9 +56,6 @@ INTERACTION_TYPES: Final = frozenset(
     {Msg.SCROLL_TO, Msg.HOVER_AT, Msg.INPUT_SET, Msg.TOGGLE, Msg.HIGHLIGHT_SET, Msg.PULSE_AT}
 )
 HIGHLIGHT_ATTR: Final = "data-cb-highlight"
-_RESERVED: Final = "data-cb-"
-# Set by the pipeline; the page's own were stripped before (sanitize_document).
-_PIPELINE_MARKS: Final = frozenset({MASK_ATTR, WIDGET_ATTR, WIDGET_TARGET_ATTR})
 _FIELDS: Final = frozenset({"input", "textarea", "select"})
 _MAX_SCROLL_OFFSET: Final = 1000.0
 # Diffing is plain Python; beyond this many nodes a snapshot is cheaper to make.
@@ -73,32 +63,6 @@ MAX_DIFF_NODES: Final = 8_000
 # Late joiners get the last snapshot plus every change since (the hub's log):
 # past this many changes the next page goes out whole, which starts afresh.
 MAX_CHANGES_BEFORE_SNAPSHOT: Final = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class MaskRules:
-    """Which form fields are private: by input type, ``autocomplete`` token, or name/id."""
-
-    input_types: frozenset[str] = frozenset({"password"})
-    autocomplete: frozenset[str] = frozenset(
-        {"current-password", "new-password", "one-time-code", "cc-number", "cc-csc", "cc-exp"}
-    )
-    names: re.Pattern[str] = re.compile(
-        r"passw|kennwort|geheim|secret|(?<![a-z])(?:pin|tan)(?![a-z])|iban|cvc|cvv|kreditkarte",
-        re.IGNORECASE,
-    )
-
-    def masks(self, tag: str, attrs: dict[str, str]) -> bool:
-        """True if the field ``tag``/``attrs`` must never show its value to others."""
-        if tag == "input" and attrs.get("type", "").strip().lower() in self.input_types:
-            return True
-        if set(attrs.get("autocomplete", "").lower().split()) & self.autocomplete:
-            return True
-        label = " ".join(attrs.get(k, "") for k in ("name", "id"))
-        return bool(label.strip()) and self.names.search(label) is not None
-
-
-DEFAULT_MASK: Final = MaskRules()
 
 
 @dataclass(slots=True)
@@ -136,42 +100,6 @@ def _state(session: CoSession) -> tuple[PageState, TreeIndex] | None:
 # --- new pages ------------------------------------------------------------------
 
 
-def prepare_tree(root: Node, rules: MaskRules = DEFAULT_MASK) -> None:
-    """Drop the page's own ``data-cb-*`` attributes (a page must not fake a
-    highlight) and mark private fields ``data-cb-masked``, in place. A mark
-    already there stays: the operator's ``mask`` rules set it in the
-    pipeline, and a page that marks a field itself only hides more. So do
-    the widget marks of the operator's widget rules (the pipeline dropped
-    the page's own before setting them)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if len(node) != 4:
-            continue
-        attrs = node[2]
-        if attrs:
-            for name in [n for n in attrs if n.startswith(_RESERVED) and n not in _PIPELINE_MARKS]:
-                del attrs[name]
-        if node[1] in _FIELDS and rules.masks(node[1], attrs):
-            attrs[MASK_ATTR] = ""
-        stack.extend(node[3])
-
-
-def build_shared_page(
-    body: bytes,
-    content_type: str | None,
-    url: str,
-    resource_url: ResourceUrl,
-    rules: PageRules | None = None,
-) -> Page:
-    """:func:`cobrowse.pipeline.build_page` (with the host's ``rules``), then
-    :func:`prepare_tree`: what :func:`publish_page` expects. Runs in a page worker
-    (:mod:`cobrowse.page_worker`)."""
-    page = build_page(body, content_type, url, resource_url, rules)
-    prepare_tree(page.tree)
-    return page
-
-
 def _last_id(root: Node) -> int:
     """The id of the last node in document order (the largest in a fresh tree)."""
     node = root
@@ -202,8 +130,8 @@ def snapshot_body(session: CoSession) -> dict[str, Any] | None:
 
 
 def publish_page(session: CoSession, page: Page) -> None:
-    """Make ``page`` (from :func:`build_shared_page`, ids from 1 in document
-    order) the session's page and send it to everyone.
+    """Make ``page`` (from :func:`cobrowse.pipeline.build.build_shared_page`,
+    ids from 1 in document order) the session's page and send it to everyone.
 
     Within the same site the new tree is diffed against the current one and
     the ``MUTATIONS`` batch (with ``navigate``) goes out instead of the

@@ -50,7 +50,7 @@ READY_CHECK_SECONDS = 2.0
 # from the page (attribute names, unknown tags, URL schemes). Only these
 # details are kept as labels, everything else folds into "<kind>:other".
 _KEPT_DETAILS: dict[str, frozenset[str] | None] = {
-    "element": None,  # dropped elements: fixed tables in pipeline.rules
+    "element": None,  # dropped elements: fixed tables in pipeline.tables
     "css": None,  # reasons named in pipeline.css
     "form": None,  # "form:post"
     "attr": frozenset({"clobber", "style", "srcdoc", "formaction", "href", "src"}),

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from functools import cache, partial
 from urllib.parse import urlsplit
 
-from cobrowse.config import FetchConfig, HostRule
-from cobrowse.pipeline import Page
-from cobrowse.pipeline.host_rules import rules_for
+from cobrowse.config import FetchConfig
+from cobrowse.pipeline.build import build_shared_page
+from cobrowse.pipeline.page import Page
+from cobrowse.pipeline.site_rules import HostRule, rules_for
 from cobrowse.resources import ResourceSigner
 
 __all__ = ["PageJob", "build_in_worker", "build_page_off_loop", "signed_resource_url"]
@@ -54,8 +55,6 @@ class PageJob:
 def build_in_worker(job: PageJob) -> Page:
     """Build one page (runs in a worker process): sanitized tree with the
     session's signed resource URLs, for resources of allowed hosts only."""
-    from cobrowse.interaction import build_shared_page
-
     signer = _signer(job.secret)
     resource_url = partial(signed_resource_url, signer, job.fetch, job.session_id, {})
     rules = rules_for(job.host_rules, job.url)

@@ -12,7 +12,7 @@ Emulated widgets: ``<details>`` (also exclusive ``name`` groups), tabs
 ``aria-controls`` toggling ``hidden`` on the target) and Bootstrap-style
 collapse triggers (``data-bs-toggle="collapse"``, class ``show``), and the
 operator's per-host widget rules (``[[rules.widgets]]``): the pipeline marks
-their triggers and whole-page targets (:mod:`cobrowse.pipeline.host_rules`),
+their triggers and whole-page targets (:mod:`cobrowse.pipeline.site_rules`),
 the toggle here resolves ``self``/``parent``/``next`` targets in the node tree.
 """
 
@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from cobrowse.pipeline.diff import Node, TreeIndex
-from cobrowse.pipeline.host_rules import (
+from cobrowse.pipeline.diff import TreeIndex
+from cobrowse.pipeline.page import Node
+from cobrowse.pipeline.site_rules import (
     RELATIVE_TARGETS,
     TOGGLE_ATTRIBUTES,
     WIDGET_ATTR,
@@ -48,7 +49,7 @@ Changes = dict[int, dict[str, str | None]]
 
 
 def _widget_mark(value: object) -> dict[str, Any] | None:
-    """The rule in a trigger's mark (host_rules.WidgetRule.mark), checked again:
+    """The rule in a trigger's mark (site_rules.WidgetRule.mark), checked again:
     only a class name and a safe boolean attribute can ever be toggled."""
     try:
         rule = json.loads(str(value))

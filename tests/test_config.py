@@ -86,11 +86,11 @@ def test_host_patterns(pattern: str, host: str, port: int, scheme: str, ok: bool
 
 
 def test_example_config_documents_every_rules_key() -> None:
-    from cobrowse.config import _RULE_LISTS
+    from cobrowse.pipeline.site_rules import RULE_LISTS
 
     text = (ROOT / "config.example.toml").read_text()
     assert "\n[[rules]]\n" in text
-    for key in ("host", *_RULE_LISTS, "allow_post_forms"):
+    for key in ("host", *RULE_LISTS, "allow_post_forms"):
         assert f"\n{key} = " in text, f"rules.{key} is not documented"
 
 
@@ -158,7 +158,7 @@ remove = [".ad"]
 
 
 def test_widget_rules_are_parsed() -> None:
-    from cobrowse.pipeline.host_rules import WidgetRule
+    from cobrowse.pipeline.site_rules import WidgetRule
 
     (rule,) = parse_config(WIDGETS).rules
     assert rule.remove == (".ad",)
@@ -169,7 +169,7 @@ def test_widget_rules_are_parsed() -> None:
 
 
 def test_example_config_documents_every_widget_key() -> None:
-    from cobrowse.pipeline.host_rules import WIDGET_KEYS
+    from cobrowse.pipeline.site_rules import WIDGET_KEYS
 
     text = (ROOT / "config.example.toml").read_text()
     assert "\n  [[rules.widgets]]\n" in text

@@ -19,16 +19,12 @@ from cobrowse.demo import make_demo_app
 from cobrowse.demo.server import DemoSite
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import SessionHub
-from cobrowse.interaction import (
-    HIGHLIGHT_ATTR,
-    MASK_ATTR,
-    build_shared_page,
-    handle,
-    history_step,
-    publish_page,
-)
+from cobrowse.interaction import HIGHLIGHT_ATTR, handle, history_step, publish_page
 from cobrowse.pipeline import LINK_TARGET, Page
-from cobrowse.pipeline.diff import Node, TreeIndex
+from cobrowse.pipeline.build import build_shared_page
+from cobrowse.pipeline.diff import TreeIndex
+from cobrowse.pipeline.page import Node
+from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg, encode
 from cobrowse.sessions import CoSession, Participant
 from tests.relay_client import (

@@ -31,7 +31,7 @@ from cobrowse.hub import SessionHub
 from cobrowse.interaction import HIGHLIGHT_ATTR, PageState
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
-from cobrowse.pipeline.snapshot import FormInfo
+from cobrowse.pipeline.page import FormInfo
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession
 

@@ -8,9 +8,10 @@ by a test, so the two cannot drift apart.
 
 This module holds the loader (:class:`Config`, the reader and
 :func:`parse_config`); its parts are :mod:`~cobrowse.config.schema` (the
-tables of keys and checks), :mod:`~cobrowse.config.hosts` (host patterns),
-:mod:`~cobrowse.config.site` (``[site]``) and :mod:`~cobrowse.config.rules`
-(``[[rules]]``). Import from here.
+tables of keys and checks), :mod:`~cobrowse.config.site` (``[site]``) and
+:mod:`~cobrowse.config.site_rules` (``[[rules]]``, read into the schema of
+:mod:`cobrowse.pipeline.site_rules`). Host patterns are :mod:`cobrowse.hosts`.
+Import from here.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cobrowse.config.hosts import HostPattern
-from cobrowse.config.rules import _RULE_LISTS as _RULE_LISTS  # re-exported: tests read it
-from cobrowse.config.rules import HostRule, read_rules
 from cobrowse.config.schema import TABLES as _TABLES
 from cobrowse.config.site import SiteConfig, read_logo
+from cobrowse.config.site_rules import read_rules
 from cobrowse.errors import ConfigError
+from cobrowse.hosts import HostPattern
+from cobrowse.pipeline.site_rules import HostRule
 
 __all__ = [
     "Advisor",
@@ -206,7 +207,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         if name == "advisors":
             advisors = reader.advisors(body)
         elif name == "rules":
-            rules = read_rules(reader, body)
+            if isinstance(body, list):
+                rules, problems = read_rules(body, reader.lines, reader.source)
+                reader.problems.extend(problems)
+            else:
+                reader.fail("", "rules", "expected [[rules]] tables")
         elif name in _TABLES and isinstance(body, dict):
             checked = reader.table(name, body)
             if name == "fetch":

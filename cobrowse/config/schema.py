@@ -11,8 +11,8 @@ import ipaddress
 import re
 from typing import Any
 
-from cobrowse.config.hosts import HOST_RE
 from cobrowse.config.site import contrast_on_white
+from cobrowse.hosts import HOST_RE
 
 __all__ = ["TABLES", "Check"]
 

@@ -1,8 +1,8 @@
 """Attribute handling of the sanitizing walk: which attributes an element keeps.
 
 Each attribute is kept, rewritten or dropped by the tables in
-:mod:`cobrowse.pipeline.rules` (as patched by the page's
-:class:`~cobrowse.pipeline.host_rules.PageRules`): plain names are kept,
+:mod:`cobrowse.pipeline.tables` (as patched by the page's
+:class:`~cobrowse.pipeline.site_rules.PageRules`): plain names are kept,
 ``data-*``/``aria-*`` names the client can set are kept unless the host
 forbids them, links become ``/link`` targets, resource URLs, ``srcset`` and
 styles are rewritten, clobbering ids/names and everything else are dropped
@@ -21,11 +21,11 @@ from typing import Final
 
 from lxml.etree import _Element as Element
 
-from cobrowse.pipeline.host_rules import PageRules
-from cobrowse.pipeline.rules import CLOBBER_IDS, CLOBBER_NAMES, SVG_ATTR_NAMES, AttrKind, TagRule
-from cobrowse.pipeline.snapshot import ResourceUrl
+from cobrowse.pipeline.page import ResourceUrl
+from cobrowse.pipeline.site_rules import PageRules
 from cobrowse.pipeline.srcset import rewrite_srcset
 from cobrowse.pipeline.style_cache import cached_style_attr
+from cobrowse.pipeline.tables import CLOBBER_IDS, CLOBBER_NAMES, SVG_ATTR_NAMES, AttrKind, TagRule
 from cobrowse.pipeline.urls import PageUrls, fragment_only
 
 __all__ = ["AttributeRewriter"]

@@ -28,11 +28,12 @@ from tinycss2.ast import (
 )
 
 from cobrowse.pipeline.hover import rewrite_state_selectors
+from cobrowse.pipeline.urls import small_data_image
 
 if TYPE_CHECKING:
-    from cobrowse.pipeline.snapshot import ResourceUrl
+    from cobrowse.pipeline.page import ResourceUrl
 
-__all__ = ["sanitize_style_attr", "sanitize_stylesheet"]
+__all__ = ["css_string", "sanitize_style_attr", "sanitize_stylesheet"]
 
 # Properties that bind behaviour (old IE/Firefox/Opera script hooks).
 _DROP_PROPERTIES: Final = frozenset(
@@ -56,13 +57,6 @@ _BANNED_TEXT: Final = ("javascript:", "vbscript:", "livescript:", "expression(")
 _BANNED_IDENTS: Final = frozenset({"javascript", "vbscript", "livescript"})
 # Real CSS function names; anything else (``\20url(``, ``u\0000rl(``) is a smuggling attempt.
 _FUNCTION_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_DATA_IMAGE_TYPES: Final = (
-    "data:image/png",
-    "data:image/gif",
-    "data:image/jpeg",
-    "data:image/webp",
-)
-MAX_DATA_URL_BYTES: Final = 32 * 1024
 # Browsers ignore these anywhere in a URL (tab, LF, CR) or strip them at the ends.
 _URL_STRIP: Final = "".join(map(chr, range(0x21)))
 _URL_REMOVE: Final = {9: None, 10: None, 13: None}
@@ -122,15 +116,15 @@ def _seal(css: str) -> str:
     return css
 
 
-def _css_string(value: str) -> str:
+def css_string(value: str) -> str:
+    """``value`` as a quoted CSS string that cannot end the string, the
+    declaration or the ``<style>`` element it is written into."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
     return '"' + escaped.replace("\r", "\\d ").replace("\f", "\\c ").replace("<", "\\3c ") + '"'
 
 
 def _url_node(value: str, line: int, column: int) -> FunctionBlock:
-    return FunctionBlock(
-        line, column, "url", [StringToken(line, column, value, _css_string(value))]
-    )
+    return FunctionBlock(line, column, "url", [StringToken(line, column, value, css_string(value))])
 
 
 def _banned(value: str) -> bool:
@@ -148,15 +142,6 @@ def _typed_attr(arguments: list[Any]) -> bool:
         if token.type == "function" and token.lower_name in ("type", "url", "src"):
             return True
     return False
-
-
-def _small_data_image(url: str) -> bool:
-    low = url[:32].lower()
-    if not low.startswith(_DATA_IMAGE_TYPES):
-        return False
-    head, _, payload = url.partition(",")
-    size = len(payload) * 3 // 4 if head.lower().endswith(";base64") else len(payload)
-    return size <= MAX_DATA_URL_BYTES
 
 
 class _CssWalker:
@@ -325,7 +310,7 @@ class _CssWalker:
         if value.startswith("#"):
             return value
         if value[:5].lower() == "data:":
-            if kind == "image" and _small_data_image(value):
+            if kind == "image" and small_data_image(value):
                 return value
             self.drop("data-url")
             return None

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-__all__ = ["Node", "TreeDiff", "TreeIndex", "apply_batch", "diff_trees", "max_node_id"]
+from cobrowse.pipeline.page import Node
 
-# ``[id, tag, attrs, children]`` (element) or ``[id, text]`` (text)
-Node = list[Any]
+__all__ = ["TreeDiff", "TreeIndex", "apply_batch", "diff_trees", "max_node_id"]
 
 
 def _walk(root: Node) -> Iterator[tuple[Node, Node | None]]:

@@ -1,7 +1,7 @@
 """The sanitizing walk: lxml tree in, snapshot tree out, in one pass.
 
-The walk applies the tables in :mod:`cobrowse.pipeline.rules` (as patched by
-the page's :class:`~cobrowse.pipeline.host_rules.PageRules`) and emits the
+The walk applies the tables in :mod:`cobrowse.pipeline.tables` (as patched by
+the page's :class:`~cobrowse.pipeline.site_rules.PageRules`) and emits the
 node-id tree directly. Elements are kept (allowed), unwrapped (unknown: the
 children take their place) or dropped with their content; attributes are
 kept, rewritten (URLs, styles) or dropped. No element, attribute or URL that
@@ -33,8 +33,10 @@ from typing import Any, Final
 from lxml.etree import _Element as Element
 
 from cobrowse.pipeline.attributes import AttributeRewriter
-from cobrowse.pipeline.host_rules import NO_RULES, PageRules, strip_page_marks
-from cobrowse.pipeline.rules import (
+from cobrowse.pipeline.page import LINK_TARGET, FormInfo, Page, ResourceUrl
+from cobrowse.pipeline.site_rules import NO_RULES, PageRules, strip_page_marks
+from cobrowse.pipeline.style_cache import cached_stylesheet
+from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     FORM_CONTROLS,
     HOISTED_VOID,
@@ -42,8 +44,6 @@ from cobrowse.pipeline.rules import (
     UNWRAP_COUNTED,
     TagRule,
 )
-from cobrowse.pipeline.snapshot import LINK_TARGET, FormInfo, Page, ResourceUrl
-from cobrowse.pipeline.style_cache import cached_stylesheet
 from cobrowse.pipeline.urls import PageUrls
 
 __all__ = ["BLOCKED_FORM_TITLE", "sanitize_document"]

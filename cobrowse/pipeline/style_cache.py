@@ -28,10 +28,10 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from cobrowse.pipeline.css import _css_string, sanitize_style_attr, sanitize_stylesheet
+from cobrowse.pipeline.css import css_string, sanitize_style_attr, sanitize_stylesheet
 
 if TYPE_CHECKING:
-    from cobrowse.pipeline.snapshot import ResourceUrl
+    from cobrowse.pipeline.page import ResourceUrl
 
 __all__ = ["StyleCache", "cached_style_attr", "cached_stylesheet"]
 
@@ -163,7 +163,7 @@ def _fill(template: _Template, resource_url: ResourceUrl) -> str | None:
 
 def _escape(url: str) -> str:
     """The URL as it appears inside the quoted CSS string css.py writes."""
-    return _css_string(url)[1:-1]
+    return css_string(url)[1:-1]
 
 
 # Two caches, so that the many small texts of a page (style attributes, short

@@ -20,10 +20,9 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from cobrowse.pipeline.css import _small_data_image
-from cobrowse.pipeline.snapshot import LINK_TARGET, ResourceUrl
+from cobrowse.pipeline.page import LINK_TARGET, ResourceUrl
 
-__all__ = ["PageUrls", "clean_url", "fragment_only"]
+__all__ = ["MAX_DATA_URL_BYTES", "PageUrls", "clean_url", "fragment_only", "small_data_image"]
 
 _URL_STRIP: Final = "".join(map(chr, range(0x21)))  # C0 controls and space
 _URL_REMOVE: Final = {9: None, 10: None, 13: None}  # ignored anywhere by URL parsers
@@ -31,6 +30,26 @@ _KEEP_LINK_SCHEMES: Final = frozenset({"mailto", "tel"})  # shown as "/link", no
 _SCHEME: Final = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HTTP: Final = ("http", "https")
 _HTTP_ABSOLUTE: Final = ("https://", "http://")
+# Inline raster images that may stay as they are (no request, no script).
+_DATA_IMAGE_TYPES: Final = (
+    "data:image/png",
+    "data:image/gif",
+    "data:image/jpeg",
+    "data:image/webp",
+)
+MAX_DATA_URL_BYTES: Final = 32 * 1024
+
+
+def small_data_image(url: str) -> bool:
+    """True for a cleaned ``data:`` URL of a PNG/GIF/JPEG/WebP image of at most
+    :data:`MAX_DATA_URL_BYTES`: kept inline (in attributes and CSS) instead of
+    being dropped."""
+    low = url[:32].lower()
+    if not low.startswith(_DATA_IMAGE_TYPES):
+        return False
+    head, _, payload = url.partition(",")
+    size = len(payload) * 3 // 4 if head.lower().endswith(";base64") else len(payload)
+    return size <= MAX_DATA_URL_BYTES
 
 
 def clean_url(raw: str) -> str:
@@ -134,7 +153,7 @@ class PageUrls:
         """The relay URL for a resource (or a small inline raster image); None drops it."""
         if kind == "image" and raw[:40].lstrip(_URL_STRIP)[:5].lower() == "data:":
             value = clean_url(raw)
-            if _small_data_image(value) and "," in value:
+            if small_data_image(value) and "," in value:
                 return value  # PNG/GIF/JPEG/WebP up to 32 KiB: no request, no script
             self.removed["url:data"] += 1
             return None

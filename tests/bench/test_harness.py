@@ -12,7 +12,6 @@ import msgpack
 import pytest
 
 from bench.__main__ import BENCHMARKS, MODULES, build_parser
-from bench.htmltree import to_html
 from bench.outcome import Check, Outcome, Table, check
 from bench.report import load_outcomes, reading, update_report, write_report
 from bench.snapshot import deflated_size
@@ -41,24 +40,6 @@ def test_percentile_interpolates_and_is_nan_for_nothing() -> None:
     assert percentile([], 50) != percentile([], 50)  # NaN
     assert ratio(3.0, 2.0) == 1.5
     assert ratio(1.0, 0.0) != ratio(1.0, 0.0)
-
-
-def test_tree_serializes_back_to_escaped_html() -> None:
-    tree = [
-        1,
-        "html",
-        {},
-        [
-            [2, "body", {"class": 'a"b'}, [[3, "<script>x</script> & y"], [4, "br", {}, []]]],
-            [5, "svg:svg", {"viewBox": "0 0 1 1"}, []],
-            [6, "style", {}, [[7, "a > b { color: red }"]]],
-        ],
-    ]
-    html = to_html(tree)
-    assert html.startswith("<!DOCTYPE html><html>")
-    assert '<body class="a&quot;b">&lt;script&gt;x&lt;/script&gt; &amp; y<br></body>' in html
-    assert '<svg viewBox="0 0 1 1"></svg>' in html
-    assert "<style>a > b { color: red }</style>" in html
 
 
 def test_deflated_size_is_one_permessage_deflate_message() -> None:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import tinycss2
 
 from cobrowse.pipeline import Page, build_page, tree_to_html
-from cobrowse.pipeline.rules import EMITTED_TAGS
 from cobrowse.pipeline.srcset import parse_srcset
+from cobrowse.pipeline.tables import EMITTED_TAGS
 
 PAGE_URL = "https://example.org/dir/page.html"
 

@@ -12,7 +12,8 @@ import pytest
 
 from cobrowse.demo.server import DemoSite
 from cobrowse.pipeline import Page, build_page
-from cobrowse.pipeline.diff import Node, TreeIndex, apply_batch, diff_trees, max_node_id
+from cobrowse.pipeline.diff import TreeIndex, apply_batch, diff_trees, max_node_id
+from cobrowse.pipeline.page import Node
 
 SITE = DemoSite()
 PATHS = ["/", "/themen/rente.html", "/themen/wohngeld.html", "/service/faq.html", "/impressum.html"]

@@ -10,7 +10,7 @@ import pytest
 
 from cobrowse.config import HostPattern, HostRule
 from cobrowse.pipeline import NO_RULES, PageRules, build_page, rules_for, tree_to_html
-from cobrowse.pipeline.rules import NEVER_ALLOWED_ATTRS, TagRule
+from cobrowse.pipeline.tables import NEVER_ALLOWED_ATTRS, TagRule
 
 from .helpers import (
     PAGE_URL,

@@ -8,16 +8,16 @@ import json
 import pytest
 
 from cobrowse.config import HostPattern, HostRule
-from cobrowse.interaction import build_shared_page
 from cobrowse.pipeline import NO_RULES, build_page, rules_for
-from cobrowse.pipeline.diff import Node
-from cobrowse.pipeline.host_rules import (
+from cobrowse.pipeline.build import build_shared_page
+from cobrowse.pipeline.page import Node
+from cobrowse.pipeline.sanitize import BLOCKED_FORM_TITLE
+from cobrowse.pipeline.site_rules import (
     WIDGET_ATTR,
     WIDGET_TARGET_ATTR,
     WidgetRule,
     selector_problem,
 )
-from cobrowse.pipeline.sanitize import BLOCKED_FORM_TITLE
 
 from .helpers import PAGE_URL, assert_safe, body_html, fake_resource_url, r
 
@@ -164,8 +164,7 @@ def test_mask_rule_marks_fields_private_through_the_whole_pipeline() -> None:
     """An operator's ``mask`` selector marks a field; the relay's page copy keeps
     the mark (and refuses typed values for it), while a page cannot fake others."""
     from cobrowse.config import HostPattern, HostRule
-    from cobrowse.interaction import MASK_ATTR, build_shared_page
-    from cobrowse.pipeline.host_rules import rules_for
+    from cobrowse.pipeline.site_rules import MASK_ATTR, rules_for
 
     html = (
         b"<form action='/suche'><input id='kundennummer' name='kn'>"

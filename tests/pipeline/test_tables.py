@@ -1,8 +1,8 @@
 """The sanitizer's tables: pinned by a golden file, and checked for invariants.
 
-A change to :mod:`cobrowse.pipeline.rules` must show up as a change of
+A change to :mod:`cobrowse.pipeline.tables` must show up as a change of
 ``golden/rules.json`` in review. Regenerate it with
-``COBROWSE_UPDATE_GOLDEN=1 pytest tests/pipeline/test_rules.py``.
+``COBROWSE_UPDATE_GOLDEN=1 pytest tests/pipeline/test_tables.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cobrowse.pipeline import rules
-from cobrowse.pipeline.host_rules import attribute_problem
+from cobrowse.pipeline import tables
+from cobrowse.pipeline.site_rules import attribute_problem
 
 from .helpers import FORBIDDEN_TAGS, URL_ATTRS
 
@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).parent / "golden" / "rules.json"
 
 def _tables() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for ns, table in rules.TABLES.items():
+    for ns, table in tables.TABLES.items():
         out[ns] = {
             tag: {
                 "name": rule.name,
@@ -43,10 +43,10 @@ def _tables() -> dict[str, Any]:
         "CLOBBER_IDS",
         "CLOBBER_NAMES",
     ):
-        value = getattr(rules, name)
+        value = getattr(tables, name)
         out[name] = sorted(value) if isinstance(value, frozenset) else list(value)
-    out["SVG_ATTR_NAMES"] = dict(sorted(rules.SVG_ATTR_NAMES.items()))
-    out["MAX_DEPTH"] = rules.MAX_DEPTH
+    out["SVG_ATTR_NAMES"] = dict(sorted(tables.SVG_ATTR_NAMES.items()))
+    out["MAX_DEPTH"] = tables.MAX_DEPTH
     return out
 
 
@@ -61,24 +61,24 @@ def test_tables_match_the_golden_file() -> None:
 
 
 def test_no_event_handler_or_unrewritten_url_attribute_is_allowed() -> None:
-    for ns, table in rules.TABLES.items():
+    for ns, table in tables.TABLES.items():
         for tag, rule in table.items():
             for attr in rule.attrs:
                 assert not attr.startswith("on"), f"{ns}:{tag} allows {attr}"
                 assert attr not in ("srcdoc", "formaction", "ping", "target", "is"), (ns, tag)
-                if attr in URL_ATTRS or attr in rules.NEVER_ALLOWED_ATTRS:
+                if attr in URL_ATTRS or attr in tables.NEVER_ALLOWED_ATTRS:
                     assert attr in rule.kinds or attr in ("data",), f"{ns}:{tag} {attr} raw"
 
 
 def test_forbidden_elements_are_never_emitted() -> None:
-    assert not (rules.EMITTED_TAGS & FORBIDDEN_TAGS)
-    for ns, table in rules.TABLES.items():
-        assert not (set(table) & rules.DROP_WITH_CONTENT), ns
-        assert not (set(table) & rules.UNWRAP_COUNTED), ns
+    assert not (tables.EMITTED_TAGS & FORBIDDEN_TAGS)
+    for ns, table in tables.TABLES.items():
+        assert not (set(table) & tables.DROP_WITH_CONTENT), ns
+        assert not (set(table) & tables.UNWRAP_COUNTED), ns
 
 
 def test_every_emitted_tag_is_in_its_namespace() -> None:
-    for ns, table in rules.TABLES.items():
+    for ns, table in tables.TABLES.items():
         for tag, rule in table.items():
             assert rule.name.startswith({"html": "", "svg": "svg:", "math": "math:"}[rule.ns]), (
                 ns,

@@ -1,4 +1,7 @@
-"""Host patterns: how the config names a host (``[fetch]`` hosts, ``[[rules]]``)."""
+"""Host patterns: how the operator names a host (``[fetch]`` hosts, ``[[rules]]``).
+
+A leaf: the config reads them, the fetcher and the pipeline's site rules match them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Per-host admin rules (``[[rules]]`` in the config), compiled for one page.
+"""The operator's per-host rules (``[[rules]]`` in the config): schema and compilation.
+
+:class:`HostRule` is one ``[[rules]]`` table, checked by
+:func:`parse_host_rule` (the config reads the TOML and adds file lines to the
+problems); :func:`rules_for` compiles the rules that match a page's host
+into :class:`PageRules`, which the sanitizing walk applies.
 
 An operator tunes how a site looks in the mirror without touching code:
 ``remove`` drops elements by CSS selector (cookie banners, chat widgets),
@@ -29,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from cssselect import SelectorError
@@ -37,7 +42,8 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import _Element as Element
 from lxml.etree import strip_attributes
 
-from cobrowse.pipeline.rules import (
+from cobrowse.hosts import HostPattern
+from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     LAZY_SRC_ATTRS,
     LAZY_SRCSET_ATTRS,
@@ -46,20 +52,22 @@ from cobrowse.pipeline.rules import (
     TagRule,
 )
 
-if TYPE_CHECKING:
-    from cobrowse.config import HostRule
-
 __all__ = [
+    "MASK_ATTR",
     "NO_RULES",
     "RELATIVE_TARGETS",
+    "RULE_LISTS",
     "TOGGLE_ATTRIBUTES",
     "WIDGET_ATTR",
     "WIDGET_KEYS",
     "WIDGET_TARGET_ATTR",
+    "HostRule",
     "PageRules",
+    "RuleProblem",
     "WidgetRule",
     "attribute_problem",
     "class_problem",
+    "parse_host_rule",
     "parse_widget",
     "rules_for",
     "selector_problem",
@@ -68,7 +76,8 @@ __all__ = [
 
 _ATTR_NAME: Final = re.compile(r"[a-z_][a-z0-9_.\-]*(?::[a-z_][a-z0-9_.\-]*)?\Z")
 _HIDE_STYLE: Final = "display:none !important"
-# Marks a private form field (read by cobrowse.interaction and the client).
+# Marks a private form field (set by the mask rules and pipeline.build, read by
+# cobrowse.interaction and the client).
 MASK_ATTR: Final = "data-cb-masked"
 # Relay-owned widget marks: on a trigger, its rule as JSON (WidgetRule.mark);
 # on a target named by a whole-page selector, the indexes of its rules.
@@ -198,6 +207,109 @@ def _widget_value_problem(key: str, value: str) -> str | None:
         known = ", ".join(sorted(TOGGLE_ATTRIBUTES))
         return None if value in TOGGLE_ATTRIBUTES else f"not an attribute widgets toggle ({known})"
     return class_problem(value)
+
+
+@dataclass(frozen=True, slots=True)
+class HostRule:
+    """Sanitizing rules for pages of one host pattern (one ``[[rules]]`` table).
+
+    ``remove``/``unwrap``/``hide``/``mask`` are CSS selectors; ``widgets``
+    the ``[[rules.widgets]]`` tables; the module docstring says what each
+    key does.
+    """
+
+    host: HostPattern
+    remove: tuple[str, ...] = ()
+    unwrap: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    mask: tuple[str, ...] = ()
+    allow_attributes: tuple[str, ...] = ()
+    forbid_attributes: tuple[str, ...] = ()
+    lazy_image_attributes: tuple[str, ...] = ()
+    allow_post_forms: bool = False
+    widgets: tuple[WidgetRule, ...] = ()
+
+
+# The keys of a [[rules]] table that hold lists of strings.
+RULE_LISTS: Final = (
+    "remove",
+    "unwrap",
+    "hide",
+    "mask",
+    "allow_attributes",
+    "forbid_attributes",
+    "lazy_image_attributes",
+)
+_SELECTOR_LISTS: Final = ("remove", "unwrap", "hide", "mask")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    """One problem in a ``[[rules]]`` table, in English for the config error.
+
+    ``key`` names the offending key of the table, or of its ``widget``-th
+    ``[[rules.widgets]]`` table when ``widget`` is not None.
+    """
+
+    key: str
+    message: str
+    widget: int | None = None
+
+
+def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RuleProblem]]:
+    """Check one ``[[rules]]`` table: its :class:`HostRule` (None when the host
+    is missing or bad) and every problem, in the order of the table's keys.
+
+    Entries with problems are left out of the rule; selectors and attribute
+    names are checked with :func:`selector_problem` / :func:`attribute_problem`.
+    """
+    known = ", ".join(["host", *RULE_LISTS, "allow_post_forms", "widgets"])
+    problems: list[RuleProblem] = []
+    values: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "host":
+            try:
+                values["host"] = HostPattern.parse(value if isinstance(value, str) else "")
+            except ValueError:
+                problems.append(
+                    RuleProblem(key, f'expected a host like "*.example.org", got {value!r}')
+                )
+        elif key == "allow_post_forms":
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                problems.append(RuleProblem(key, f"expected true or false, got {value!r}"))
+        elif key == "widgets":
+            tables = value if isinstance(value, list) else [value]
+            widgets = []
+            for number, table in enumerate(tables):
+                widget, found = parse_widget(table)
+                problems.extend(RuleProblem(wkey, text, number) for wkey, text in found)
+                if widget is not None:
+                    widgets.append(widget)
+            values[key] = tuple(widgets)
+        elif key in RULE_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(RuleProblem(key, f"expected a list of strings, got {value!r}"))
+                continue
+            selectors = key in _SELECTOR_LISTS
+            items = [v.strip() if selectors else v.strip().lower() for v in value]
+            for item in items:
+                problem = (
+                    selector_problem(item)
+                    if selectors
+                    else attribute_problem(item, lenient=key != "allow_attributes")
+                )
+                if problem:
+                    problems.append(RuleProblem(key, f"{item!r} is {problem}"))
+            values[key] = tuple(items)
+        else:
+            problems.append(RuleProblem(key, f"unknown key (known: {known})"))
+    if "host" in values:
+        return HostRule(**values), problems
+    if "host" not in entry:
+        problems.append(RuleProblem("host", "missing: every [[rules]] table needs a host"))
+    return None, problems
 
 
 def strip_page_marks(root: Element) -> None:

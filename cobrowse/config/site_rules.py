@@ -1,0 +1,60 @@
+"""The ``[[rules]]`` tables: read from the TOML into the pipeline's schema.
+
+What a rule is and how its keys are checked is
+:mod:`cobrowse.pipeline.site_rules` (:func:`~cobrowse.pipeline.site_rules.parse_host_rule`);
+this module only adds where each problem is in the file, like the rest of
+the config.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cobrowse.pipeline.site_rules import HostRule, parse_host_rule
+
+__all__ = ["read_rules"]
+
+
+def _where_entry(lines: list[str], source: str, table: str, index: int, key: str) -> str:
+    """File and line of ``key`` in the ``index``-th ``[[table]]`` (or of its header)."""
+    seen, header = -1, 0
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if seen == index:
+                break
+            if stripped.replace(" ", "").startswith(f"[[{table}]]"):
+                seen, header = seen + 1, number
+        elif seen == index and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return f"{source}:{number}"
+    return f"{source}:{header}" if header else source
+
+
+def read_rules(
+    entries: list[Any], lines: list[str], source: str
+) -> tuple[tuple[HostRule, ...], list[str]]:
+    """``[[rules]]``: the checked rules, and one message per problem.
+
+    ``entries`` is the parsed ``rules`` list, ``lines`` the file's text and
+    ``source`` its name (for ``file:line`` in the messages); an entry with a
+    problem in its host is left out, a bad key only from its rule.
+    """
+    out = []
+    messages: list[str] = []
+    for index, entry in enumerate(entries):
+        rule, problems = parse_host_rule(entry)
+        # Widgets are found in the file as the n-th [[rules.widgets]] table overall.
+        before = sum(len(e.get("widgets", [])) for e in entries[:index])
+        for problem in problems:
+            if problem.widget is None:
+                where = _where_entry(lines, source, "rules", index, problem.key)
+                dotted = f"rules[{index}].{problem.key}"
+            else:
+                table = before + problem.widget
+                where = _where_entry(lines, source, "rules.widgets", table, problem.key)
+                dotted = f"rules[{index}].widgets[{problem.widget}].{problem.key}"
+            messages.append(f"{where}: {dotted}: {problem.message}")
+        if rule is not None:
+            out.append(rule)
+    return tuple(out), messages
