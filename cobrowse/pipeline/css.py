@@ -13,7 +13,7 @@ Same-document references (``url(#clip)``) and small inline images
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 import tinycss2
@@ -28,10 +28,8 @@ from tinycss2.ast import (
 )
 
 from cobrowse.pipeline.hover import rewrite_state_selectors
+from cobrowse.pipeline.page import ResourceUrl
 from cobrowse.pipeline.urls import small_data_image
-
-if TYPE_CHECKING:
-    from cobrowse.pipeline.page import ResourceUrl
 
 __all__ = ["css_string", "sanitize_style_attr", "sanitize_stylesheet"]
 

@@ -26,12 +26,10 @@ import secrets
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from cobrowse.pipeline.css import css_string, sanitize_style_attr, sanitize_stylesheet
-
-if TYPE_CHECKING:
-    from cobrowse.pipeline.page import ResourceUrl
+from cobrowse.pipeline.page import ResourceUrl
 
 __all__ = ["StyleCache", "cached_style_attr", "cached_stylesheet"]
 
