@@ -137,6 +137,24 @@ def test_rules_must_be_tables() -> None:
         parse_config("rules = 'x'\n")
 
 
+def test_rules_that_are_no_tables_are_named_not_a_traceback() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("# operator rules\nrules = [1, [2]]\n", "f.toml")
+    assert str(caught.value).splitlines() == [
+        "f.toml:2: rules[0]: expected a [[rules]] table, got 1",
+        "f.toml:2: rules[1]: expected a [[rules]] table, got [2]",
+    ]
+
+
+def test_a_widgets_value_that_is_no_table_does_not_break_later_rules() -> None:
+    text = '[[rules]]\nhost = "a.example"\nwidgets = 3\n[[rules]]\nhost = "b.example"\n'
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "f.toml")
+    assert str(caught.value) == (
+        "f.toml: rules[0].widgets[0].widgets: expected [[rules.widgets]] tables"
+    )
+
+
 # --- [[rules.widgets]] -----------------------------------------------------------
 
 WIDGETS = """

@@ -31,6 +31,19 @@ def _where_entry(lines: list[str], source: str, table: str, index: int, key: str
     return f"{source}:{header}" if header else source
 
 
+def _where_key(lines: list[str], source: str, key: str) -> str:
+    """File and line of the first ``key = …`` (``source`` alone if there is none)."""
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"{re.escape(key)}\s*=", line.strip()):
+            return f"{source}:{number}"
+    return source
+
+
+def _widget_count(entry: object) -> int:
+    widgets = entry.get("widgets", []) if isinstance(entry, dict) else []
+    return len(widgets) if isinstance(widgets, (list, dict)) else 0
+
+
 def read_rules(
     entries: list[Any], lines: list[str], source: str
 ) -> tuple[tuple[HostRule, ...], list[str]]:
@@ -43,9 +56,13 @@ def read_rules(
     out = []
     messages: list[str] = []
     for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):  # rules = [1]: not a table at all
+            where = _where_key(lines, source, "rules")
+            messages.append(f"{where}: rules[{index}]: expected a [[rules]] table, got {entry!r}")
+            continue
         rule, problems = parse_host_rule(entry)
         # Widgets are found in the file as the n-th [[rules.widgets]] table overall.
-        before = sum(len(e.get("widgets", [])) for e in entries[:index])
+        before = sum(_widget_count(e) for e in entries[:index])
         for problem in problems:
             if problem.widget is None:
                 where = _where_entry(lines, source, "rules", index, problem.key)
