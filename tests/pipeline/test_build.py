@@ -10,6 +10,8 @@ import pytest
 
 import cobrowse.pipeline as pipeline
 from cobrowse.pipeline import RESOURCE_KINDS, FormInfo, Page, build_page
+from cobrowse.pipeline.build import DEFAULT_MASK, build_shared_page
+from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg, encode
 
 from .helpers import assert_safe, fake_resource_url, iter_nodes, page, to_html
@@ -166,3 +168,46 @@ def test_build_page_is_thread_safe() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         trees = list(pool.map(build, range(16)))
     assert all(tree == trees[0] for tree in trees)
+
+
+# --- masking (build_shared_page) ---------------------------------------------------
+
+
+def _fields(html: str) -> dict[str, dict[str, str]]:
+    """The attributes of every element with an id, as every participant gets them."""
+    shared = build_shared_page(
+        html.encode(), "text/html", "https://www.example.org/", lambda u, k: None
+    )
+    return {n[2]["id"]: n[2] for n in iter_nodes(shared.tree) if len(n) == 4 and "id" in n[2]}
+
+
+def test_private_fields_are_masked_whatever_their_spelling() -> None:
+    fields = _fields(
+        '<form><input type=" PassWord " id="a"><input autocomplete="section-x CC-CSC" id="b">'
+        '<input name="user_pin" id="c"><input id="TAN"><textarea name="Kennwort" id="d"></textarea>'
+        '<select name="iban" id="e"></select><input name="pinguin" id="f"><input id="spinner">'
+        '<input name="ort" id="g"><input type="text" id="h"></form>'
+    )
+    assert [k for k, attrs in fields.items() if MASK_ATTR in attrs] == [
+        "a",
+        "b",
+        "c",
+        "TAN",
+        "d",
+        "e",
+    ]
+
+
+def test_a_page_can_add_its_own_mask_but_no_other_relay_mark() -> None:
+    fields = _fields(
+        '<input id="own" data-cb-masked><p id="p" data-cb-highlight data-cb-x="1" '
+        'data-cb-widget="{}" data-cb-widget-target="0" data-keep="1">x</p>'
+    )
+    assert MASK_ATTR in fields["own"]
+    assert fields["p"] == {"id": "p", "data-keep": "1"}
+
+
+def test_mask_rules_look_only_at_form_fields() -> None:
+    assert DEFAULT_MASK.masks("input", {"name": "geheimzahl"})
+    assert not DEFAULT_MASK.masks("input", {"name": "  "})
+    assert not _fields('<p id="passwort">x</p>')["passwort"].get(MASK_ATTR)
