@@ -66,6 +66,7 @@ class FetchError(CobrowseError):
             "bad_status",
             "unsupported",
             "too_many_redirects",
+            "bad_redirect",
         )
     }
 

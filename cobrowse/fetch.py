@@ -44,6 +44,11 @@ __all__ = [
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_URL_LENGTH = 8192  # longer URLs are refused before any DNS lookup (httpx's cap is 65,536)
+# httpx exceptions outside its ``HTTPError`` tree: a malformed redirect target
+# (``InvalidURL``, raised inside ``send()`` even without following), cookie
+# and stream misuse. None of them may escape as an unexpected exception.
+_OTHER_HTTPX_ERRORS = (httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # IPv6 ranges that carry an IPv4 address in their last 32 bits.
 _V4_IN_V6 = (
@@ -164,8 +169,11 @@ def is_public(address: str) -> bool:
 def check_allowed(config: FetchConfig, url: str) -> tuple[str, str, int]:
     """(scheme, canonical host, port) of ``url`` if ``config`` allows its host and port.
 
-    Raises ``FetchError`` ``invalid_url`` or ``not_allowed``; resolves nothing.
+    Raises ``FetchError`` ``invalid_url`` (also for URLs longer than
+    ``MAX_URL_LENGTH``) or ``not_allowed``; resolves nothing.
     """
+    if len(url) > MAX_URL_LENGTH:
+        raise FetchError("invalid_url", "URL too long")
     try:
         parts = urlsplit(url)
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
@@ -247,8 +255,9 @@ class Fetcher:
         the request (e.g. validators). With ``read_body_for`` the body is only
         read for those media types; otherwise ``body`` is empty and
         ``body_read`` False. Raises :class:`FetchError` with kind
-        ``not_allowed``, ``invalid_url``, ``unreachable``, ``too_large`` or
-        ``too_many_redirects``.
+        ``not_allowed``, ``invalid_url``, ``unreachable``, ``too_large``,
+        ``too_many_redirects`` or ``bad_redirect`` (a ``Location`` httpx
+        cannot even parse into a request).
         """
         try:
             async with asyncio.timeout(self.config.timeout_seconds):
@@ -287,6 +296,11 @@ class Fetcher:
                 response = await self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise FetchError("unreachable", type(exc).__name__) from None
+            except httpx.InvalidURL:
+                # send() builds the redirect request even though we follow by hand
+                raise FetchError("bad_redirect", "unusable Location") from None
+            except _OTHER_HTTPX_ERRORS as exc:
+                raise FetchError("unreachable", type(exc).__name__) from None
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
@@ -319,6 +333,6 @@ class Fetcher:
                 if size > max_bytes:
                     raise FetchError("too_large")
                 chunks.append(chunk)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, *_OTHER_HTTPX_ERRORS) as exc:
             raise FetchError("unreachable", type(exc).__name__) from None
         return b"".join(chunks)

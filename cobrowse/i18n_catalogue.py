@@ -164,6 +164,10 @@ DE: dict[str, str] = {
         "Die Seite leitet zu oft weiter und kann nicht angezeigt werden. "
         "Sie sehen weiter die bisherige Seite."
     ),
+    "notice_bad_redirect": (
+        "Die Seite leitet auf eine ungültige Adresse weiter (fehlerhafte Weiterleitung) "
+        "und kann nicht angezeigt werden. Sie sehen weiter die bisherige Seite."
+    ),
     "notice_link_not_allowed": (
         "Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht "
         "nicht freigegeben und wird nicht geöffnet."
@@ -346,6 +350,10 @@ EN: dict[str, str] = {
     ),
     "notice_too_many_redirects": (
         "The page redirects too often and cannot be shown. You still see the previous page."
+    ),
+    "notice_bad_redirect": (
+        "The page redirects to an invalid address (a broken redirect) and cannot be "
+        "shown. You still see the previous page."
     ),
     "notice_link_not_allowed": (
         "This link leads to {host}. That page is not approved for the shared view "

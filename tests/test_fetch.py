@@ -421,3 +421,42 @@ async def test_response_headers_and_validators(seen: list[httpx.Request]) -> Non
     )
     assert again.status == 304
     await fetcher.close()
+
+
+async def test_an_overlong_url_is_refused_before_any_dns_lookup(
+    seen: list[httpx.Request],
+) -> None:
+    looked_up: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["93.184.215.14"]
+
+    fetcher = Fetcher(
+        config(), transport=httpx.MockTransport(lambda r: httpx.Response(200)), resolver=resolve
+    )
+    for length in (8193, 70_000):  # over our cap; over httpx's own cap
+        url = "https://www.example.org/" + "a" * (length - len("https://www.example.org/"))
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(url, max_bytes=100)
+        assert info.value.kind == "invalid_url"
+    assert looked_up == []
+    url = "https://www.example.org/" + "a" * (8192 - len("https://www.example.org/"))
+    assert (await fetcher.fetch(url, max_bytes=100)).status == 200  # 8 KiB is still fine
+    await fetcher.close()
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http:\\\\x\\", "https:x", "http:x/y"],  # a scheme, but no host and no "/" path
+)
+async def test_a_redirect_httpx_cannot_follow_is_a_fetch_error(
+    seen: list[httpx.Request], location: str
+) -> None:
+    fetcher = make(seen, lambda r: httpx.Response(302, headers={"Location": location}))
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch("https://www.example.org/start", max_bytes=100)
+    assert info.value.kind == "bad_redirect"
+    assert "Weiterleitung" in info.value.user_message
+    assert len(seen) == 1
+    await fetcher.close()

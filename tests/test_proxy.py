@@ -91,6 +91,8 @@ class Origin:
             return web.Response(text="<title>Danke</title><p>Danke</p>", content_type="text/html")
         if name == "page.html":
             return web.Response(text="<script>alert(1)</script>", content_type="text/html")
+        if name in ("moved.png", "moved.html"):  # a scheme, but no host: httpx cannot build it
+            return web.Response(status=302, headers={"Location": "http:\\\\x\\"})
         raise web.HTTPNotFound()
 
 
@@ -216,6 +218,15 @@ async def test_size_limit(
     assert (
         await citizen.get(token(relay, origin[1], session_id, "big.png", "image"))
     ).status == 404
+
+
+async def test_a_broken_redirect_upstream_is_not_found_not_a_server_error(
+    relay: TestServer, origin: tuple[Origin, TestServer], aiohttp_client: ClientFactory
+) -> None:
+    session_id, _, citizen = await session_with_citizen(relay, aiohttp_client)
+    response = await citizen.get(token(relay, origin[1], session_id, "moved.png", "image"))
+    assert response.status == 404
+    assert origin[0].hits["moved.png"] == 1
 
 
 async def test_cache_is_shared_across_participants_and_sessions(
@@ -364,6 +375,17 @@ async def test_a_pdf_link_becomes_a_download_notice_for_everyone(
     assert response.status == 200 and await response.read() == b"%PDF-1.4\n"
     assert response.headers["Content-Disposition"] == 'attachment; filename="merkblatt.pdf"'
     assert (await (await aiohttp_client(relay)).get(notice["link"])).status == 403
+
+
+async def test_a_broken_redirect_on_navigation_is_a_clear_notice(
+    relay: TestServer, origin: tuple[Origin, TestServer], aiohttp_client: ClientFactory
+) -> None:
+    session_id, advisor, _ = await session_with_citizen(relay, aiohttp_client)
+    ws = await connect(advisor, f"/ws?session={session_id}")
+    url = f"http://127.0.0.1:{origin[1].port}/moved.html"
+    await ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+    notice = await receive(ws, Msg.NOTICE)
+    assert notice["key"] == "bad_redirect" and "Weiterleitung" in notice["text"]
 
 
 async def test_post_forms_are_blocked_by_default(
