@@ -197,9 +197,9 @@ def _flag(body: dict[str, Any], key: str) -> bool:
 def history_step(body: dict[str, Any]) -> int:
     """The ``step`` of a ``HISTORY_GO`` body: -1 back, 0 reload, 1 forward."""
     step = body.get("step")
-    if step not in (-1, 0, 1) or isinstance(step, bool):
+    if type(step) is not int or step not in (-1, 0, 1):  # not True, not 1.0
         raise ProtocolError("step is not -1, 0 or 1")
-    return int(step)
+    return step
 
 
 def handle(session: CoSession, participant: Participant, kind: Msg, body: dict[str, Any]) -> None:
@@ -232,7 +232,8 @@ def handle(session: CoSession, participant: Participant, kind: Msg, body: dict[s
             "focus": _node(body, "focus", optional=True),
             "ring": _flag(body, "ring"),
         }
-        hub.broadcast_latest(Msg.HOVER, out, exclude=me)
+        if all(out[key] is None or out[key] in index.nodes for key in ("node", "focus")):
+            hub.broadcast_latest(Msg.HOVER, out, exclude=me)
     elif kind is Msg.PULSE_AT:
         node = _node(body, "node")
         x, y = _number(body, "x", 0.0, 1.0), _number(body, "y", 0.0, 1.0)

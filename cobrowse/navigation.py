@@ -145,6 +145,8 @@ class Navigator:
         hub = session.hub
         try:
             url = normalize_url(url)
+            # a refused address must not reach the citizens, not even as LOADING
+            self.fetcher.check_allowed(url)
             hub.broadcast(Msg.LOADING, {"url": url})
             started = time.perf_counter()
             result = await self.fetcher.fetch(

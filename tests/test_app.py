@@ -250,6 +250,28 @@ async def test_navigation_errors_become_notices(
     assert notice["key"] == "invalid_url"
 
 
+async def test_a_refused_address_never_reaches_the_citizens(
+    relay: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    cit_ws = await connect(await citizen_client(relay, aiohttp_client, session["code"]))
+    secret = "https://www.example.org/private?name=Erika+Mustermann"
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": secret}))
+    frames = []
+    while True:  # everything the citizen gets up to the notice
+        message = await cit_ws.receive(timeout=5)
+        assert message.type is WSMsgType.BINARY, message
+        kind, _, body = msgpack.unpackb(message.data)
+        frames.append((kind, body))
+        if kind == Msg.NOTICE:
+            break
+    assert body["key"] == "not_allowed"
+    assert "example.org" not in str(frames)
+    assert all(kind != Msg.LOADING or body == {"url": None} for kind, body in frames)
+
+
 async def test_unused_app_shuts_down_cleanly() -> None:
     app = make_app(Config())
     runner = web.AppRunner(app)

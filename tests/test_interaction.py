@@ -319,6 +319,26 @@ def test_scroll_hover_pulse_are_latest_wins_for_the_others() -> None:
     assert hub.seq == seq  # none of them is an ordered frame
 
 
+def test_hover_with_a_node_or_focus_not_in_the_page_is_dropped() -> None:
+    session, hub = session_on(demo_page("/"))
+    node = nodes(session, "h1")[0][0]
+    assert session.page is not None
+    missing = max(TreeIndex.build(session.page.tree).nodes) + 1000
+    send(session, Msg.HOVER_AT, node=node, focus=missing, ring=True)
+    send(session, Msg.HOVER_AT, node=missing, focus=None, ring=False)
+    assert hub.sent == []
+    send(session, Msg.HOVER_AT, node=None, focus=node, ring=True)  # a known focus is relayed
+    assert hub.sent == [
+        (Msg.HOVER, {"page": session.page_no, "node": None, "focus": node, "ring": True}, "advisor")
+    ]
+
+
+@pytest.mark.parametrize("step", [True, 1.0, -1.0])
+def test_history_step_is_an_integer_not_a_boolean_or_float(step: object) -> None:
+    with pytest.raises(ProtocolError):
+        history_step({"step": step})
+
+
 def test_frames_for_an_old_page_are_dropped() -> None:
     session, hub = session_on(demo_page("/"))
     handle(session, ADVISOR, Msg.SCROLL_TO, {"page": session.page_no - 1, "node": 1, "offset": 0})
