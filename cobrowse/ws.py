@@ -26,12 +26,16 @@ from cobrowse.interaction import INTERACTION_TYPES, handle, history_step
 from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
 from cobrowse.session_control import CONTROL_TYPES, FrameBudget, control
 from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
+from cobrowse.ws_frames import MessageDeadline
 
 __all__ = ["websocket"]
 
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
+# How long one inbound message may take from its first byte to its last
+# (a fragmented message whose continuation never comes is closed after it).
+MESSAGE_TIMEOUT = 5.0
 # How long a close waits for the peer's answer (a vanished peer must not stall shutdown).
 CLOSE_TIMEOUT = 2.0
 CLOSE_PROTOCOL = 4400
@@ -99,9 +103,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """Handle one participant's connection for its whole life."""
     if not same_origin(request) or "Origin" not in request.headers:
         raise web.HTTPForbidden(text="WebSocket von fremder Herkunft abgelehnt.")
+    # autoping off: pings go through the read loop and its frame budget
     ws = web.WebSocketResponse(
-        timeout=CLOSE_TIMEOUT, heartbeat=20.0, max_msg_size=MAX_INBOUND_BYTES, compress=False
+        timeout=CLOSE_TIMEOUT,
+        heartbeat=20.0,
+        max_msg_size=MAX_INBOUND_BYTES,
+        compress=False,
+        autoping=False,
     )
+    _close_incomplete_messages(request, ws)
     await ws.prepare(request)
     cluster = request.app.get(CLUSTER)
     if cluster is not None and "session" not in request.query:
@@ -120,7 +130,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         kind, _, body = decode(hello.data)
         if kind is not Msg.HELLO:
             raise ProtocolError("first frame must be HELLO")
-        if body.get("version") != PROTOCOL_VERSION:
+        version = body.get("version")
+        if type(version) is not int:  # True and 1.0 are == 1, but no version
+            raise ProtocolError("version is not an integer")
+        if version != PROTOCOL_VERSION:
             await ws.close(code=CLOSE_VERSION, message=DE["close_reload"].encode())
             return ws
         if "viewport" in body:
@@ -181,14 +194,38 @@ async def _attach_when_admitted(
         await conn.close(CLOSE_REMOVED, reason)
 
 
+def _close_incomplete_messages(request: web.Request, ws: web.WebSocketResponse) -> None:
+    """Close ``ws`` when an inbound message stays incomplete (see :mod:`cobrowse.ws_frames`;
+    the deadline goes with the connection)."""
+
+    def stalled() -> None:
+        if ws.prepared and not ws.closed:
+            log.info("protocol violation: incomplete message")
+            message = DE["close_incomplete"].encode()
+            closing = asyncio.create_task(ws.close(code=CLOSE_PROTOCOL, message=message))
+            _CLOSING.add(closing)
+            closing.add_done_callback(_CLOSING.discard)
+
+    if request.transport is not None:
+        MessageDeadline.install(request.transport, MESSAGE_TIMEOUT, stalled)
+
+
+_CLOSING: set[asyncio.Task[bool]] = set()  # close tasks started by a deadline, kept alive
+
+
 async def _read_loop(
     request: web.Request, ws: web.WebSocketResponse, session: CoSession, participant: Participant
 ) -> None:
     bucket = FrameBudget()
     async for message in ws:
-        if not bucket.take():
+        if not bucket.take():  # every frame counts, pings and pongs too
             await ws.close(code=CLOSE_FLOOD, message=DE["close_flood"].encode())
             return
+        if message.type is WSMsgType.PING:
+            await ws.pong(message.data)
+            continue
+        if message.type is WSMsgType.PONG:  # the answer to our heartbeat
+            continue
         if message.type is not WSMsgType.BINARY:
             if message.type is WSMsgType.ERROR:
                 return
