@@ -9,9 +9,11 @@ boundaries of the client's byte stream (RFC 6455 §5.2: headers and lengths
 only; aiohttp still parses and validates everything) and calls ``on_stall``
 once a message has been incomplete for longer than the limit.
 
-It sees the bytes that arrive after it is installed, so it is installed
-before the handshake is answered; a client must not send frames before it
-has the answer (RFC 6455 §4.1).
+It is installed before the handshake is answered. Bytes a client sent
+early, right behind its handshake request (it must not, RFC 6455 §4.1), are
+held by aiohttp's protocol until then; :meth:`MessageDeadline.install` reads
+them from there first, so no frame boundary is missed
+(``tests/test_robustness.py`` checks this against aiohttp).
 """
 
 from __future__ import annotations
@@ -82,7 +84,11 @@ class MessageDeadline(asyncio.Protocol):
     def install(
         cls, transport: asyncio.BaseTransport, seconds: float, on_stall: Callable[[], None]
     ) -> MessageDeadline:
-        guard = cls(transport.get_protocol(), seconds, on_stall)
+        inner = transport.get_protocol()
+        guard = cls(inner, seconds, on_stall)
+        early = getattr(inner, "_message_tail", b"")  # aiohttp: bytes after the request
+        if isinstance(early, bytes | bytearray):
+            guard._observe(bytes(early))
         transport.set_protocol(guard)
         return guard
 
@@ -95,12 +101,15 @@ class MessageDeadline(asyncio.Protocol):
         self._timer = None
         self._on_stall()
 
-    def data_received(self, data: bytes) -> None:
+    def _observe(self, data: bytes) -> None:
         self._scanner.feed(data)
         if not self._scanner.mid_message:
             self.cancel()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._seconds, self._stalled)
+
+    def data_received(self, data: bytes) -> None:
+        self._observe(data)
         assert isinstance(self._inner, asyncio.Protocol)
         self._inner.data_received(data)
 

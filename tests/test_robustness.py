@@ -167,16 +167,21 @@ def _server_frames(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
     return frames, data
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["after-101", "behind-the-request"])
 async def test_a_message_whose_continuation_never_comes_is_closed(
     aiohttp_server: ServerFactory,
     demo: TestServer,
     aiohttp_client: ClientFactory,
     monkeypatch: pytest.MonkeyPatch,
+    early: bool,
 ) -> None:
     monkeypatch.setattr(ws_module, "MESSAGE_TIMEOUT", 0.3)
     relay, code = await _session(aiohttp_server, demo, aiohttp_client)
     client = await citizen_client(relay, aiohttp_client, code)
     cookies = "; ".join(f"{c.key}={c.value}" for c in client.session.cookie_jar)
+    hello = encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [800, 600]})
+    viewport = encode(Msg.VIEWPORT, 0, {"viewport": [640, 480]})
+    frames = _frame(0x2, hello) + _frame(0x2, viewport[:5], fin=False)  # the rest never comes
     reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
     writer.write(
         (
@@ -185,19 +190,18 @@ async def test_a_message_whose_continuation_never_comes_is_closed(
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             f"Origin: {origin(client)['Origin']}\r\nCookie: {cookies}\r\n\r\n"
         ).encode()
+        + (frames if early else b"")  # early: in the same write as the handshake
     )
     assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
-    hello = encode(Msg.HELLO, 0, {"version": PROTOCOL_VERSION, "viewport": [800, 600]})
-    writer.write(_frame(0x2, hello))
-    viewport = encode(Msg.VIEWPORT, 0, {"viewport": [640, 480]})
-    writer.write(_frame(0x2, viewport[:5], fin=False))  # the rest never comes
+    if not early:
+        writer.write(frames)
     await writer.drain()
     close = None
     data = b""
     while close is None and (chunk := await asyncio.wait_for(reader.read(4096), 5)):
         data += chunk
-        frames, data = _server_frames(data)
-        close = next((payload for opcode, payload in frames if opcode == 0x8), None)
+        received, data = _server_frames(data)
+        close = next((payload for opcode, payload in received if opcode == 0x8), None)
     assert close is not None, "the relay kept the socket open"
     assert int.from_bytes(close[:2], "big") == 4400
     assert close[2:].decode() == DE["close_incomplete"]
