@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -22,7 +22,7 @@ from cobrowse.i18n_catalogue import DE
 from cobrowse.metrics import TRAFFIC
 from cobrowse.protocol import Msg, encode
 
-__all__ = ["Connection", "SessionHub"]
+__all__ = ["Connection", "Relay", "SessionHub"]
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,28 @@ QUEUE_LIMIT = 256
 LOG_LIMIT = 10_000
 # Ordered frames that change the page and so are replayed after the snapshot.
 LOGGED = frozenset({Msg.MUTATIONS})
-# What SessionHub.relay is told (cluster mode): kind, seq, participant id, frame.
-# (RELAY_TO_LATEST: seq is the message type; the numbers are bus kinds, cobrowse.cluster.replica.)
-RELAY_ORDERED, RELAY_LATEST, RELAY_TO, RELAY_TO_LATEST = 1, 2, 3, 7
-Relay = Callable[[int, int, str, bytes], None]
+
+
+class Relay(Protocol):
+    """Where a hub's frames also go in cluster mode: to the other nodes'
+    connections of the session (implemented in :mod:`cobrowse.cluster`).
+
+    Every method gets the frame exactly as it was fanned out here, so the
+    other nodes send the same bytes. ``exclude``: the participant that must
+    not get it ("" for nobody).
+    """
+
+    def ordered(self, seq: int, exclude: str, frame: bytes) -> None:
+        """An ordered frame with sequence number ``seq``."""
+
+    def latest(self, msg: Msg, exclude: str, frame: bytes) -> None:
+        """A latest-wins frame of type ``msg``."""
+
+    def to(self, participant: str, frame: bytes) -> None:
+        """An ordered frame for ``participant``, who is not connected here."""
+
+    def to_latest(self, participant: str, msg: Msg, key: str, frame: bytes) -> None:
+        """A latest-wins frame (per ``key``) for ``participant``, not connected here."""
 
 
 class Connection:
@@ -158,7 +176,7 @@ class SessionHub:
     for late joiners and resyncs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, relay: Relay | None = None) -> None:
         self.connections: dict[str, Connection] = {}
         self.seq = 0
         self.snapshot_frame: bytes | None = None
@@ -168,10 +186,13 @@ class SessionHub:
         self.log: deque[tuple[int, bytes]] = deque(maxlen=LOG_LIMIT)
         self.frames_out = 0
         self._closing: set[asyncio.Task[None]] = set()
-        # Cluster mode: every frame also goes to the other nodes (see cobrowse.cluster);
-        # the participant id is the one excluded (ordered, latest) or addressed (to).
-        self.relay: Relay | None = None
-        self.owned = True  # False for another node's session (cobrowse.cluster.replica)
+        self._relay = relay  # cluster mode: the other nodes get every frame too
+
+    @property
+    def owned(self) -> bool:
+        """Whether this hub sequences the session's frames (False: a copy of a
+        session another node owns, which forwards what it is given)."""
+        return True
 
     def attach(self, conn: Connection, last_seq: int = 0) -> None:
         """Add a connection and start its writer. It first gets what it missed:
@@ -211,8 +232,15 @@ class SessionHub:
                 return [frame for seq, frame in self.log if seq > last_seq]
         return self.current_frames()
 
-    def broadcast(self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None) -> bytes:
-        """Encode an ordered frame once and queue it for every connection."""
+    def broadcast(
+        self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None
+    ) -> bytes | None:
+        """Encode an ordered frame once and queue it for every connection.
+
+        Returns the frame, or None when this hub does not sequence the
+        session (:attr:`owned` is False) and only passed the message on to
+        the hub that does.
+        """
         self.seq += 1
         frame = encode(msg, self.seq, body)
         if msg is Msg.SNAPSHOT:
@@ -221,8 +249,8 @@ class SessionHub:
             self.log.clear()
         elif msg in LOGGED:
             self.log.append((self.seq, frame))
-        if self.relay is not None:
-            self.relay(RELAY_ORDERED, self.seq, exclude or "", frame)
+        if self._relay is not None:
+            self._relay.ordered(self.seq, exclude or "", frame)
         for pid, conn in self.connections.items():
             if pid != exclude:
                 conn.send(frame)
@@ -233,8 +261,8 @@ class SessionHub:
     def broadcast_latest(self, msg: Msg, body: dict[str, Any], *, exclude: str | None) -> None:
         """Encode a latest-wins frame (seq 0) once and offer it to every other connection."""
         frame = encode(msg, 0, body)
-        if self.relay is not None:
-            self.relay(RELAY_LATEST, int(msg), exclude or "", frame)
+        if self._relay is not None:
+            self._relay.latest(msg, exclude or "", frame)
         for pid, conn in self.connections.items():
             if pid != exclude:
                 conn.send_latest(msg, frame)
@@ -247,8 +275,8 @@ class SessionHub:
             frame = encode(msg, 0, body)
             conn.send(frame)
             TRAFFIC.add(1, len(frame))
-        elif self.relay is not None:
-            self.relay(RELAY_TO, 0, participant_id, encode(msg, 0, body))
+        elif self._relay is not None:
+            self._relay.to(participant_id, encode(msg, 0, body))
 
     def send_latest_to(
         self, participant_id: str, msg: Msg, body: dict[str, Any], key: str = ""
@@ -260,8 +288,8 @@ class SessionHub:
         if conn is not None:
             conn.send_latest(msg, frame, key)
             TRAFFIC.add(1, len(frame))
-        elif self.relay is not None:
-            self.relay(RELAY_TO_LATEST, int(msg), f"{participant_id}/{key}", frame)
+        elif self._relay is not None:
+            self._relay.to_latest(participant_id, msg, key, frame)
 
     async def close_all(self, code: int, message: str) -> None:
         conns = list(self.connections.values())

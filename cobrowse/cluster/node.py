@@ -10,7 +10,7 @@ session's bus channel. A node with local participants of a session it does
 not own keeps a *replica* (:class:`~cobrowse.cluster.replica.ReplicaHub`): it
 applies the owner's ordered frames (seq, snapshot, log) and fans them out to
 its own connections. What the owner must act on travels back as small
-control messages (see :mod:`cobrowse.cluster.replica`). Ownership moves when
+control ops (see :mod:`cobrowse.cluster.wire`). Ownership moves when
 the advisor comes through another node or the owner stops sending heartbeats
 (:mod:`cobrowse.cluster.ownership`). Codes, tokens, the join throttle,
 participants and the resume log live in :mod:`cobrowse.shared_state`.
@@ -26,28 +26,24 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgpack
 from aiohttp import web
 
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
-from cobrowse.cluster.handover import page_record
-from cobrowse.cluster.owner import apply_roster, reseed, retry
+from cobrowse.cluster.owner import OwnerRelay, apply_control, publish_page, reseed, retry
 from cobrowse.cluster.ownership import Ownership
-from cobrowse.cluster.replica import (
-    KIND_CONTROL,
-    KIND_OWNER,
-    KIND_RESYNC,
-    KIND_TO_LATEST,
-    ReplicaHub,
+from cobrowse.cluster.replica import ReplicaHub, replica_of
+from cobrowse.cluster.wire import (
+    BusKind,
+    ChannelRelay,
+    Resync,
+    WireError,
     frame_head,
-    merge_roster,
-    pack,
-    pack_page,
     unpack,
+    unpack_control,
 )
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
-from cobrowse.hub import RELAY_ORDERED, SessionHub
+from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
 from cobrowse.sessions import CoSession, Participant, SessionStore
@@ -158,6 +154,7 @@ class Cluster:
     async def create(self, advisor: str) -> CoSession:
         """Open a session owned by this node with a code unique across all nodes."""
         session = self.store.create(advisor)
+        session.hub = SessionHub(self.owner_relay(session))  # nobody is connected yet
         self.store.codes.revoke(session.code)  # the shared state draws the code
         ttl = float(self.config.code_ttl_seconds)
         session.code = await self.state.issue_code(session.id, ttl)
@@ -165,9 +162,6 @@ class Cluster:
         await self.state.save_session(self._meta(session))
         advisor_record = ParticipantRecord("advisor", "advisor", node=self.node_id)
         await self.state.put_participant(session.id, advisor_record)
-        session.hub.relay = lambda kind, seq, pid, frame: self.relay_frame(
-            session, kind, seq, pid, frame
-        )
         await self.subscribe(session.id)
         return session
 
@@ -181,26 +175,14 @@ class Cluster:
             owner=self.node_id,
         )
 
-    def relay_frame(self, session: CoSession, kind: int, seq: int, pid: str, frame: bytes) -> None:
-        """The owner's hub produced a frame: publish it, keep page frames for resume."""
-        self.bus.publish(session_channel(session.id), pack(kind, seq, pid, frame))
-        if kind == RELAY_ORDERED:
-            msg = frame_head(frame)[0]
-            if msg == Msg.SNAPSHOT or msg == Msg.MUTATIONS:
-                snapshot = msg == Msg.SNAPSHOT
-                self.write(
-                    lambda: self.state.record_frame(session.id, seq, frame, snapshot=snapshot)
-                )
-                if self.recorded.get(session.id) != session.page_no:  # a new page
-                    self.recorded[session.id] = session.page_no
-                    record = page_record(session)
-                    job = functools.partial(self.state.save_page, session.id, record, self.node_id)
-                    self.write(job)
+    def owner_relay(self, session: CoSession) -> OwnerRelay:
+        """The relay of a hub that owns ``session`` on this node."""
+        return OwnerRelay(self.bus, self.state, session, self.write, self.recorded)
 
     def changed(self, session: CoSession, event: str, detail: str) -> None:
         """Store hook: mirror the change into the shared state (see StoreHooks)."""
         sid = session.id
-        owner = not isinstance(session.hub, ReplicaHub)
+        owner = session.hub.owned
         if event == "participant_removed":
             self.write(lambda: self.state.remove_participant(sid, detail))
         elif event == "ended":
@@ -242,8 +224,9 @@ class Cluster:
             raise
         session = await self._session(session_id)
         session, participant, token = self.store.enter(session)
-        if isinstance(session.hub, ReplicaHub):
-            session.hub.local.add(participant.id)
+        replica = replica_of(session)
+        if replica is not None:
+            replica.arrived(participant.id)
             session.broadcast_participants()  # now the owner hears of this person
         record = ParticipantRecord(
             participant.id,
@@ -271,10 +254,9 @@ class Cluster:
             return
         session = await self._session(found[0])
         if session is not None and found[1] in session.participants:
-            hub = session.hub
-            if isinstance(hub, ReplicaHub):
-                hub.local.add(found[1])
-                hub.seen.add(found[1])
+            replica = replica_of(session)
+            if replica is not None:
+                replica.arrived(found[1], listed=True)
             self.store.add_token(token, found[0], found[1])
 
     # -- replicas of sessions owned elsewhere --------------------------------
@@ -298,8 +280,7 @@ class Cluster:
         existing = self.store.sessions.get(session_id)
         if existing is not None:  # built meanwhile by a concurrent join
             return None if existing.ended else existing
-        hub = self.replica_hub(session_id)
-        hub.owner = meta.owner
+        hub = self.replica_hub(session_id, meta.owner)
         session = CoSession(
             meta.session_id,
             meta.advisor,
@@ -309,7 +290,6 @@ class Cluster:
             confirm_mode=self.config.confirm_mode,
             hub=hub,
         )
-        hub.roster = functools.partial(self.send_roster, session)
         for record in records:
             session.participants[record.id] = Participant(
                 record.id, record.role, viewport=record.viewport, state=record.state
@@ -319,20 +299,18 @@ class Cluster:
         await self._seed(session)
         return session
 
-    def replica_hub(self, session_id: str) -> ReplicaHub:
-        hub = ReplicaHub(functools.partial(self._control, session_id))
-        hub.relay = functools.partial(self._publish, session_id)  # only send_latest_to uses it
-        return hub
-
-    def _publish(self, session_id: str, kind: int, seq: int, pid: str, frame: bytes) -> None:
-        self.bus.publish(session_channel(session_id), pack(kind, seq, pid, frame))
+    def replica_hub(self, session_id: str, owner: str, local: set[str] | None = None) -> ReplicaHub:
+        """A hub for this node's copy of ``owner``'s session ``session_id``;
+        ``local``: the participants connected through this node."""
+        relay = ChannelRelay(self.bus, session_id)
+        roster = functools.partial(self.send_roster, session_id)
+        return ReplicaHub(owner, relay.control, relay, roster, local)
 
     async def _seed(self, session: CoSession) -> None:
         """Bring a replica's seq, snapshot and log up to the shared state's."""
-        hub = session.hub
-        assert isinstance(hub, ReplicaHub)
+        hub = replica_of(session)
         snapshot = await self.state.latest_snapshot(session.id)
-        if snapshot is None or snapshot[0] < hub.snapshot_seq:
+        if hub is None or snapshot is None or snapshot[0] < hub.snapshot_seq:
             return
         later = await self.state.frames_after(session.id, snapshot[0]) or []
         self._send_all(hub, hub.seed(snapshot[0], snapshot[1], later))
@@ -343,33 +321,13 @@ class Cluster:
             for frame in frames:
                 conn.send(frame)
 
-    def _publish_page(self, session: CoSession) -> None:
-        """Owner: send the whole current page to the replicas (after the bus was down)."""
-        hub = session.hub
-        if hub.snapshot_frame is not None and not session.ended:
-            data = pack(KIND_RESYNC, hub.seq, "", pack_page(hub))
-            self.bus.publish(session_channel(session.id), data)
-
-    def send_roster(self, session: CoSession) -> None:
-        """Tell the owner who of this node's participants is here and how."""
-        hub = session.hub
-        assert isinstance(hub, ReplicaHub)
-        people = [
-            {
-                "id": p.id,
-                "role": p.role,
-                "state": p.state,
-                "phrase": p.phrase,
-                "viewport": list(p.viewport) if p.viewport else None,
-            }
-            for pid, p in session.participants.items()
-            if pid in hub.local
-        ]
-        self._control(session.id, "roster", {"node": self.node_id, "participants": people})
-
-    def _control(self, session_id: str, op: str, body: dict[str, Any]) -> None:
-        data = msgpack.packb({"op": op, **body}, use_bin_type=True)
-        self.bus.publish(session_channel(session_id), pack(KIND_CONTROL, 0, "", data))
+    def send_roster(self, session_id: str) -> None:
+        """Tell the owner who of this node's participants of ``session_id`` is here."""
+        session = self.store.sessions.get(session_id)
+        replica = replica_of(session) if session is not None else None
+        if session is not None and replica is not None:
+            relay = ChannelRelay(self.bus, session_id)
+            relay.control(replica.roster_op(session, self.node_id))
 
     # -- the bus --------------------------------------------------------------
 
@@ -384,53 +342,40 @@ class Cluster:
             await sub.close()
 
     def _on_message(self, message: BusMessage) -> None:
+        """Dispatch a message of a session channel (see :mod:`cobrowse.cluster.wire`)."""
         session_id = message.channel.removeprefix("session:")
         session = self.store.sessions.get(session_id)
         decoded = unpack(message.data)
         if session is None or decoded is None:
             return
-        kind, seq, pid, data = decoded
-        hub = session.hub
-        if kind == KIND_OWNER:
+        kind = decoded.kind
+        replica = replica_of(session)
+        if kind is BusKind.OWNER:
             self.ownership.owner_changed(session, message.sender)
-        elif kind == KIND_TO_LATEST:  # pid: "<participant>/<latest-wins key>"
-            who, _, key = pid.partition("/")
-            target = hub.connections.get(who)
+        elif kind is BusKind.TO_LATEST:  # participant: "<participant>/<latest-wins key>"
+            who, _, key = decoded.participant.partition("/")
+            target = session.hub.connections.get(who)
             with contextlib.suppress(ValueError):  # an unknown message type: drop it
                 if target is not None:
-                    target.send_latest(Msg(seq), data, key)
-        elif isinstance(hub, ReplicaHub):
-            if kind == KIND_CONTROL:
+                    target.send_latest(Msg(decoded.seq), decoded.data, key)
+        elif replica is not None:
+            if kind is BusKind.CONTROL:
                 return  # control messages are for the owner
-            if kind == KIND_RESYNC:
-                self._send_all(hub, hub.resync(data))
+            if kind is BusKind.RESYNC:
+                self._send_all(replica, replica.resync(decoded.data))
                 return
-            ended = hub.apply(kind, seq, pid, data)
-            if frame_head(data)[0] == Msg.PARTICIPANTS and kind == RELAY_ORDERED:
-                merge_roster(session, data)
+            ended = replica.apply(decoded)
+            if kind is BusKind.ORDERED and frame_head(decoded.data)[0] == Msg.PARTICIPANTS:
+                replica.merge_roster(session, decoded.data)
             if ended:
                 self._drop_replica(session)
-        elif kind == KIND_CONTROL:
-            self._owner_control(session, hub, data)
-
-    def _owner_control(self, session: CoSession, hub: SessionHub, data: bytes) -> None:
-        try:
-            body = msgpack.unpackb(data, raw=False)
-            op = body["op"]
-            if op == "roster":
-                apply_roster(session, self.remote, str(body["node"]), body["participants"])
-            elif op == "broadcast":
-                if body["body"].get("key") == "extended":
-                    session.touch()
-                hub.broadcast(Msg(body["msg"]), body["body"], exclude=body.get("exclude"))
-            elif op == "latest":
-                hub.broadcast_latest(Msg(body["msg"]), body["body"], exclude=body.get("exclude"))
-            elif op == "to":
-                hub.send_to(body["participant"], Msg(body["msg"]), body["body"])
-            elif op == "resync":
-                self._publish_page(session)
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("bad control message: %s", type(exc).__name__)
+        elif kind is BusKind.CONTROL:
+            try:
+                op = unpack_control(decoded.data)
+            except WireError as exc:
+                log.warning("bad control message: %s", exc)
+                return
+            apply_control(self.bus, session, self.remote, op)
 
     def _drop_replica(self, session: CoSession) -> None:
         session.ended = True
@@ -454,14 +399,14 @@ class Cluster:
                 conn.send(frame)
             if down:
                 continue
-            if isinstance(session.hub, ReplicaHub):
+            if not session.hub.owned:
                 self._spawn(retry(functools.partial(self._seed, session)))
-                self._control(session.id, "resync", {})
+                ChannelRelay(self.bus, session.id).control(Resync())
             else:
                 meta, ttl = self._meta(session), float(self.config.session_max_seconds)
                 job = functools.partial(reseed, self.state, session, meta, self.remote, ttl)
                 self.write(job)
-                self._publish_page(session)
+                publish_page(self.bus, session)
 
     def _spawn(self, job: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(job)

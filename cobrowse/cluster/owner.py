@@ -1,45 +1,130 @@
 """The owner node's side of a cluster session (see :mod:`cobrowse.cluster`):
-merging other nodes' participants, writing a session back after Redis lost it."""
+publishing its frames (:class:`OwnerRelay`), acting on the replicas' control
+ops, merging other nodes' participants, writing a session back after Redis
+lost it."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cobrowse.bus import Bus
+from cobrowse.cluster.handover import page_record
+from cobrowse.cluster.wire import (
+    Broadcast,
+    BusKind,
+    ChannelRelay,
+    ControlOp,
+    Latest,
+    PageCopy,
+    Resync,
+    Roster,
+    SendTo,
+    frame_head,
+)
+from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession, Participant
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["apply_roster", "reseed", "retry"]
+__all__ = ["OwnerRelay", "apply_control", "apply_roster", "publish_page", "reseed", "retry"]
+
+log = logging.getLogger(__name__)
+
+Write = Callable[[Callable[[], Awaitable[Any]]], None]
 
 
-def apply_roster(
-    session: CoSession, remote: dict[str, dict[str, str]], node: str, people: list[dict[str, Any]]
+class OwnerRelay(ChannelRelay):
+    """The owner hub's relay: every frame goes on the session's channel; page
+    frames and, with each new page, the page record also go to the shared
+    state (for resume and hand-over, :mod:`cobrowse.cluster.handover`).
+
+    ``write`` queues a shared-state write; ``recorded``: session id → the
+    page number whose record was written last (shared by the node's relays).
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        state: SharedState,
+        session: CoSession,
+        write: Write,
+        recorded: dict[str, int],
+    ) -> None:
+        super().__init__(bus, session.id)
+        self.state = state
+        self.session = session
+        self._write = write
+        self._recorded = recorded
+
+    def ordered(self, seq: int, exclude: str, frame: bytes) -> None:
+        super().ordered(seq, exclude, frame)
+        msg = frame_head(frame)[0]
+        if msg != Msg.SNAPSHOT and msg != Msg.MUTATIONS:
+            return
+        session, sid = self.session, self.session.id
+        snapshot = msg == Msg.SNAPSHOT
+        self._write(lambda: self.state.record_frame(sid, seq, frame, snapshot=snapshot))
+        if self._recorded.get(sid) != session.page_no:  # a new page
+            self._recorded[sid] = session.page_no
+            record = page_record(session)
+            self._write(functools.partial(self.state.save_page, sid, record, self.bus.node_id))
+
+
+def publish_page(bus: Bus, session: CoSession) -> None:
+    """Send the whole current page to the replicas (after the bus was down)."""
+    hub = session.hub
+    if hub.snapshot_frame is not None and not session.ended:
+        page = PageCopy(hub.seq, hub.snapshot_seq, hub.snapshot_frame, [f for _, f in hub.log])
+        ChannelRelay(bus, session.id).publish(BusKind.RESYNC, hub.seq, "", page.pack())
+
+
+def apply_control(
+    bus: Bus, session: CoSession, remote: dict[str, dict[str, str]], op: ControlOp
 ) -> None:
-    """The owner learns who of ``node``'s participants is here and their viewports.
+    """Act on a replica's control op for a session this node owns."""
+    hub = session.hub
+    match op:
+        case Roster():
+            apply_roster(session, remote, op)
+        case Broadcast(msg, body, exclude):
+            if body.get("key") == "extended":
+                session.touch()
+            hub.broadcast(msg, body, exclude=exclude)
+        case Latest(msg, body, exclude):
+            hub.broadcast_latest(msg, body, exclude=exclude)
+        case SendTo(participant, msg, body):
+            hub.send_to(participant, msg, body)
+        case Resync():
+            publish_page(bus, session)
+
+
+def apply_roster(session: CoSession, remote: dict[str, dict[str, str]], roster: Roster) -> None:
+    """The owner learns who of ``roster.node``'s participants is here and their viewports.
 
     New people are added as the joining node saw them (pending or active);
-    after that the owner alone decides their state. People of ``node`` it no
+    after that the owner alone decides their state. People of that node it no
     longer lists have left. ``remote``: session id → participant id → node.
     """
+    node = roster.node
     where_of = remote.setdefault(session.id, {})
     listed = set()
-    for person in people:
-        pid = str(person["id"])
+    for person in roster.participants:
+        pid = person.id
         listed.add(pid)
-        viewport = person.get("viewport")
         known = session.participants.get(pid)
         if known is None:
-            phrase = person.get("phrase")
-            state = "pending" if person["state"] == "pending" else "active"
-            role = "guest" if person["role"] == "guest" else "citizen"
-            known = Participant(pid, role, state=state, phrase=phrase)
+            state = "pending" if person.state == "pending" else "active"
+            role = "guest" if person.role == "guest" else "citizen"
+            known = Participant(pid, role, state=state, phrase=person.phrase)
             session.participants[pid] = known
             session.touch()
         if known.role != "advisor":
             where_of[pid] = node  # a citizen may come back through another node
-        known.viewport = (int(viewport[0]), int(viewport[1])) if viewport else None
+        known.viewport = person.viewport
     for pid, where in list(where_of.items()):
         if where == node and pid not in listed:
             del where_of[pid]

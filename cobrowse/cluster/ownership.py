@@ -7,7 +7,7 @@ advisor comes through it (:meth:`Ownership.advisor_arrives`) or when the
 owner's heartbeat ran out. The owner field is changed by compare-and-set, so
 of several nodes trying at once one wins. The winner rebuilds the page
 (:mod:`cobrowse.cluster.handover`), announces itself on the session's channel
-(``KIND_OWNER``) and sends everyone the page once in full; a former owner
+(``BusKind.OWNER``) and sends everyone the page once in full; a former owner
 that is still alive steps down to a replica when it hears that.
 """
 
@@ -16,30 +16,56 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
-from cobrowse.bus import BusState, session_channel
+from cobrowse.bus import Bus, BusState
 from cobrowse.cluster.handover import move_connections, next_epoch, restore_page
-from cobrowse.cluster.replica import KIND_OWNER, ReplicaHub, pack
+from cobrowse.cluster.owner import OwnerRelay
+from cobrowse.cluster.replica import ReplicaHub, replica_of
+from cobrowse.cluster.wire import BusKind, ChannelRelay
+from cobrowse.config import Config
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.interaction import snapshot_body
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession, Participant
-from cobrowse.shared_state import ParticipantRecord, SessionMeta
+from cobrowse.sessions import CoSession, Participant, SessionStore
+from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-if TYPE_CHECKING:
-    from cobrowse.cluster.node import Cluster
-
-__all__ = ["Ownership"]
+__all__ = ["Node", "Ownership"]
 
 log = logging.getLogger(__name__)
+
+
+class Node(Protocol):
+    """What :class:`Ownership` needs of its node (the :class:`~cobrowse.cluster.Cluster`)."""
+
+    config: Config
+    store: SessionStore
+    bus: Bus
+    state: SharedState
+    node_id: str
+    remote: dict[str, dict[str, str]]  # owner side: session id → participant id → node
+    recorded: dict[str, int]
+    reload: Callable[[CoSession], None]
+
+    def write(self, job: Callable[[], Awaitable[Any]]) -> None: ...
+
+    async def subscribe(self, session_id: str) -> None: ...
+
+    async def session_meta(self, session_id: str) -> SessionMeta | None: ...
+
+    def owner_relay(self, session: CoSession) -> OwnerRelay: ...
+
+    def replica_hub(
+        self, session_id: str, owner: str, local: set[str] | None = None
+    ) -> ReplicaHub: ...
 
 
 class Ownership:
     """Heartbeats, take-overs and stepping down for one node's :class:`Cluster`."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Node) -> None:
         self.cluster = cluster
         self._taking_over = asyncio.Lock()  # one take-over at a time on this node
 
@@ -51,9 +77,9 @@ class Ownership:
                 try:
                     await self.cluster.state.heartbeat(self.cluster.node_id, timeout)
                     owners = {
-                        s.id: s.hub.owner
+                        s.id: replica.owner
                         for s in self.cluster.store.sessions.values()
-                        if isinstance(s.hub, ReplicaHub) and not s.ended
+                        if (replica := replica_of(s)) is not None and not s.ended
                     }
                     alive = await self.cluster.state.alive(set(owners.values()))
                     for session_id, owner in owners.items():
@@ -94,8 +120,9 @@ class Ownership:
                 if meta.owner == self.cluster.node_id:
                     return local if local is not None and local.hub.owned else None
                 if from_node is not None and meta.owner != from_node:
-                    if local is not None and isinstance(local.hub, ReplicaHub):
-                        local.hub.owner = meta.owner  # we missed its announcement
+                    replica = replica_of(local) if local is not None else None
+                    if replica is not None:
+                        replica.follow_quietly(meta.owner)  # we missed its announcement
                     return None
                 me = self.cluster.node_id
                 if await self.cluster.state.claim_owner(session_id, me, meta.owner):
@@ -136,11 +163,10 @@ class Ownership:
             if known.state == "pending" and record.phrase is not None:
                 known.phrase, known.attempts_left = record.phrase, record.attempts_left
         restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
-        hub = SessionHub()
+        hub = SessionHub(self.cluster.owner_relay(session))
         seen = max(session.hub.seq, shared_seq)
         move_connections(session.hub, hub)
         hub.seq = next_epoch(seen)
-        hub.relay = functools.partial(self.cluster.relay_frame, session)
         session.hub = hub
         if fresh:  # whole now; subscribed before announcing, so no roster reply is missed
             self.cluster.store.sessions[sid] = session
@@ -154,7 +180,7 @@ class Ownership:
         }
         advisor = ParticipantRecord("advisor", "advisor", node=self.cluster.node_id)
         self.cluster.write(functools.partial(self.cluster.state.put_participant, sid, advisor))
-        self.cluster.bus.publish(session_channel(sid), pack(KIND_OWNER, hub.seq, "", b""))
+        ChannelRelay(self.cluster.bus, sid).publish(BusKind.OWNER, hub.seq, "", b"")
         body = snapshot_body(session) if restored else None
         if body is not None:
             hub.broadcast(Msg.SNAPSHOT, body)
@@ -166,19 +192,15 @@ class Ownership:
 
     def owner_changed(self, session: CoSession, node: str) -> None:
         """Another node took the session over: follow it (and step down if we owned it)."""
-        hub = session.hub
-        if isinstance(hub, ReplicaHub):
-            hub.owner = node
-            hub.roster()  # the new owner learns who is here
+        hub, replica = session.hub, replica_of(session)
+        if replica is not None:
+            replica.follow(node)  # the new owner learns who is here
             return
         if session.nav_task is not None:
             session.nav_task.cancel()
-        replica = self.cluster.replica_hub(session.id)
-        replica.owner = node
-        replica.roster = functools.partial(self.cluster.send_roster, session)
         remote = self.cluster.remote.pop(session.id, {})
-        replica.local = {p for p in session.participants if p != "advisor" and p not in remote}
-        replica.seen = set(replica.local)
+        local = {p for p in session.participants if p != "advisor" and p not in remote}
+        replica = self.cluster.replica_hub(session.id, node, local)
         move_connections(hub, replica)
         session.hub = replica
         session.page, session.interaction = None, None
@@ -186,4 +208,4 @@ class Ownership:
         advisor = replica.connections.pop("advisor", None)
         if advisor is not None:  # the advisor went on through the other node
             replica.spawn(advisor.close(4002, DE["close_other_window"]))
-        replica.roster()
+        replica.follow(node)  # the new owner learns who is here
