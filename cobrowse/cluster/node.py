@@ -29,9 +29,17 @@ from typing import Any
 from aiohttp import web
 
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
-from cobrowse.cluster.owner import OwnerRelay, apply_control, publish_page, reseed, retry
+from cobrowse.cluster.owner import (
+    OwnerRelay,
+    apply_control,
+    claim_code,
+    owner_meta,
+    publish_page,
+    reseed,
+    retry,
+)
 from cobrowse.cluster.ownership import Ownership
-from cobrowse.cluster.replica import ReplicaHub, replica_of
+from cobrowse.cluster.replica import ReplicaHub, replica_of, replica_session, seed_replica
 from cobrowse.cluster.wire import (
     BusKind,
     ChannelRelay,
@@ -46,7 +54,7 @@ from cobrowse.errors import JoinError
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
-from cobrowse.sessions import CoSession, Participant, SessionStore
+from cobrowse.sessions import CoSession, SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
@@ -159,21 +167,11 @@ class Cluster:
         ttl = float(self.config.code_ttl_seconds)
         session.code = await self.state.issue_code(session.id, ttl)
         session.code_expires_at = time.time() + ttl
-        await self.state.save_session(self._meta(session))
+        await self.state.save_session(owner_meta(session, self.node_id))
         advisor_record = ParticipantRecord("advisor", "advisor", node=self.node_id)
         await self.state.put_participant(session.id, advisor_record)
         await self.subscribe(session.id)
         return session
-
-    def _meta(self, session: CoSession) -> SessionMeta:
-        return SessionMeta(
-            session.id,
-            session.advisor,
-            session.code,
-            session.created_at,
-            session.code_expires_at,
-            owner=self.node_id,
-        )
 
     def owner_relay(self, session: CoSession) -> OwnerRelay:
         """The relay of a hub that owns ``session`` on this node."""
@@ -195,17 +193,11 @@ class Cluster:
         elif owner and event == "code_revoked":
             self.write(lambda: self.state.revoke_code(detail, sid))
         elif owner and event == "code_issued":
-            self.write(lambda: self._claim(session, detail))
-
-    async def _claim(self, session: CoSession, code: str) -> None:
-        ttl = float(self.config.code_ttl_seconds)
-        if not await self.state.claim_code(code, session.id, ttl):
-            # another node holds this code: draw one from the shared state
-            self.store.codes.revoke(code)
-            session.code = await self.state.issue_code(session.id, ttl)
-            body = {"code": session.code, "expires_at": session.code_expires_at}
-            session.hub.send_to("advisor", Msg.CODE, body)
-        await self.state.save_session(self._meta(session))
+            ttl = float(self.config.code_ttl_seconds)
+            job = functools.partial(
+                claim_code, self.state, self.store.codes, session, detail, ttl, self.node_id
+            )
+            self.write(job)
 
     # -- joining (any node) -------------------------------------------------
 
@@ -281,22 +273,10 @@ class Cluster:
         if existing is not None:  # built meanwhile by a concurrent join
             return None if existing.ended else existing
         hub = self.replica_hub(session_id, meta.owner)
-        session = CoSession(
-            meta.session_id,
-            meta.advisor,
-            meta.code,
-            meta.code_expires_at,
-            meta.created_at,
-            confirm_mode=self.config.confirm_mode,
-            hub=hub,
-        )
-        for record in records:
-            session.participants[record.id] = Participant(
-                record.id, record.role, viewport=record.viewport, state=record.state
-            )
+        session = replica_session(meta, records, hub, self.config.confirm_mode)
         self.store.sessions[session_id] = session
         await self.subscribe(session_id)
-        await self._seed(session)
+        await seed_replica(self.state, session)
         return session
 
     def replica_hub(self, session_id: str, owner: str, local: set[str] | None = None) -> ReplicaHub:
@@ -305,21 +285,6 @@ class Cluster:
         relay = ChannelRelay(self.bus, session_id)
         roster = functools.partial(self.send_roster, session_id)
         return ReplicaHub(owner, relay.control, relay, roster, local)
-
-    async def _seed(self, session: CoSession) -> None:
-        """Bring a replica's seq, snapshot and log up to the shared state's."""
-        hub = replica_of(session)
-        snapshot = await self.state.latest_snapshot(session.id)
-        if hub is None or snapshot is None or snapshot[0] < hub.snapshot_seq:
-            return
-        later = await self.state.frames_after(session.id, snapshot[0]) or []
-        self._send_all(hub, hub.seed(snapshot[0], snapshot[1], later))
-
-    @staticmethod
-    def _send_all(hub: SessionHub, frames: list[bytes]) -> None:
-        for conn in hub.connections.values():
-            for frame in frames:
-                conn.send(frame)
 
     def send_roster(self, session_id: str) -> None:
         """Tell the owner who of this node's participants of ``session_id`` is here."""
@@ -362,7 +327,7 @@ class Cluster:
             if kind is BusKind.CONTROL:
                 return  # control messages are for the owner
             if kind is BusKind.RESYNC:
-                self._send_all(replica, replica.resync(decoded.data))
+                replica.send_all(replica.resync(decoded.data))
                 return
             ended = replica.apply(decoded)
             if kind is BusKind.ORDERED and frame_head(decoded.data)[0] == Msg.PARTICIPANTS:
@@ -400,10 +365,11 @@ class Cluster:
             if down:
                 continue
             if not session.hub.owned:
-                self._spawn(retry(functools.partial(self._seed, session)))
+                self._spawn(retry(functools.partial(seed_replica, self.state, session)))
                 ChannelRelay(self.bus, session.id).control(Resync())
             else:
-                meta, ttl = self._meta(session), float(self.config.session_max_seconds)
+                meta = owner_meta(session, self.node_id)
+                ttl = float(self.config.session_max_seconds)
                 job = functools.partial(reseed, self.state, session, meta, self.remote, ttl)
                 self.write(job)
                 publish_page(self.bus, session)

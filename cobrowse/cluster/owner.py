@@ -26,11 +26,21 @@ from cobrowse.cluster.wire import (
     SendTo,
     frame_head,
 )
+from cobrowse.codes import CodeBook
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession, Participant
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["OwnerRelay", "apply_control", "apply_roster", "publish_page", "reseed", "retry"]
+__all__ = [
+    "OwnerRelay",
+    "apply_control",
+    "apply_roster",
+    "claim_code",
+    "owner_meta",
+    "publish_page",
+    "reseed",
+    "retry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +82,31 @@ class OwnerRelay(ChannelRelay):
             self._recorded[sid] = session.page_no
             record = page_record(session)
             self._write(functools.partial(self.state.save_page, sid, record, self.bus.node_id))
+
+
+def owner_meta(session: CoSession, node: str) -> SessionMeta:
+    """The shared metadata of ``session``, owned by ``node``."""
+    return SessionMeta(
+        session.id,
+        session.advisor,
+        session.code,
+        session.created_at,
+        session.code_expires_at,
+        owner=node,
+    )
+
+
+async def claim_code(
+    state: SharedState, codes: CodeBook, session: CoSession, code: str, ttl: float, node: str
+) -> None:
+    """Claim the code this node just issued for ``session`` across all nodes;
+    when another node holds it, draw one from the shared state and tell the advisor."""
+    if not await state.claim_code(code, session.id, ttl):
+        codes.revoke(code)
+        session.code = await state.issue_code(session.id, ttl)
+        body = {"code": session.code, "expires_at": session.code_expires_at}
+        session.hub.send_to("advisor", Msg.CODE, body)
+    await state.save_session(owner_meta(session, node))
 
 
 def publish_page(bus: Bus, session: CoSession) -> None:

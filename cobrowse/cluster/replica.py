@@ -30,8 +30,9 @@ from cobrowse.cluster.wire import (
 from cobrowse.hub import LOGGED, Relay, SessionHub
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
+from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["ReplicaHub", "replica_of"]
+__all__ = ["ReplicaHub", "replica_of", "replica_session", "seed_replica"]
 
 Forward = Callable[[ControlOp], None]
 
@@ -40,6 +41,36 @@ def replica_of(session: CoSession) -> ReplicaHub | None:
     """The session's hub when it is a replica (another node owns the session)."""
     hub = session.hub
     return hub if isinstance(hub, ReplicaHub) else None
+
+
+def replica_session(
+    meta: SessionMeta, records: list[ParticipantRecord], hub: ReplicaHub, confirm_mode: str
+) -> CoSession:
+    """This node's copy of the session ``meta`` with the shared state's participants."""
+    session = CoSession(
+        meta.session_id,
+        meta.advisor,
+        meta.code,
+        meta.code_expires_at,
+        meta.created_at,
+        confirm_mode=confirm_mode,
+        hub=hub,
+    )
+    for record in records:
+        session.participants[record.id] = Participant(
+            record.id, record.role, viewport=record.viewport, state=record.state
+        )
+    return session
+
+
+async def seed_replica(state: SharedState, session: CoSession) -> None:
+    """Bring a replica's seq, snapshot and log up to the shared state's."""
+    hub = replica_of(session)
+    snapshot = await state.latest_snapshot(session.id)
+    if hub is None or snapshot is None or snapshot[0] < hub.snapshot_seq:
+        return
+    later = await state.frames_after(session.id, snapshot[0]) or []
+    hub.send_all(hub.seed(snapshot[0], snapshot[1], later))
 
 
 class ReplicaHub(SessionHub):
@@ -115,6 +146,12 @@ class ReplicaHub(SessionHub):
             super().send_to(participant_id, msg, body)
         elif msg is not Msg.ADMISSIONS:  # the owner sends the advisor its own list
             self._forward(SendTo(participant_id, msg, body))
+
+    def send_all(self, frames: list[bytes]) -> None:
+        """Queue ``frames`` for every connection here (what they missed)."""
+        for conn in self.connections.values():
+            for frame in frames:
+                conn.send(frame)
 
     def apply(self, message: Envelope) -> bool:
         """Fan out a frame of the owner; returns True when it ended the session."""
