@@ -1,14 +1,15 @@
-"""Which node owns a cluster session, and moving it to another node.
+"""The owner record of a cluster session: which node owns it, and moving it.
 
-The owner produces the session's ordered frames (see :mod:`cobrowse.cluster`).
-Every node sends a heartbeat to the shared state and watches the owners of
-the sessions it has replicas of; a node takes a session over when the
-advisor comes through it (:meth:`Ownership.advisor_arrives`) or when the
-owner's heartbeat ran out. The owner field is changed by compare-and-set, so
-of several nodes trying at once one wins. The winner rebuilds the page
-(:mod:`cobrowse.cluster.handover`), announces itself on the session's channel
-(``BusKind.OWNER``) and sends everyone the page once in full; a former owner
-that is still alive steps down to a replica when it hears that.
+The owner produces the session's ordered frames (what it does is in
+:mod:`cobrowse.cluster.owner`). Every node sends a heartbeat to the shared
+state and watches the owners of the sessions it has replicas of; a node
+takes a session over when the advisor comes through it
+(:meth:`Ownership.advisor_arrives`) or when the owner's heartbeat ran out.
+The owner field is changed by compare-and-set, so of several nodes trying
+at once one wins. The winner rebuilds the page
+(:mod:`cobrowse.cluster.handover`), announces itself on the session's
+channel (``BusKind.OWNER``) and sends everyone the page once in full; a
+former owner that is still alive steps down to a replica when it hears that.
 """
 
 from __future__ import annotations
