@@ -206,6 +206,16 @@ class SessionHub:
         for frame in self.replay(last_seq):
             conn.send(frame)
 
+    def take_over(self, old: SessionHub, *, seq: int | None = None) -> None:
+        """Replace ``old`` (a hub swap, cluster mode): take its connections and
+        page frames. ``seq``: go on from there (a new owner's epoch); by
+        default from the later of the two hubs' sequence numbers."""
+        self.connections, old.connections = old.connections, {}
+        self.seq = max(self.seq, old.seq) if seq is None else seq
+        self.snapshot_frame, self.snapshot_seq = old.snapshot_frame, old.snapshot_seq
+        self.log = old.log
+        self.frames_out = old.frames_out
+
     def spawn(self, job: Coroutine[Any, Any, None]) -> None:
         """Run ``job`` (closing a connection) in the background, keeping a reference."""
         task = asyncio.create_task(job)

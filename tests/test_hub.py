@@ -8,8 +8,12 @@ from typing import Any
 
 import msgpack
 
+from cobrowse.bus import session_channel
+from cobrowse.bus.memory import MemoryBroker, MemoryBus
+from cobrowse.cluster.wire import BusKind, ChannelRelay, unpack
 from cobrowse.hub import QUEUE_LIMIT, Connection, SessionHub
 from cobrowse.protocol import Msg
+from tests.bus.test_contract import Inbox
 
 
 class FakeSocket:
@@ -117,3 +121,50 @@ async def test_resume_sends_only_what_was_missed() -> None:
     assert [msgpack.unpackb(f)[1] for f in hub.replay(2)] == [3, 4]
     assert hub.replay(hub.seq) == []
     assert len(hub.replay(hub.seq + 100)) == 4  # a seq from elsewhere: start over
+
+
+async def test_a_hub_swap_moves_connections_and_page() -> None:
+    old = SessionHub()
+    sock = FakeSocket()
+    old.attach(Connection(sock, "c1", "citizen", old.current_frames))  # type: ignore[arg-type]
+    old.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": []})
+    old.broadcast(Msg.MUTATIONS, {"page": 1})
+    new = SessionHub()
+    new.take_over(old)
+    assert (list(new.connections), old.connections) == (["c1"], {})
+    assert new.seq == 2 and new.current_frames() == old.current_frames()
+    newer = SessionHub()
+    newer.take_over(new, seq=1 << 20)  # a new owner's epoch
+    newer.broadcast(Msg.NOTICE, {"key": "x", "text": "t", "level": "info"})
+    await settle()
+    assert [msgpack.unpackb(f)[1] for f in sock.sent] == [1, 2, (1 << 20) + 1]
+
+
+async def test_a_relay_gets_every_frame_as_fanned_out_here() -> None:
+    broker = MemoryBroker()
+    here, there = MemoryBus(broker, "a"), MemoryBus(broker, "b")
+    await here.start()
+    await there.start()
+    inbox = Inbox()
+    await there.subscribe(session_channel("s1"), inbox)
+    hub = SessionHub(ChannelRelay(here, "s1"))
+    sock = FakeSocket()
+    hub.attach(Connection(sock, "c1", "citizen", hub.current_frames))  # type: ignore[arg-type]
+    frame = hub.broadcast(Msg.NOTICE, {"key": "x", "text": "t", "level": "info"}, exclude="c2")
+    hub.broadcast_latest(Msg.POINTER, {"node": 1, "x": 0.5, "y": 0.5}, exclude="c1")
+    hub.send_to("c1", Msg.CODE, {"code": None, "expires_at": None})  # connected here: no relay
+    hub.send_to("c9", Msg.CODE, {"code": None, "expires_at": None})
+    hub.send_latest_to("c9", Msg.CITIZEN_POINTER, {"participant": "c1"}, key="c1")
+    got = [unpack((await inbox.next()).data) for _ in range(4)]
+    assert [(m.kind, m.seq, m.participant) for m in got if m is not None] == [
+        (BusKind.ORDERED, 1, "c2"),
+        (BusKind.LATEST, int(Msg.POINTER), "c1"),
+        (BusKind.TO, 0, "c9"),
+        (BusKind.TO_LATEST, int(Msg.CITIZEN_POINTER), "c9/c1"),
+    ]
+    assert got[0] is not None and got[0].data == frame
+    await settle()
+    assert kinds(sock) == [Msg.NOTICE, Msg.CODE]
+    await hub.close_all(1000, "")
+    await here.close()
+    await there.close()

@@ -27,7 +27,6 @@ from typing import Any
 
 import msgpack
 
-from cobrowse.hub import SessionHub
 from cobrowse.interaction import HIGHLIGHT_ATTR, PageState
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
@@ -35,7 +34,7 @@ from cobrowse.pipeline.page import FormInfo
 from cobrowse.protocol import Msg
 from cobrowse.sessions import CoSession
 
-__all__ = ["SEQ_STRIDE", "move_connections", "next_epoch", "page_record", "restore_page"]
+__all__ = ["SEQ_STRIDE", "next_epoch", "page_record", "restore_page"]
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +122,3 @@ def restore_page(
     session.interaction = state
     return True
 
-
-def move_connections(old: SessionHub, new: SessionHub) -> None:
-    """``new`` takes over ``old``'s connections and page frames (a hub swap)."""
-    new.connections = old.connections
-    old.connections = {}
-    new.seq = max(new.seq, old.seq)
-    new.snapshot_frame, new.snapshot_seq = old.snapshot_frame, old.snapshot_seq
-    new.log = old.log
-    new.frames_out = old.frames_out

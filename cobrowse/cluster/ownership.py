@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from cobrowse.bus import Bus, BusState
-from cobrowse.cluster.handover import move_connections, next_epoch, restore_page
+from cobrowse.cluster.handover import next_epoch, restore_page
 from cobrowse.cluster.owner import OwnerRelay
 from cobrowse.cluster.replica import ReplicaHub, replica_of
 from cobrowse.cluster.wire import BusKind, ChannelRelay
@@ -166,8 +166,7 @@ class Ownership:
         restored = restore_page(session, saved, snapshot[1] if snapshot else None, later)
         hub = SessionHub(self.cluster.owner_relay(session))
         seen = max(session.hub.seq, shared_seq)
-        move_connections(session.hub, hub)
-        hub.seq = next_epoch(seen)
+        hub.take_over(session.hub, seq=next_epoch(seen))
         session.hub = hub
         if fresh:  # whole now; subscribed before announcing, so no roster reply is missed
             self.cluster.store.sessions[sid] = session
@@ -202,7 +201,7 @@ class Ownership:
         remote = self.cluster.remote.pop(session.id, {})
         local = {p for p in session.participants if p != "advisor" and p not in remote}
         replica = self.cluster.replica_hub(session.id, node, local)
-        move_connections(hub, replica)
+        replica.take_over(hub)
         session.hub = replica
         session.page, session.interaction = None, None
         self.cluster.recorded.pop(session.id, None)
