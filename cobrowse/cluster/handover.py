@@ -121,4 +121,3 @@ def restore_page(
     )
     session.interaction = state
     return True
-
