@@ -14,15 +14,15 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from cobrowse.i18n_catalogue import DE
-from cobrowse.metrics import TRAFFIC
 from cobrowse.protocol import Msg, encode
 
-__all__ = ["Connection", "Relay", "SessionHub"]
+__all__ = ["TRAFFIC", "Connection", "FrameTally", "Relay", "SessionHub"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,23 @@ QUEUE_LIMIT = 256
 LOG_LIMIT = 10_000
 # Ordered frames that change the page and so are replayed after the snapshot.
 LOGGED = frozenset({Msg.MUTATIONS})
+
+
+@dataclass(slots=True)
+class FrameTally:
+    """Frames (one per recipient) and their bytes queued for participants."""
+
+    frames: int = 0
+    bytes: int = 0
+
+    def add(self, recipients: int, frame_bytes: int) -> None:
+        self.frames += recipients
+        self.bytes += recipients * frame_bytes
+
+
+# Read by cobrowse.metrics at scrape time: one tally per process (the hub has
+# no app reference; production runs one relay app per process).
+TRAFFIC = FrameTally()
 
 
 class Relay(Protocol):

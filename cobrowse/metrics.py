@@ -19,22 +19,20 @@ import asyncio
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-if TYPE_CHECKING:  # sessions → hub → metrics: import for types only
-    from cobrowse.sessions import SessionStore
+from cobrowse.hub import TRAFFIC
+from cobrowse.sessions import SessionStore
 
 __all__ = [
     "METRICS",
     "READINESS",
     "TRAFFIC",
-    "FrameTally",
     "Readiness",
     "RelayMetrics",
     "routes",
@@ -87,21 +85,6 @@ def rule_label(key: str) -> str:
         # still bounded: a sane name of at most 40 characters
         return key if detail.replace("-", "").replace("_", "").isalnum() else f"{kind}:other"
     return key if detail in kept else f"{kind}:other"
-
-
-@dataclass(slots=True)
-class FrameTally:
-    """Frames (one per recipient) and their bytes queued for participants."""
-
-    frames: int = 0
-    bytes: int = 0
-
-    def add(self, recipients: int, frame_bytes: int) -> None:
-        self.frames += recipients
-        self.bytes += recipients * frame_bytes
-
-
-TRAFFIC = FrameTally()
 
 
 class _LiveCollector:
