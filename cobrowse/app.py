@@ -23,7 +23,7 @@ from cobrowse.navigation import Navigator
 from cobrowse.pages import render_page, site_middleware
 from cobrowse.proxy import RESOURCE_CACHE, resource
 from cobrowse.resources import ResourceCache, ResourceSigner
-from cobrowse.sessions import SessionStore
+from cobrowse.sessions import CoSession, SessionStore
 from cobrowse.ws import websocket
 
 __all__ = ["CSP", "make_app"]
@@ -187,9 +187,12 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     )
     state = create_shared_state(config.bus_url, settings)
     await bus.start()
-    app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state)
+
+    def reload(session: CoSession) -> None:
+        app[NAVIGATOR].go(session, 0)
+
+    app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state, reload)
     app[SHARED_LOGINS] = SharedLogins(app[AUTH], state, cluster.write)
-    cluster.reload = lambda session: app[NAVIGATOR].go(session, 0)
     cluster.start()
     app[READINESS].add("redis", cluster.ready)
     yield

@@ -69,7 +69,16 @@ CLOSE_RESTART = 1012  # "service restart": not final, the client reconnects
 class Cluster:
     """This node's part of a multi-node relay (one per app, Redis mode only)."""
 
-    def __init__(self, config: Config, store: SessionStore, bus: Bus, state: SharedState) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: SessionStore,
+        bus: Bus,
+        state: SharedState,
+        reload: Callable[[CoSession], None],
+    ) -> None:
+        """``reload``: load a session's current page again (the navigator's;
+        a new owner without a usable page record needs it)."""
         self.config = config
         self.store = store
         self.bus = bus
@@ -83,8 +92,7 @@ class Cluster:
         self.remote: dict[str, dict[str, str]] = {}
         self.recorded: dict[str, int] = {}  # session id → page_no of the saved page record
         self._watcher: asyncio.Task[None] | None = None
-        # Reload the session's current page (set by the app: the navigator's reload).
-        self.reload: Callable[[CoSession], None] = lambda session: None
+        self.reload = reload
         self.ownership = Ownership(self)
         store.hooks = self
         bus.add_state_listener(self._on_bus_state)
