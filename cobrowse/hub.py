@@ -53,9 +53,9 @@ class Relay(Protocol):
     """Where a hub's frames also go in cluster mode: to the other nodes'
     connections of the session (implemented in :mod:`cobrowse.cluster`).
 
-    Every method gets the frame exactly as it was fanned out here, so the
-    other nodes send the same bytes. ``exclude``: the participant that must
-    not get it ("" for nobody).
+    Every method gets the encoded frame, the same bytes the local
+    connections get, so the other nodes send them unchanged. ``exclude``:
+    the participant that must not get it ("" for nobody).
     """
 
     def ordered(self, seq: int, exclude: str, frame: bytes) -> None:
