@@ -56,11 +56,13 @@ test: system-deps $(VENV)/.test-installed bundle lint
 
 LINTED := cobrowse tests $(wildcard bench)
 
-lint: $(VENV)/.test-installed
+# The client is plain JavaScript checked by TypeScript (jsconfig.json: strict, no emit).
+lint: $(VENV)/.test-installed node_modules/.installed
 	$(UV) lock --check --offline --quiet
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
+	npm run --silent typecheck
 
 bench: $(VENV)/.test-installed bundle
 	$(PY) -m bench all

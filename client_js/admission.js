@@ -1,29 +1,42 @@
 // Advisor side of joining: who waits to be let in (read-back confirmation or
-// admission), the access code (new code, revoked code) and removing people.
+// admission) and removing people. (The access code: access_code.js; the
+// joiner's side: waiting.js.)
 
 import { Msg } from "./protocol.js";
 import { t } from "./i18n.js";
 
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").AdmissionsBody} AdmissionsBody */
+/** @typedef {import("./protocol.js").Joiner} Joiner */
+/** @typedef {import("./protocol.js").Participant} Participant */
+
+/** @param {string} id */
 const $ = (id) => document.getElementById(id);
 
 /**
  * Render the advisor-only ADMISSIONS frame into `#admissions`.
- * @param {{waiting: Array<{id: string, label: string, phrase: ?string, confirm: boolean,
- *   attempts_left: number}>, mode: string}} body
- * @param {(type: number, body: object) => boolean} send
+ * @param {AdmissionsBody} body
+ * @param {Send} send
  */
-export function showAdmissions({ waiting = [], mode = "type" }, send) {
+function showAdmissions({ waiting = [], mode = "type" }, send) {
   const box = $("admissions");
-  if (!box) return;
   const list = $("admissions-list");
-  const focused = document.activeElement?.closest?.("[data-person]")?.dataset.person;
+  if (!box || !list) return;
+  const person = /** @type {HTMLElement | null | undefined} */ (document.activeElement?.closest?.("[data-person]"));
+  const focused = person?.dataset.person;
   const items = waiting.map((person) => admissionItem(person, mode, send));
   list.replaceChildren(...items);
   box.hidden = items.length === 0;
   // keep the advisor's typing position when the list is re-rendered
-  if (focused) list.querySelector(`[data-person="${CSS.escape(focused)}"] input`)?.focus();
+  if (focused) /** @type {HTMLElement | null} */ (list.querySelector(`[data-person="${CSS.escape(focused)}"] input`))?.focus();
 }
 
+/**
+ * @param {string} text
+ * @param {string} className
+ * @param {() => void} onClick
+ */
 function button(text, className, onClick) {
   const b = document.createElement("button");
   b.type = "button";
@@ -33,6 +46,11 @@ function button(text, className, onClick) {
   return b;
 }
 
+/**
+ * @param {Joiner} person
+ * @param {AdmissionsBody["mode"]} mode
+ * @param {Send} send
+ */
 function admissionItem(person, mode, send) {
   const li = document.createElement("li");
   li.dataset.person = person.id;
@@ -89,10 +107,10 @@ function admissionItem(person, mode, send) {
 
 /**
  * Add "Entfernen" buttons to the participants list (advisor only).
- * @param {Array<{id: string, role: string, state: string}>} participants
- * @param {(type: number, body: object) => boolean} send
+ * @param {Participant[]} participants
+ * @param {Send} send
  */
-export function addRemoveButtons(participants, send) {
+function addRemoveButtons(participants, send) {
   const list = $("participants");
   if (!list) return;
   const items = [...list.children];
@@ -106,7 +124,19 @@ export function addRemoveButtons(participants, send) {
     const remove = button(t("remove"), "link-button", () => {
       send(Msg.REMOVE, { participant: person.id });
     });
-    remove.setAttribute("aria-label", t("remove_label", { name: li.textContent.trim() }));
+    remove.setAttribute("aria-label", t("remove_label", { name: (li.textContent ?? "").trim() }));
     li.append(" ", remove);
   });
+}
+
+/**
+ * @param {Send} send
+ * @returns {Handlers} PARTICIPANTS: "Entfernen" buttons (after participants.js
+ *   rendered the list); ADMISSIONS: who waits
+ */
+export function admissionFrames(send) {
+  return {
+    [Msg.PARTICIPANTS]: (body) => addRemoveButtons(body.participants ?? [], send),
+    [Msg.ADMISSIONS]: (body) => showAdmissions(body, send),
+  };
 }

@@ -1,48 +1,77 @@
 // Advisor console at /berater: open a session, show its access code, steer
-// the shared page (address, links, forms), point, end the session.
+// the shared page (address, links, forms, widgets), point, end the session.
+// FRAMES below is the console's frame table: what each relay message does here.
 
-import { nodeIdOf, resetMirror } from "./mirror.js";
+import { admissionFrames } from "./admission.js";
+import { codeFrames, showSessionCode, stopCountdown } from "./access_code.js";
+import { trackAdvisorInput, maskedNames } from "./forms.js";
+import { frameTable } from "./frames.js";
+import { advisorOverlays } from "./highlight.js";
+import { wireHistoryButtons } from "./history.js";
+import { advisorHover } from "./hover.js";
+import { idleFrames } from "./idle.js";
+import { currentPage, mirrorFrames, nodeIdOf, resetMirror } from "./mirror.js";
 import { interceptMirror } from "./mirror_events.js";
-import { startAdvisorMoves } from "./advisor_moves.js";
-import { maskedNames } from "./forms.js";
+import { noticeFrames, showNotice } from "./notices.js";
+import { pageHeaderFrames } from "./page_header.js";
+import { participantsFrames } from "./participants.js";
+import { advisorPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
-import { startSessionView } from "./session_view.js";
-import { addRemoveButtons, showAdmissions } from "./admission.js";
-import { showNotice } from "./ui.js";
-import { fitMirror, pickViewport } from "./viewport.js";
-import { LOCALE, t } from "./i18n.js";
+import { advisorScroll } from "./scroll.js";
+import { createSessionView } from "./session_view.js";
+import { advisorViewport } from "./viewport.js";
+import { waitingFrames } from "./waiting.js";
+import { t } from "./i18n.js";
+
+/** @typedef {import("./connection.js").Connection} Connection */
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {{session: string, code?: string, expires_at?: number, now?: number}} SessionData */
 
 const STORAGE_KEY = "web-begleiter.sitzung";
-const $ = (id) => document.getElementById(id);
-const timeFormat = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+const buttonEl = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (document.getElementById(id));
 
+/** @type {Connection | null} */
 let conn = null; // the live session's Connection, if any
-let countdown = 0;
-let mirrored = null; // {id, size} of the participant whose view the mirror shows
-let moves = null; // pointer, hover, scroll, fields, widgets, highlight (advisor_moves.js)
+/** @type {{pointer: Handlers, hover: Handlers, scroll: Handlers, viewport: Handlers} | null} */
+let lasting = null; // features that live as long as the console, not one session
 // Frames that describe a passing state: lost while offline without a notice.
+/** @type {Set<number>} */
 const QUIET = new Set([Msg.POINTER_MOVE, Msg.SCROLL_TO, Msg.HOVER_AT, Msg.PULSE_AT]);
 
 if (document.body.dataset.role === "advisor") main();
 
 function main() {
   $("new-session").addEventListener("click", createSession);
-  $("new-session").disabled = false;
-  $("new-code")?.addEventListener("click", () => send(Msg.NEW_CODE, {}));
+  buttonEl("new-session").disabled = false;
+  document.getElementById("new-code")?.addEventListener("click", () => send(Msg.NEW_CODE, {}));
   $("address-form").addEventListener("submit", navigate);
   $("end-session").addEventListener("click", () => {
-    if (send(Msg.END, {})) $("end-session").disabled = true;
+    if (send(Msg.END, {})) buttonEl("end-session").disabled = true;
   });
-  moves = startAdvisorMoves(send);
-  window.addEventListener("resize", () => {
-    if (mirrored) fitMirror($("mirror"), mirrored.size, $("viewport-label"));
+  const scroll = advisorScroll(send);
+  lasting = { pointer: advisorPointer(send), hover: advisorHover(send), scroll: scroll.frames, viewport: advisorViewport() };
+  trackAdvisorInput(send);
+  const overlays = advisorOverlays(send);
+  wireHistoryButtons(send);
+  interceptMirror({
+    onLink: clickLink,
+    onSubmit: submitForm,
+    onToggle: toggleWidget,
+    onFragment: () => scroll.jump(),
+    beforeClick: overlays.beforeClick,
   });
-  interceptMirror({ onLink: clickLink, onSubmit: submitForm, ...moves.intercept });
   const stored = loadStored();
   if (stored) resumeSession(stored);
 }
 
-/** Send a frame on the live session; tells the advisor when that is impossible. */
+/**
+ * Send a frame on the live session; tells the advisor when that is impossible.
+ * @type {Send}
+ */
 function send(type, body) {
   if (conn?.send(type, body)) return true;
   if (!QUIET.has(type)) {
@@ -51,6 +80,7 @@ function send(type, body) {
   return false;
 }
 
+/** @returns {SessionData | null} */
 function loadStored() {
   try {
     const data = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "null");
@@ -60,7 +90,10 @@ function loadStored() {
   }
 }
 
-/** After a reload: ask the relay whether the remembered session still runs. */
+/**
+ * After a reload: ask the relay whether the remembered session still runs.
+ * @param {SessionData} stored
+ */
 async function resumeSession(stored) {
   let response;
   try {
@@ -83,10 +116,10 @@ async function resumeSession(stored) {
 }
 
 async function createSession() {
-  const button = $("new-session");
+  const button = buttonEl("new-session");
   button.disabled = true;
   try {
-    const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+    const csrf = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="csrf-token"]'))?.content ?? "";
     const response = await fetch("/api/sessions", {
       method: "POST",
       headers: { "X-CSRF-Token": csrf },
@@ -107,108 +140,70 @@ async function createSession() {
   }
 }
 
-/** "123456" → "123 456" (read out in two groups over the phone). */
-function formatCode(code) {
-  const digits = String(code ?? "").replace(/\D/g, "");
-  return digits.length === 6 ? `${digits.slice(0, 3)} ${digits.slice(3)}` : String(code ?? "");
-}
-
-/** Epoch milliseconds of a timestamp given in seconds, milliseconds or ISO form. */
-function toMillis(value) {
-  const n = Number(value);
-  if (Number.isFinite(n)) return n < 1e12 ? n * 1000 : n;
-  return Date.parse(value);
-}
-
 /**
- * Count down to `expiresAt`; `serverNow` (same unit) corrects for a local
- * clock that differs from the relay's.
+ * The address field shows the shared page's address.
+ * @returns {Handlers}
  */
-function startCountdown(expiresAt, serverNow) {
-  clearInterval(countdown);
-  const el = $("code-expiry");
-  const skew = serverNow === undefined ? 0 : Date.now() - toMillis(serverNow);
-  const end = toMillis(expiresAt) + (Number.isFinite(skew) ? skew : 0);
-  if (!Number.isFinite(end)) {
-    el.textContent = "";
-    return;
-  }
-  const tick = () => {
-    const minutes = Math.ceil((end - Date.now()) / 60000);
-    if (minutes <= 0) {
-      el.textContent = t("code_expired");
-      clearInterval(countdown);
-      return;
-    }
-    el.textContent = t("code_valid_until", { time: timeFormat.format(end), minutes });
+function addressFrames() {
+  return {
+    [Msg.SNAPSHOT]: (body) => {
+      input("address").value = body.url ?? "";
+    },
+    [Msg.MUTATIONS]: (body) => {
+      if (body.navigate) input("address").value = body.navigate.url ?? "";
+    },
   };
-  tick();
-  countdown = setInterval(tick, 15000);
 }
 
-/** A new code (or none: revoked after a denial/removal). */
-function showCode({ code, expires_at: expiresAt }) {
-  if (code) {
-    $("session-code").textContent = formatCode(code);
-    startCountdown(expiresAt);
-    return;
-  }
-  clearInterval(countdown);
-  $("session-code").textContent = "–";
-  $("code-expiry").textContent = t("code_revoked");
-}
-
+/** @param {SessionData} data */
 function openSession(data) {
   if (conn) resetMirror();
-  $("session-code").textContent = formatCode(data.code);
-  startCountdown(data.expires_at, data.now);
+  showSessionCode(data);
   $("new-session").hidden = true;
   $("ended").hidden = true;
   $("session").hidden = false;
-  $("end-session").disabled = false;
+  buttonEl("end-session").disabled = false;
   $("page-title").textContent = "";
   $("page-url").textContent = "";
   $("participants").replaceChildren();
-  conn = startSessionView({
+  const view = createSessionView({
     path: `/ws?session=${encodeURIComponent(data.session)}`,
     hideWhenEnded: ["#session"],
-    onFrame: ({ type, body }) => {
-      if (type === Msg.SNAPSHOT) $("address").value = body.url ?? "";
-      if (type === Msg.MUTATIONS && body.navigate) $("address").value = body.navigate.url ?? "";
-      moves.onFrame({ type, body });
-      if (type === Msg.PARTICIPANTS) {
-        showCitizenView(body.participants ?? []);
-        addRemoveButtons(body.participants ?? [], send);
-      }
-      if (type === Msg.ADMISSIONS) showAdmissions(body, send);
-      if (type === Msg.CODE) showCode(body);
-      if (type === Msg.PARTICIPANTS && body.participants?.some((p) => p.role !== "advisor")) {
-        clearInterval(countdown); // someone joined: the code's deadline no longer matters
-        $("code-expiry").textContent = "";
-      }
-    },
     onEnded: () => {
       sessionStorage.removeItem(STORAGE_KEY);
-      clearInterval(countdown);
+      stopCountdown();
       $("new-session").hidden = false;
     },
   });
+  conn = view.conn;
+  const { pointer, hover, scroll, viewport } = /** @type {NonNullable<typeof lasting>} */ (lasting);
+  // The console's frame table; per message, handlers run in this order.
+  view.start(
+    frameTable([
+      waitingFrames(), // any frame but WELCOME/WAITING: hide the waiting screen
+      mirrorFrames(), // SNAPSHOT, MUTATIONS: the shared page
+      view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED
+      pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
+      participantsFrames(), // WELCOME, PARTICIPANTS: the list
+      idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
+      noticeFrames(), // NOTICE
+      addressFrames(), // SNAPSHOT, MUTATIONS.navigate: the address field
+      pointer, // CITIZEN_POINTER; SNAPSHOT, MUTATIONS.navigate, PARTICIPANTS
+      hover, // PARTICIPANTS: say again where the advisor hovers
+      scroll, // PARTICIPANTS: say again where the advisor scrolled to
+      viewport, // PARTICIPANTS: lay the mirror out at the citizen's size
+      admissionFrames(send), // PARTICIPANTS: remove buttons; ADMISSIONS
+      codeFrames(), // CODE; PARTICIPANTS: someone joined, stop the countdown
+    ]),
+  );
 }
 
-/** Lay the mirror out at the (first) citizen's mirror size. */
-function showCitizenView(participants) {
-  const next = pickViewport(participants, mirrored?.id);
-  if (next?.id === mirrored?.id && next?.size.join("x") === mirrored?.size.join("x")) return;
-  mirrored = next;
-  fitMirror($("mirror"), next?.size ?? null, $("viewport-label"));
-}
-
-function navigate(event) {
+function navigate(/** @type {SubmitEvent} */ event) {
   event.preventDefault();
-  let url = $("address").value.trim();
+  let url = input("address").value.trim();
   if (!url) {
     showNotice(t("address_missing"), { level: "warning", key: "address" });
-    $("address").focus();
+    input("address").focus();
     return;
   }
   if (url.startsWith("//")) url = `https:${url}`;
@@ -216,6 +211,7 @@ function navigate(event) {
   send(Msg.NAVIGATE, { url });
 }
 
+/** @param {Element} link */
 function clickLink(link) {
   const node = nodeIdOf(link);
   if (node === undefined) {
@@ -225,7 +221,12 @@ function clickLink(link) {
   send(Msg.CLICK, { node });
 }
 
-/** Field values of `form` as [name, value] pairs; files and masked fields (passwords) are never sent. */
+/**
+ * Field values of `form` as [name, value] pairs; files and masked fields (passwords) are never sent.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement | null} submitter
+ * @returns {Array<[string, string]>}
+ */
 function formFields(form, submitter) {
   let data;
   try {
@@ -234,9 +235,15 @@ function formFields(form, submitter) {
     data = new FormData(form); // submitter not of this form, or an older browser
   }
   const masked = maskedNames(form);
-  return [...data].filter(([name, value]) => typeof value === "string" && !masked.has(name));
+  return /** @type {Array<[string, string]>} */ (
+    [...data].filter(([name, value]) => typeof value === "string" && !masked.has(name))
+  );
 }
 
+/**
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement | null} submitter
+ */
 function submitForm(form, submitter) {
   const node = nodeIdOf(form);
   if (node === undefined) {
@@ -244,4 +251,15 @@ function submitForm(form, submitter) {
     return;
   }
   send(Msg.SUBMIT, { node, fields: formFields(form, submitter) });
+}
+
+/**
+ * A widget (details, tab, disclosure button) was activated: the relay
+ * changes the page for everyone.
+ * @param {Element} widget
+ */
+function toggleWidget(widget) {
+  const node = nodeIdOf(widget);
+  const page = currentPage()?.page;
+  if (node !== undefined && page !== undefined) send(Msg.TOGGLE, { page, node });
 }

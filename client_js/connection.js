@@ -4,12 +4,20 @@
 // unknown, opened elsewhere …): their reason is a German sentence for the user.
 
 import { Msg, PROTOCOL_VERSION, decode, encode } from "./protocol.js";
-import { setStatus, showNotice } from "./ui.js";
+import { showNotice } from "./notices.js";
+import { setStatus } from "./status.js";
 import { serverText, t } from "./i18n.js";
+
+/** @typedef {import("./protocol.js").ClientBodies} ClientBodies */
+/** @typedef {import("./protocol.js").Frame} Frame */
+/** @typedef {import("./protocol.js").Size} Size */
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 10000];
 
-/** True for a close code that means "do not come back". */
+/**
+ * True for a close code that means "do not come back".
+ * @param {number} code
+ */
 function isFinal(code) {
   return code >= 4000 && code <= 4099;
 }
@@ -18,8 +26,8 @@ export class Connection {
   /**
    * @param {object} options
    * @param {string} options.path e.g. "/ws?session=…"
-   * @param {(frame: {type: number, seq: number, body: object}) => void} options.onFrame
-   * @param {() => [number, number]} options.viewport size the page is laid out for
+   * @param {(frame: Frame) => void} options.onFrame
+   * @param {() => Size} options.viewport size the page is laid out for
    * @param {(code: number, reason: string) => void} [options.onFinalClose]
    */
   constructor({ path, onFrame, viewport, onFinalClose }) {
@@ -27,6 +35,7 @@ export class Connection {
     this.onFrame = onFrame;
     this.viewport = viewport;
     this.onFinalClose = onFinalClose;
+    /** @type {WebSocket | null} */
     this.ws = null;
     this.attempt = 0;
     this.timer = 0;
@@ -66,6 +75,10 @@ export class Connection {
     this.ws = ws;
   }
 
+  /**
+   * @param {WebSocket} ws
+   * @param {CloseEvent} event
+   */
   onClose(ws, { code, reason }) {
     if (ws !== this.ws) return; // an old socket replaced by restart()
     this.ws = null;
@@ -91,12 +104,13 @@ export class Connection {
   /**
    * Send one client frame; dropped (false) while disconnected — the relay's
    * fresh snapshot after reconnecting is the state that counts.
-   * @param {number} type a Msg value
-   * @param {object} body
+   * @template {keyof ClientBodies} T
+   * @param {T} type a Msg value
+   * @param {ClientBodies[T]} body
    * @returns {boolean}
    */
   send(type, body) {
-    if (!this.open) return false;
+    if (!this.ws || !this.open) return false;
     this.ws.send(encode(type, body));
     return true;
   }

@@ -8,9 +8,12 @@
 // In a citizen's mirror the fields only show what the advisor did: typing,
 // pasting and choosing there is blocked, so the advisor's values always show.
 
-import { currentPage, nodeIdOf } from "./mirror.js";
+import { currentPage, keepTypedValues, nodeIdOf } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
 import { Msg } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} Field */
 
 const INTERVAL_MS = 50;
 const FIELDS = new Set(["input", "textarea", "select"]);
@@ -24,7 +27,7 @@ const PRIVATE_AUTOCOMPLETE = /\b(current-password|new-password|one-time-code|cc-
 export function isMasked(el) {
   if (!el || el.nodeType !== Node.ELEMENT_NODE) return false;
   if (el.hasAttribute("data-cb-masked")) return true;
-  if (el.localName === "input" && (el.type === "password" || el.getAttribute("type")?.trim().toLowerCase() === "password")) {
+  if (el.localName === "input" && (/** @type {HTMLInputElement} */ (el).type === "password" || el.getAttribute("type")?.trim().toLowerCase() === "password")) {
     return true;
   }
   return PRIVATE_AUTOCOMPLETE.test(el.getAttribute("autocomplete") ?? "");
@@ -36,28 +39,41 @@ export function isMasked(el) {
  * @returns {Set<string>}
  */
 export function maskedNames(form) {
+  /** @type {Set<string>} */
   const names = new Set();
-  for (const el of form.elements) if (isMasked(el) && el.name) names.add(el.name);
+  for (const el of form.elements) {
+    const name = /** @type {Field} */ (el).name;
+    if (isMasked(el) && name) names.add(name);
+  }
   return names;
 }
 
-/** The INPUT_SET state of a field, or null for fields without one. */
+/**
+ * The INPUT_SET state of a field, or null for fields without one.
+ * @param {Field} el
+ * @returns {{selected: number[]} | {value: string} | {checked: boolean} | null}
+ */
 function fieldState(el) {
   if (el.localName === "select") {
-    return { selected: Array.from(el.options).flatMap((option, i) => (option.selected ? [i] : [])) };
+    const select = /** @type {HTMLSelectElement} */ (el);
+    return { selected: Array.from(select.options).flatMap((option, i) => (option.selected ? [i] : [])) };
   }
   if (el.localName === "textarea") return { value: el.value };
   if (NO_VALUE.has(el.type)) return null;
-  if (el.type === "checkbox" || el.type === "radio") return { checked: el.checked };
+  if (el.type === "checkbox" || el.type === "radio") return { checked: /** @type {HTMLInputElement} */ (el).checked };
   return { value: el.value };
 }
 
 /**
  * Advisor: send INPUT_SET for changes to the mirror's form fields (per field
  * the latest value, at most every 50 ms); masked fields are never sent.
- * @param {(type: number, body: object) => void} send
+ * The field being typed in keeps what it shows when the relay echoes its
+ * (older) value back.
+ * @param {Send} send
  */
 export function trackAdvisorInput(send) {
+  keepTypedValues();
+  /** @type {Map<Field, number | undefined>} */
   const pending = new Map(); // field → page it was changed on
   let timer = 0;
   let sentAt = -Infinity;
@@ -68,13 +84,13 @@ export function trackAdvisorInput(send) {
     for (const [el, changedOn] of pending) {
       const node = nodeIdOf(el);
       const state = el.isConnected && !isMasked(el) ? fieldState(el) : null;
-      if (node === undefined || state === null || changedOn !== page) continue;
+      if (node === undefined || state === null || page === undefined || changedOn !== page) continue;
       send(Msg.INPUT_SET, { page, node, ...state });
     }
     pending.clear();
   };
-  const onChange = (e) => {
-    const el = e.target;
+  const onChange = (/** @type {Event} */ e) => {
+    const el = /** @type {Field} */ (e.target);
     if (!FIELDS.has(el?.localName) || isMasked(el)) return;
     pending.set(el, currentPage()?.page);
     if (!timer) timer = setTimeout(flush, Math.max(0, sentAt + INTERVAL_MS - performance.now()));
@@ -84,17 +100,17 @@ export function trackAdvisorInput(send) {
 
 /** Citizen: the mirror's fields show the advisor's values; typing there does nothing. */
 export function guardCitizenFields() {
-  const inField = (e) => FIELDS.has(e.target?.localName);
-  const block = (e) => {
+  const inField = (/** @type {Event} */ e) => FIELDS.has(/** @type {Element | null} */ (e.target)?.localName ?? "");
+  const block = (/** @type {Event} */ e) => {
     if (inField(e)) e.preventDefault();
   };
   listenInMirror({
     beforeinput: block,
     paste: block,
-    mousedown: (e) => {
-      if (e.target?.closest?.("select")) e.preventDefault(); // no dropdown of its own
+    mousedown: (/** @type {MouseEvent} */ e) => {
+      if (/** @type {Element | null} */ (e.target)?.closest?.("select")) e.preventDefault(); // no dropdown of its own
     },
-    keydown: (e) => {
+    keydown: (/** @type {KeyboardEvent} */ e) => {
       if (inField(e) && e.key !== "Tab") e.preventDefault();
     },
   });

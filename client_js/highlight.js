@@ -7,11 +7,20 @@
 // The highlight is part of the page (the relay sets `data-cb-highlight` on
 // the marked element and broadcasts it as a mutation), so late joiners see it
 // and it is gone with the page. Pulses are PULSE frames.
+//
+// Advisor side: "Element markieren", then a click in the mirror, sends
+// HIGHLIGHT_SET; "Markierung entfernen" clears it; a plain click shows a
+// pulse here at once and sends PULSE_AT. Citizen side: PULSE frames.
 
-import { currentPage, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { currentPage, elementOf, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
-import { spotOf } from "./pointer.js";
+import { locate, spotOf } from "./pointer.js";
+import { Msg } from "./protocol.js";
 import { perFrame } from "./rate.js";
+
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").PulseBody} PulseBody */
 
 const HIGHLIGHT_ATTR = "data-cb-highlight";
 const PULSE_MS = 900;
@@ -21,9 +30,13 @@ const MARKABLE = "a, button, input, select, textarea, label, img, svg, video, li
   + "h1, h2, h3, h4, h5, h6, td, th, tr, figure, blockquote, pre, summary, details, fieldset, form, "
   + "table, section, article, aside, nav";
 
-/** Box of `rect` (mirror viewport coordinates) in the coordinates of the iframe's wrap. */
+/**
+ * Box of `rect` (mirror viewport coordinates) in the coordinates of the iframe's wrap.
+ * @param {HTMLIFrameElement} iframe
+ * @param {{left: number, top: number, width: number, height: number}} rect
+ */
 function toWrap(iframe, rect) {
-  const wrap = iframe.parentElement;
+  const wrap = /** @type {HTMLElement} */ (iframe.parentElement);
   const fr = iframe.getBoundingClientRect();
   const wr = wrap.getBoundingClientRect();
   const scale = iframe.offsetWidth ? fr.width / iframe.offsetWidth : 1;
@@ -32,9 +45,13 @@ function toWrap(iframe, rect) {
   return { left, top, width: rect.width * scale, height: rect.height * scale };
 }
 
-/** The element a click on `target` marks. */
-export function markableElement(target) {
-  const el = target?.nodeType === Node.ELEMENT_NODE ? target : target?.parentElement;
+/**
+ * The element a click on `target` marks.
+ * @param {Node | null} target
+ * @returns {Element | null}
+ */
+function markableElement(target) {
+  const el = elementOf(target);
   const found = el?.closest(MARKABLE) ?? el;
   for (let e = found; e; e = e.parentElement) if (nodeIdOf(e) !== undefined) return e;
   return null;
@@ -43,11 +60,10 @@ export function markableElement(target) {
 /**
  * Show the highlight and pulses over `iframe` (inside its `.mirror-wrap`).
  * @param {HTMLIFrameElement} iframe
- * @returns {{pulse: (body: {page, node: number, x: number, y: number}) => void,
- *   highlighted: () => Element|null}}
+ * @returns {{pulse: (body: PulseBody) => void, highlighted: () => Element|null}}
  */
-export function startOverlays(iframe) {
-  const wrap = iframe.parentElement;
+function startOverlays(iframe) {
+  const wrap = /** @type {HTMLElement} */ (iframe.parentElement);
   const box = document.createElement("div");
   box.className = "mirror-highlight";
   box.dataset.testid = "highlight";
@@ -75,6 +91,7 @@ export function startOverlays(iframe) {
   window.addEventListener("resize", schedule);
   new ResizeObserver(schedule).observe(iframe);
 
+  /** @param {PulseBody} body */
   const pulse = ({ page, node, x, y }) => {
     if (page !== currentPage()?.page) return;
     const at = spotOf(node, x, y); // fractions as pointer.js locate() makes them
@@ -94,4 +111,73 @@ export function startOverlays(iframe) {
     setTimeout(done, PULSE_MS);
   };
   return { pulse, highlighted };
+}
+
+/**
+ * The advisor's half: marking an element and click pulses.
+ * @param {Send} send
+ * @returns {{beforeClick: (event: MouseEvent) => boolean}} for interceptMirror():
+ *   true while marking (the click marks and does nothing else)
+ */
+export function advisorOverlays(send) {
+  const iframe = /** @type {HTMLIFrameElement} */ (document.getElementById("mirror"));
+  const overlays = startOverlays(iframe);
+  const page = () => currentPage()?.page;
+  const markButton = document.getElementById("highlight-mode");
+  const clearButton = /** @type {HTMLButtonElement | null} */ (document.getElementById("highlight-clear"));
+  let marking = false;
+  /** @param {boolean} on */
+  const setMarking = (on) => {
+    marking = on;
+    markButton?.setAttribute("aria-pressed", String(on));
+    const hint = document.getElementById("highlight-hint");
+    if (hint) hint.hidden = !on;
+    iframe.parentElement?.classList.toggle("mirror-wrap--marking", on);
+  };
+  markButton?.addEventListener("click", () => setMarking(!marking));
+  clearButton?.addEventListener("click", () => {
+    const at = page();
+    if (at !== undefined) send(Msg.HIGHLIGHT_SET, { page: at, node: null });
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && marking) setMarking(false);
+  });
+  onMirrorChange((kind) => {
+    if (clearButton) clearButton.disabled = !overlays.highlighted();
+    if (kind === "snapshot") setMarking(false);
+  });
+
+  // A pulse where the advisor clicks, for everyone (here at once).
+  listenInMirror({
+    click: (/** @type {MouseEvent} */ e) => {
+      const at = page();
+      if (marking || at === undefined || e.button !== 0) return;
+      const spot = locate(/** @type {Element} */ (e.target), e.clientX, e.clientY);
+      if (spot.node === null) return;
+      const body = { page: at, ...spot, node: spot.node };
+      overlays.pulse(body);
+      send(Msg.PULSE_AT, body);
+    },
+  });
+
+  return {
+    beforeClick: (e) => {
+      if (!marking) return false;
+      const el = markableElement(/** @type {Node} */ (e.target));
+      const node = el ? nodeIdOf(el) : undefined;
+      const at = page();
+      if (node !== undefined && at !== undefined) send(Msg.HIGHLIGHT_SET, { page: at, node });
+      setMarking(false);
+      return true;
+    },
+  };
+}
+
+/**
+ * The citizen's half: the highlight, and PULSE frames as rings.
+ * @returns {Handlers}
+ */
+export function citizenOverlays() {
+  const overlays = startOverlays(/** @type {HTMLIFrameElement} */ (document.getElementById("mirror")));
+  return { [Msg.PULSE]: overlays.pulse };
 }

@@ -7,10 +7,15 @@
 // Advisor side: mouse and focus changes in the mirror become HOVER_AT frames
 // (only when something changed, latest wins). Citizen side: HOVER frames.
 
-import { currentPage, mirrorDocument, nodeById, nodeIdOf, onMirrorChange } from "./mirror.js";
+import { currentPage, elementOf, mirrorDocument, nodeById, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
 import { Msg } from "./protocol.js";
 import { latestWins } from "./rate.js";
+
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").HoverBody} HoverBody */
+/** @typedef {{hover: Element | null, focus: Element | null, ring: boolean}} HoverState */
 
 export const HOVER_CLASS = "cb-hover";
 export const FOCUS_CLASS = "cb-focus";
@@ -18,8 +23,12 @@ export const RING_CLASS = "cb-focus-visible";
 export const WITHIN_CLASS = "cb-focus-within";
 const INTERVAL_MS = 50;
 
-/** The element and its ancestors. */
+/**
+ * The element and its ancestors.
+ * @param {Element | null} el
+ */
 function chain(el) {
+  /** @type {Element[]} */
   const out = [];
   for (let e = el; e; e = e.parentElement) out.push(e);
   return out;
@@ -28,11 +37,16 @@ function chain(el) {
 /** Which elements carry which state class; applies changes with few DOM writes. */
 class StateClasses {
   constructor() {
+    /** @type {Map<string, Set<Element>>} */
     this.marked = new Map(); // class → Set of elements
+    /** @type {HoverState} */
     this.state = { hover: null, focus: null, ring: false };
   }
 
-  /** Show `state` ({hover, focus: Element|null, ring}) in the mirror. */
+  /**
+   * Show `state` in the mirror.
+   * @param {HoverState} state
+   */
   show(state) {
     this.state = state;
     const wanted = new Map([
@@ -63,14 +77,22 @@ class StateClasses {
   }
 }
 
+/**
+ * @param {Element} el
+ * @param {string} cls
+ */
 function removeClass(el, cls) {
   el.classList.remove(cls);
   if (el.getAttribute("class") === "") el.removeAttribute("class"); // leave no trace
 }
 
-/** Nearest mirrored element at or above `node`. */
+/**
+ * Nearest mirrored element at or above `node`.
+ * @param {Node | null | undefined} node
+ * @returns {Element | null}
+ */
 function mirrored(node) {
-  for (let el = node?.nodeType === Node.ELEMENT_NODE ? node : node?.parentElement; el; el = el.parentElement) {
+  for (let el = elementOf(node); el; el = el.parentElement) {
     if (nodeIdOf(el) !== undefined) return el;
   }
   return null;
@@ -78,29 +100,35 @@ function mirrored(node) {
 
 /**
  * Advisor: track hover and focus in the mirror, show them and send HOVER_AT.
- * @param {(type: number, body: object) => void} send
- * @returns {{resend: () => void}} resend: say it again (someone joined)
+ * @param {Send} send
+ * @returns {Handlers} PARTICIPANTS: say it again (someone joined)
  */
-export function trackAdvisorHover(send) {
+export function advisorHover(send) {
   const classes = new StateClasses();
+  /** @type {[number, number] | null} */
   let last = null; // [clientX, clientY] while the mouse is over the mirror
   let sentKey = "";
-  const out = latestWins((body) => send(Msg.HOVER_AT, body), INTERVAL_MS);
+  const out = latestWins((/** @type {HoverBody} */ body) => {
+    send(Msg.HOVER_AT, body);
+  }, INTERVAL_MS);
 
   const publish = (force = false) => {
     const { hover, focus, ring } = classes.state;
     const page = currentPage()?.page;
     if (page === undefined) return;
-    const body = { page, node: hover ? nodeIdOf(hover) : null, focus: focus ? nodeIdOf(focus) : null, ring };
+    /** @type {HoverBody} */
+    const body = { page, node: hover ? nodeIdOf(hover) ?? null : null, focus: focus ? nodeIdOf(focus) ?? null : null, ring };
     const key = `${page}/${body.node}/${body.focus}/${ring}`;
     if (key === sentKey && !force) return;
     sentKey = key;
     out.push(body);
   };
+  /** @param {Partial<HoverState>} changes */
   const update = (changes) => {
     classes.show({ ...classes.state, ...changes });
     publish();
   };
+  /** @param {Element | null | undefined} el */
   const focusState = (el) => {
     const focus = mirrored(el);
     let ring = false;
@@ -113,20 +141,21 @@ export function trackAdvisorHover(send) {
   };
 
   listenInMirror({
-    mouseover: (e) => {
+    mouseover: (/** @type {MouseEvent} */ e) => {
       last = [e.clientX, e.clientY];
-      update({ hover: mirrored(e.target) });
+      update({ hover: mirrored(/** @type {Node} */ (e.target)) });
     },
-    mousemove: (e) => {
+    mousemove: (/** @type {MouseEvent} */ e) => {
       last = [e.clientX, e.clientY];
     },
-    mouseout: (e) => {
+    mouseout: (/** @type {MouseEvent} */ e) => {
       if (e.relatedTarget !== null) return; // moved between elements, still inside
       last = null;
       update({ hover: null });
     },
-    focusin: (e) => update(focusState(e.target)),
-    focusout: (e) => update(e.relatedTarget ? focusState(e.relatedTarget) : { focus: null, ring: false }),
+    focusin: (/** @type {FocusEvent} */ e) => update(focusState(/** @type {Element} */ (e.target))),
+    focusout: (/** @type {FocusEvent} */ e) =>
+      update(e.relatedTarget ? focusState(/** @type {Element} */ (e.relatedTarget)) : { focus: null, ring: false }),
   });
   onMirrorChange((kind, doc) => {
     if (kind === "mutations") {
@@ -139,20 +168,22 @@ export function trackAdvisorHover(send) {
       update({ hover, ...focusState(doc?.activeElement === doc?.body ? null : doc?.activeElement) });
     }
   });
-  return { resend: () => publish(true) };
+  return { [Msg.PARTICIPANTS]: () => publish(true) };
 }
 
 /**
- * Citizen: returns the handler for HOVER frames.
- * @returns {(body: {page, node: number|null, focus: number|null, ring: boolean}) => void}
+ * Citizen: show where the advisor hovers and what they focused.
+ * @returns {Handlers} HOVER
  */
-export function followAdvisorHover() {
+export function citizenHover() {
   const classes = new StateClasses();
+  /** @type {HoverBody | null} */
   let target = null; // the last HOVER body for the current page
   const show = () => {
+    /** @param {number | null | undefined} id */
     const element = (id) => {
       const node = id === null || id === undefined ? null : nodeById(id);
-      return node?.nodeType === Node.ELEMENT_NODE ? node : null;
+      return node?.nodeType === Node.ELEMENT_NODE ? /** @type {Element} */ (node) : null;
     };
     if (!target || !mirrorDocument()) return;
     classes.show({ hover: element(target.node), focus: element(target.focus), ring: Boolean(target.ring) });
@@ -165,9 +196,11 @@ export function followAdvisorHover() {
       show();
     }
   });
-  return (body) => {
-    if (body.page !== currentPage()?.page) return; // for a page not (yet) shown here
-    target = body;
-    show();
+  return {
+    [Msg.HOVER]: (body) => {
+      if (body.page !== currentPage()?.page) return; // for a page not (yet) shown here
+      target = body;
+      show();
+    },
   };
 }

@@ -5,6 +5,7 @@
 // server's German `text` is the fallback. `{name}` marks a parameter.
 // tests/test_i18n.py checks both languages have the same ids and parameters.
 
+/** @type {{de: Record<string, string>, en: Record<string, string>}} */
 export const CATALOGUES = {
   de: {
     status_connecting: "Verbindung wird aufgebaut …",
@@ -167,7 +168,10 @@ export const CATALOGUES = {
 /** The page language: "en" when <html lang> says English, else German. */
 export const LANG = document.documentElement.lang?.toLowerCase().startsWith("en") ? "en" : "de";
 
-/** Whether the catalogue has a message `key` in the page language. */
+/**
+ * Whether the catalogue has a message `key` in the page language.
+ * @param {string} key
+ */
 export function has(key) {
   return Object.hasOwn(CATALOGUES[LANG], key) || Object.hasOwn(CATALOGUES.de, key);
 }
@@ -180,7 +184,7 @@ export function has(key) {
  */
 export function t(key, params = {}) {
   const text = CATALOGUES[LANG][key] ?? CATALOGUES.de[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (field, name) => (Object.hasOwn(params, name) ? String(params[name]) : field));
+  return text.replace(/\{(\w+)\}/g, (/** @type {string} */ field, /** @type {string} */ name) => (Object.hasOwn(params, name) ? String(params[name]) : field));
 }
 
 /**

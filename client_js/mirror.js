@@ -10,26 +10,46 @@
 // the state is module-level and the node helpers need no handle.
 
 import { NodeTree } from "./node_tree.js";
+import { Msg } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").SnapshotBody} SnapshotBody */
+/** @typedef {import("./protocol.js").MutationsBody} MutationsBody */
+/** @typedef {import("./protocol.js").PageInfo} PageInfo */
 
 // Mutation batches kept to rebuild the page if the iframe's document is ever
 // replaced (it should not be: links and forms are intercepted). Beyond this
 // the log is dropped and listeners are told the mirror is stale.
 const MAX_REPLAY = 5000;
 
+/** @type {HTMLIFrameElement | null} */
 let frame = null;
+/** @type {Document | null} */
 let doc = null; // the document the current page was rendered into
+/** @type {NodeTree | null} */
 let tree = null; // NodeTree of the current page
+/** @type {SnapshotBody | null} */
 let snapshot = null; // last SNAPSHOT body: what a rebuild starts from
-let current = null; // {page, url, title, history} of the page shown now
+/** @type {PageInfo | null} */
+let current = null; // the page shown now
+/** @type {MutationsBody[]} */
 let replay = [];
 let stale = false;
 let keepTyped = false;
+/** @type {Array<["snapshot", SnapshotBody] | ["mutations", MutationsBody]>} */
 let pending = []; // frames that arrived before the iframe was ready
+/** @type {Set<(kind: MirrorChange, doc: Document) => void>} */
 const listeners = new Set();
 
-/** True when `d` is the relay's blank mirror page, fully loaded. */
+/** @typedef {"snapshot" | "mutations" | "stale"} MirrorChange */
+
+/**
+ * True when `d` is the relay's blank mirror page, fully loaded.
+ * @param {Document} d
+ * @returns {boolean}
+ */
 function isReady(d) {
-  return Boolean(d) && d.readyState === "complete" && d.URL !== "about:blank";
+  return d.readyState === "complete" && d.URL !== "about:blank";
 }
 
 /**
@@ -63,7 +83,7 @@ export function resetMirror() {
  * Subscribe to mirror changes. `fn(kind, doc)` with kind "snapshot" (a page
  * was rendered, possibly into a new document object), "mutations", or
  * "stale" (the document was lost and cannot be rebuilt: resync needed).
- * @param {(kind: string, doc: Document) => void} fn
+ * @param {(kind: MirrorChange, doc: Document) => void} fn
  * @returns {() => void} unsubscribe
  */
 export function onMirrorChange(fn) {
@@ -71,10 +91,11 @@ export function onMirrorChange(fn) {
   return () => listeners.delete(fn);
 }
 
+/** @param {MirrorChange} kind */
 function emit(kind) {
   for (const fn of listeners) {
     try {
-      fn(kind, doc);
+      fn(kind, /** @type {Document} */ (doc)); // emitted only once a document is bound
     } catch (err) {
       console.error(err);
     }
@@ -82,8 +103,8 @@ function emit(kind) {
 }
 
 function onFrameLoad() {
-  const d = frame?.contentDocument;
-  if (!isReady(d)) {
+  const d = frame?.contentDocument ?? null;
+  if (!d || !isReady(d)) {
     if (d && d.readyState !== "complete") d.addEventListener("readystatechange", onFrameLoad, { once: true });
     return;
   }
@@ -94,23 +115,27 @@ function onFrameLoad() {
     if (stale) {
       emit("stale");
     } else {
-      render(snapshot);
-      for (const body of replay) tree.mutate(body);
+      const rebuilt = render(d, snapshot);
+      for (const body of replay) rebuilt.mutate(body);
       emit("snapshot");
     }
   }
   const queued = pending;
   pending = [];
-  for (const [kind, body] of queued) (kind === "snapshot" ? applySnapshot : applyMutations)(body);
+  for (const [kind, body] of queued) {
+    if (kind === "snapshot") applySnapshot(body);
+    else applyMutations(body);
+  }
 }
 
 /**
  * Render a SNAPSHOT body `{page, url, title, tree}`, replacing the page.
  * Queued until the iframe's document is ready.
- * @param {{page: number|string, url: string, title: string, tree: Array}} body
+ * @param {SnapshotBody} body
  */
 export function applySnapshot(body) {
-  if (!isReady(doc)) {
+  const d = doc;
+  if (!d || !isReady(d)) {
     pending = [["snapshot", body]];
     return;
   }
@@ -118,11 +143,15 @@ export function applySnapshot(body) {
   current = pageInfo(body);
   replay = [];
   stale = false;
-  render(body);
-  doc.defaultView?.scrollTo(0, 0);
+  render(d, body);
+  d.defaultView?.scrollTo(0, 0);
   emit("snapshot");
 }
 
+/**
+ * @param {PageInfo} info
+ * @returns {PageInfo}
+ */
 function pageInfo({ page, url, title, history }) {
   return { page, url, title, history };
 }
@@ -132,14 +161,15 @@ function pageInfo({ page, url, title, history }) {
  * ignored (the snapshot that replaced it is already rendered). A batch with
  * `navigate: {page, url, title}` makes this the next page; one for a page
  * this mirror does not have means it missed something: "stale".
- * @param {{page, texts?, attributes?, removes?, adds?, navigate?}} body
+ * @param {MutationsBody} body
  */
 export function applyMutations(body) {
-  if (!isReady(doc)) {
+  const d = doc;
+  if (!d || !isReady(d)) {
     if (pending.length) pending.push(["mutations", body]);
     return;
   }
-  if (!current || body.page !== current.page) {
+  if (!current || !tree || body.page !== current.page) {
     if (body.navigate && current) emit("stale");
     return;
   }
@@ -148,7 +178,7 @@ export function applyMutations(body) {
   tree.mutate(body);
   if (body.navigate) {
     current = pageInfo(body.navigate);
-    doc.defaultView?.scrollTo(0, 0);
+    d.defaultView?.scrollTo(0, 0);
     emit("snapshot");
   } else {
     emit("mutations");
@@ -160,7 +190,10 @@ export function mirrorDocument() {
   return doc;
 }
 
-/** The page shown now: {page, url, title, history}, or null. */
+/**
+ * The page shown now: {page, url, title, history}, or null.
+ * @returns {PageInfo | null}
+ */
 export function currentPage() {
   return current;
 }
@@ -172,6 +205,16 @@ export function currentPage() {
  */
 export function nodeIdOf(node) {
   return tree?.nodeIds.get(node);
+}
+
+/**
+ * `node` itself if it is an element, else its parent element (or null).
+ * @param {Node | null | undefined} node
+ * @returns {Element | null}
+ */
+export function elementOf(node) {
+  if (!node) return null;
+  return node.nodeType === Node.ELEMENT_NODE ? /** @type {Element} */ (node) : node.parentElement;
 }
 
 /**
@@ -192,7 +235,7 @@ export function nodeById(id) {
 export function elementLines(id) {
   const node = tree?.ids.get(id);
   if (!node || !node.isConnected || node.nodeType !== Node.ELEMENT_NODE) return null;
-  return node.getClientRects();
+  return /** @type {Element} */ (node).getClientRects();
 }
 
 /**
@@ -204,16 +247,23 @@ export function elementLines(id) {
 export function elementRect(id) {
   const node = tree?.ids.get(id);
   if (!node || !node.isConnected) return null;
-  if (node.nodeType === Node.ELEMENT_NODE) return node.getBoundingClientRect();
-  const range = node.ownerDocument.createRange();
+  if (node.nodeType === Node.ELEMENT_NODE) return /** @type {Element} */ (node).getBoundingClientRect();
+  const range = /** @type {Document} */ (node.ownerDocument).createRange();
   range.selectNodeContents(node);
   return range.getBoundingClientRect();
 }
 
-function render(body) {
-  tree = new NodeTree(doc);
-  tree.keepFocusedField = keepTyped;
-  tree.render(body.tree);
+/**
+ * @param {Document} d
+ * @param {SnapshotBody} body
+ * @returns {NodeTree}
+ */
+function render(d, body) {
+  const built = new NodeTree(d);
+  tree = built;
+  built.keepFocusedField = keepTyped;
+  built.render(body.tree);
+  return built;
 }
 
 /**
@@ -223,4 +273,9 @@ function render(body) {
 export function keepTypedValues() {
   keepTyped = true;
   if (tree) tree.keepFocusedField = true;
+}
+
+/** @returns {Handlers} SNAPSHOT and MUTATIONS: render them */
+export function mirrorFrames() {
+  return { [Msg.SNAPSHOT]: applySnapshot, [Msg.MUTATIONS]: applyMutations };
 }

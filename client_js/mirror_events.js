@@ -9,7 +9,7 @@
 // allow-forms, so the browser never fires `submit` there: submission is
 // recognised from the submit button's click and from Enter in a field.
 
-import { currentPage, mirrorDocument, onMirrorChange } from "./mirror.js";
+import { currentPage, elementOf, mirrorDocument, onMirrorChange } from "./mirror.js";
 
 const XLINK_NS = "http://www.w3.org/1999/xlink";
 const SUBMITTER = "button:not([type]), button[type=submit], input[type=submit], input[type=image]";
@@ -22,24 +22,33 @@ const NO_IMPLICIT_SUBMIT = new Set(["button", "checkbox", "radio", "file", "rese
 const WIDGET = "summary, [aria-expanded][aria-controls], [role=tab][aria-controls], "
   + "[data-bs-toggle=collapse], [data-toggle=collapse], [data-cb-widget]";
 
+/** @typedef {{[K in keyof DocumentEventMap]?: (event: DocumentEventMap[K]) => void}} MirrorHandlers */
+
 /**
  * Keep capture listeners attached to whatever document the mirror renders
  * into (it is bound once the iframe is ready).
- * @param {Record<string, (event: Event) => void>} handlers event type → handler
+ * @param {MirrorHandlers} handlers event type → handler
  */
 export function listenInMirror(handlers) {
+  /** @type {Document | null} */
   let doc = null;
+  const entries = /** @type {Array<[string, (event: Event) => void]>} */ (Object.entries(handlers));
+  /** @param {Document | null} d */
   const attach = (d) => {
     if (d === doc) return;
-    for (const [type, fn] of Object.entries(handlers)) doc?.removeEventListener(type, fn, true);
+    for (const [type, fn] of entries) doc?.removeEventListener(type, fn, true);
     doc = d;
-    for (const [type, fn] of Object.entries(handlers)) doc?.addEventListener(type, fn, true);
+    for (const [type, fn] of entries) doc?.addEventListener(type, fn, true);
   };
   attach(mirrorDocument());
   onMirrorChange((kind, d) => attach(d));
 }
 
-/** Fragment (without "#") an in-page link points to, or null. */
+/**
+ * Fragment (without "#") an in-page link points to, or null.
+ * @param {Element} link
+ * @returns {string | null}
+ */
 function fragmentOf(link) {
   const href = link.getAttribute("href") ?? link.getAttributeNS(XLINK_NS, "href");
   if (href === null) return null;
@@ -88,8 +97,8 @@ export function scrollToFragment(fragment) {
  *   handled already (e.g. marking an element) and does nothing else
  */
 export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, beforeClick } = {}) {
-  const onClick = (e) => {
-    const target = e.target.nodeType === Node.ELEMENT_NODE ? e.target : (e.target.parentElement ?? null);
+  const onClick = (/** @type {MouseEvent} */ e) => {
+    const target = elementOf(/** @type {Node | null} */ (e.target));
     if (!target || beforeClick?.(e)) {
       e.preventDefault();
       return;
@@ -101,7 +110,7 @@ export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, before
       onToggle?.(widget);
       return;
     }
-    const submitter = target.closest(SUBMITTER);
+    const submitter = /** @type {HTMLButtonElement | HTMLInputElement | null} */ (target.closest(SUBMITTER));
     if (submitter?.form && onSubmit) {
       e.preventDefault();
       onSubmit(submitter.form, submitter);
@@ -119,19 +128,20 @@ export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, before
       onLink?.(link);
     }
   };
-  const onKeyDown = (e) => {
-    const field = e.target;
+  const onKeyDown = (/** @type {KeyboardEvent} */ e) => {
+    const field = /** @type {HTMLInputElement} */ (e.target);
     if (e.key !== "Enter" || e.isComposing || field.localName !== "input" || !field.form) return;
     if (NO_IMPLICIT_SUBMIT.has(field.type)) return;
     e.preventDefault();
-    onSubmit?.(field.form, Array.from(field.form.elements).find((el) => el.matches(SUBMITTER)) ?? null);
+    const submitter = Array.from(field.form.elements).find((el) => el.matches(SUBMITTER));
+    onSubmit?.(field.form, /** @type {HTMLElement | undefined} */ (submitter) ?? null);
   };
-  const onFormSubmit = (e) => {
+  const onFormSubmit = (/** @type {SubmitEvent} */ e) => {
     // Only fires if the sandbox ever allows forms; handled the same way.
     e.preventDefault();
-    onSubmit?.(e.target, e.submitter ?? null);
+    onSubmit?.(/** @type {HTMLFormElement} */ (e.target), e.submitter ?? null);
   };
-  const prevent = (e) => e.preventDefault();
+  const prevent = (/** @type {Event} */ e) => e.preventDefault();
   listenInMirror({
     click: onClick,
     auxclick: prevent,

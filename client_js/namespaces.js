@@ -13,6 +13,7 @@ const XLINK_NS = "http://www.w3.org/1999/xlink";
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS = "http://www.w3.org/2000/xmlns/";
 
+/** @param {string[]} names */
 const byLowerCase = (names) => new Map(names.map((n) => [n.toLowerCase(), n]));
 
 const SVG_TAGS = byLowerCase([
@@ -66,7 +67,12 @@ export function createElementFor(doc, tag) {
   return doc.createElement(tag);
 }
 
-/** Namespace and qualified name under which `name` lives on `el`. */
+/**
+ * Namespace and qualified name under which `name` lives on `el`.
+ * @param {Element} el
+ * @param {string} name
+ * @returns {[string | null, string]}
+ */
 function resolveName(el, name) {
   const colon = name.indexOf(":");
   if (colon > 0) {

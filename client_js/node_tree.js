@@ -8,12 +8,18 @@
 
 import { createElementFor, setWireAttribute } from "./namespaces.js";
 
+/** @typedef {import("./protocol.js").WireNode} WireNode */
+/** @typedef {import("./protocol.js").MutationsBody} MutationsBody */
+/** @typedef {[number, number | null, WireNode]} WireAdd */
+
 export class NodeTree {
   /** @param {Document} doc the document nodes are created in */
   constructor(doc) {
     this.doc = doc;
     this.keepFocusedField = false; // see keepTypedValues() in mirror.js
+    /** @type {Map<number, Element | Text>} */
     this.ids = new Map();
+    /** @type {WeakMap<Node, number>} */
     this.nodeIds = new WeakMap();
   }
 
@@ -21,10 +27,10 @@ export class NodeTree {
    * Replace the document's page with `tree` (root `[id, "html", attrs, children]`):
    * the root's attributes go onto the existing documentElement, its children
    * replace head and body.
-   * @param {Array} tree
+   * @param {WireNode} tree
    */
   render(tree) {
-    const [rootId, , rootAttrs, rootChildren] = tree;
+    const [rootId, , rootAttrs, rootChildren] = /** @type {[number, string, Record<string, string>, WireNode[]]} */ (tree);
     const html = this.doc.documentElement;
     for (const name of html.getAttributeNames()) html.removeAttribute(name);
     setAttributes(html, rootAttrs ?? {});
@@ -38,7 +44,7 @@ export class NodeTree {
    * Apply one MUTATIONS batch: removes, adds, attributes (`null` removes),
    * texts — in that order. Form state follows its attributes (value,
    * checked, selected, a textarea's text) even in fields typed into before.
-   * @param {{removes?: number[], adds?: Array, attributes?: Array, texts?: Array}} batch
+   * @param {MutationsBody} batch
    */
   mutate({ removes = [], adds = [], attributes = [], texts = [] }) {
     for (const id of removes) {
@@ -49,8 +55,8 @@ export class NodeTree {
     }
     this.insertAll(adds);
     for (const [id, attrs] of attributes) {
-      const el = this.ids.get(id);
-      if (el?.nodeType !== Node.ELEMENT_NODE) continue;
+      const el = /** @type {Element | undefined} */ (this.ids.get(id));
+      if (!el || el.nodeType !== Node.ELEMENT_NODE) continue;
       setAttributes(el, attrs ?? {});
       if (!(this.keepFocusedField && el === this.doc.activeElement)) syncFormState(el, attrs ?? {});
     }
@@ -63,7 +69,11 @@ export class NodeTree {
     for (const [parentId] of adds) syncTextarea(this.ids.get(parentId));
   }
 
-  /** Build one wire node and its subtree: `[id, text]` or `[id, tag, attrs, children]`. */
+  /**
+   * Build one wire node and its subtree: `[id, text]` or `[id, tag, attrs, children]`.
+   * @param {WireNode} wire
+   * @returns {Element | Text}
+   */
   build(wire) {
     if (wire.length === 2) {
       const text = this.doc.createTextNode(String(wire[1]));
@@ -83,15 +93,22 @@ export class NodeTree {
     return el;
   }
 
+  /**
+   * @param {number} id
+   * @param {Element | Text} node
+   */
   remember(id, node) {
     this.ids.set(id, node);
     this.nodeIds.set(node, id);
   }
 
-  /** Drop the ids of `node` and its whole subtree. */
+  /**
+   * Drop the ids of `node` and its whole subtree.
+   * @param {Node} node
+   */
   forget(node) {
     const walker = this.doc.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
-    for (let n = node; n; n = walker.nextNode()) {
+    for (let n = /** @type {Node | null} */ (node); n; n = walker.nextNode()) {
       const id = this.nodeIds.get(n);
       if (id !== undefined && this.ids.get(id) === n) this.ids.delete(id);
     }
@@ -101,6 +118,7 @@ export class NodeTree {
    * Insert adds `[parent_id, next_id|null, node]`. An add whose parent or next
    * sibling arrives later in the same batch waits for it; what still cannot
    * be placed at the end is appended (next unknown) or dropped (parent unknown).
+   * @param {WireAdd[]} adds
    */
   insertAll(adds) {
     let todo = adds;
@@ -124,6 +142,11 @@ export class NodeTree {
     }
   }
 
+  /**
+   * @param {Node} parent
+   * @param {Node | null} next
+   * @param {WireNode} wire
+   */
   insert(parent, next, wire) {
     const old = this.ids.get(wire[0]);
     if (old) {
@@ -135,21 +158,34 @@ export class NodeTree {
   }
 }
 
-/** A field's shown state follows a changed value/checked/selected attribute. */
+/**
+ * A field's shown state follows a changed value/checked/selected attribute.
+ * @param {Element} el
+ * @param {Record<string, string | null>} attrs
+ */
 function syncFormState(el, attrs) {
   const name = el.localName;
-  if (name === "input" && el.type !== "file") {
-    if ("value" in attrs) el.value = attrs.value ?? "";
-    if ("checked" in attrs) el.checked = attrs.checked !== null && attrs.checked !== undefined;
+  if (name === "input" && /** @type {HTMLInputElement} */ (el).type !== "file") {
+    const input = /** @type {HTMLInputElement} */ (el);
+    if ("value" in attrs) input.value = attrs.value ?? "";
+    if ("checked" in attrs) input.checked = attrs.checked !== null && attrs.checked !== undefined;
   } else if (name === "option" && "selected" in attrs) {
-    el.selected = attrs.selected !== null && attrs.selected !== undefined;
+    /** @type {HTMLOptionElement} */ (el).selected = attrs.selected !== null && attrs.selected !== undefined;
   }
 }
 
+/** @param {Node | null | undefined} el */
 function syncTextarea(el) {
-  if (el?.localName === "textarea") el.value = el.textContent;
+  if (el && /** @type {Element} */ (el).localName === "textarea") {
+    const textarea = /** @type {HTMLTextAreaElement} */ (el);
+    textarea.value = textarea.textContent ?? "";
+  }
 }
 
+/**
+ * @param {Element} el
+ * @param {Record<string, string | null>} attrs
+ */
 function setAttributes(el, attrs) {
   for (const name in attrs) {
     try {

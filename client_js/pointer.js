@@ -9,16 +9,30 @@
 // show_citizen_pointer is on: the citizen's moves (POINTER_MOVE) become
 // CITIZEN_POINTER frames that place one labelled orange marker per pointing
 // participant in the advisor console (followCitizenPointers).
+// advisorPointer() and citizenPointer() are the two views' parts of their
+// frame tables (frames.js).
 
 import { elementLines, elementRect, mirrorDocument, nodeIdOf, onMirrorChange } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
 import { t } from "./i18n.js";
+import { participantLabel } from "./participants.js";
 import { Msg } from "./protocol.js";
-import { participantLabel } from "./ui.js";
+import { SKIPPED, latestWins } from "./rate.js";
+
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").PointerMoveBody} PointerMoveBody */
+/** @typedef {import("./protocol.js").PointerBody} PointerBody */
+/** @typedef {import("./protocol.js").CitizenPointerBody} CitizenPointerBody */
+/** @typedef {import("./protocol.js").Participant} Participant */
 
 const MIN_INTERVAL_MS = 1000 / 30;
 const NOWHERE = Object.freeze({ node: null, x: 0, y: 0 });
 
+/**
+ * @param {number} offset
+ * @param {number} size
+ */
 const fraction = (offset, size) => (size > 0 ? Math.round(Math.min(1, Math.max(0, offset / size)) * 1e4) / 1e4 : 0);
 
 /**
@@ -30,6 +44,10 @@ const fraction = (offset, size) => (size > 0 ? Math.round(Math.min(1, Math.max(0
  * end to end and `y` the fraction of that line's height, so the spot lands on
  * the link's text however it wraps elsewhere. For one line both readings agree,
  * so the receiver needs no flag (see {@link spotOf}).
+ * @param {Element | null} target
+ * @param {number} clientX
+ * @param {number} clientY
+ * @returns {PointerMoveBody}
  */
 export function locate(target, clientX, clientY) {
   for (let el = target; el; el = el.parentElement) {
@@ -44,7 +62,12 @@ export function locate(target, clientX, clientY) {
   return NOWHERE;
 }
 
-/** The spot (x, y) on wrapped `lines` as fractions along the lines laid end to end. */
+/**
+ * The spot (x, y) on wrapped `lines` as fractions along the lines laid end to end.
+ * @param {DOMRectList} lines
+ * @param {number} x
+ * @param {number} y
+ */
 function alongLines(lines, x, y) {
   let best = 0;
   let bestDistance = Infinity;
@@ -69,6 +92,10 @@ function alongLines(lines, x, y) {
  * Where a pointer body's fractions point in node `id`'s box(es), in the
  * mirror's viewport coordinates (the reverse of {@link locate}); null for an
  * unknown node.
+ * @param {number} id
+ * @param {number} x
+ * @param {number} y
+ * @returns {{left: number, top: number} | null}
  */
 export function spotOf(id, x, y) {
   const lines = elementLines(id);
@@ -89,59 +116,46 @@ export function spotOf(id, x, y) {
 
 /**
  * Send POINTER_MOVE for mouse moves inside the mirror (the advisor's, or a
- * citizen's when the relay shows it to the advisor).
- * @param {(type: number, body: object) => void} send
+ * citizen's when the relay shows it to the advisor): at most 30 per second,
+ * latest wins, and "nowhere" only once.
+ * @param {Send} send
  * @returns {{resend: () => void}} resend: say where the pointer is again (someone joined)
  */
-export function trackPointer(send) {
+function trackPointer(send) {
+  /** @type {Document | null} */
   let doc = null;
+  /** @type {[number, number] | null} */
   let last = null; // [clientX, clientY] while the mouse is over the mirror
-  let pending = null;
-  let timer = 0;
-  let sentAt = -Infinity;
   let sentNothing = true; // the last frame sent was {node: null}
-
-  const flush = () => {
-    timer = 0;
-    const body = pending;
-    pending = null;
-    if (!body || (body.node === null && sentNothing)) return;
+  const out = latestWins((/** @type {PointerMoveBody} */ body) => {
+    if (body.node === null && sentNothing) return SKIPPED;
     send(Msg.POINTER_MOVE, body);
     sentNothing = body.node === null;
-    sentAt = performance.now();
-  };
-  const queue = (body) => {
-    pending = body;
-    if (timer) return;
-    const wait = sentAt + MIN_INTERVAL_MS - performance.now();
-    if (wait <= 0) flush();
-    else timer = setTimeout(flush, wait);
-  };
+    return undefined;
+  }, MIN_INTERVAL_MS);
   // Content moved under a resting mouse (scroll, new page): say where it is now.
   const relocate = () => {
-    if (doc && last) queue(locate(doc.elementFromPoint(...last), ...last));
+    if (doc && last) out.push(locate(doc.elementFromPoint(...last), ...last));
   };
 
-  const onMove = (e) => {
-    last = [e.clientX, e.clientY];
-    queue(locate(e.target, e.clientX, e.clientY));
-  };
-  const onOut = (e) => {
-    if (e.relatedTarget !== null) return; // moved between elements, still inside
-    last = null;
-    queue(NOWHERE);
-  };
-  listenInMirror({ mousemove: onMove, mouseout: onOut, scroll: relocate });
+  listenInMirror({
+    mousemove: (/** @type {MouseEvent} */ e) => {
+      last = [e.clientX, e.clientY];
+      out.push(locate(/** @type {Element} */ (e.target), e.clientX, e.clientY));
+    },
+    mouseout: (/** @type {MouseEvent} */ e) => {
+      if (e.relatedTarget !== null) return; // moved between elements, still inside
+      last = null;
+      out.push(NOWHERE);
+    },
+    scroll: relocate,
+  });
   onMirrorChange((kind, d) => {
     doc = d;
     if (kind === "snapshot") relocate();
   });
   doc = mirrorDocument();
-  return {
-    resend: () => {
-      if (doc && last) queue(locate(doc.elementFromPoint(...last), ...last));
-    },
-  };
+  return { resend: relocate };
 }
 
 /**
@@ -152,9 +166,10 @@ export function trackPointer(send) {
  * resize. Hidden for `node: null`, unknown nodes and spots scrolled out of view.
  * @param {HTMLIFrameElement} iframe
  * @param {HTMLElement} marker
- * @returns {(body: {node: number|null, x: number, y: number}) => void}
+ * @returns {(body: PointerBody | null) => void}
  */
-export function followPointer(iframe, marker) {
+function followPointer(iframe, marker) {
+  /** @type {{node: number, x: number, y: number} | null} */
   let target = null;
   let frame = 0;
 
@@ -167,7 +182,7 @@ export function followPointer(iframe, marker) {
     if (!spot) return hide();
     const { left, top } = spot;
     if (left < 0 || top < 0 || left > iframe.clientWidth || top > iframe.clientHeight) return hide();
-    const wrap = marker.parentElement; // .mirror-wrap, the containing block
+    const wrap = /** @type {HTMLElement} */ (marker.parentElement); // .mirror-wrap, the containing block
     const fr = iframe.getBoundingClientRect();
     const wr = wrap.getBoundingClientRect();
     // The advisor's console may show the mirror scaled down (viewport.js fitMirror).
@@ -196,7 +211,7 @@ export function followPointer(iframe, marker) {
   new ResizeObserver(schedule).observe(iframe);
 
   return (body) => {
-    target = body && body.node !== null && body.node !== undefined ? body : null;
+    target = body && body.node !== null && body.node !== undefined ? { node: body.node, x: body.x ?? 0, y: body.y ?? 0 } : null;
     place(); // at once: pointer latency is what the citizen notices
   };
 }
@@ -204,7 +219,7 @@ export function followPointer(iframe, marker) {
 /**
  * One marker per pointing citizen or guest in the advisor console, labelled
  * "Bürger/in", "Gast 1", "Gast 2" … (the numbers the participants list shows,
- * see ui.js participantLabel). `first` (#citizen-pointer) is the first marker; more are
+ * see participants.js participantLabel). `first` (#citizen-pointer) is the first marker; more are
  * cloned from it when several point at once, and kept for reuse when one
  * stops (each marker follows the mirror's scroll and resize for good).
  * @param {HTMLIFrameElement} iframe
@@ -215,9 +230,12 @@ export function followPointer(iframe, marker) {
  *   participants: the PARTICIPANTS list (labels; markers of those gone are hidden)
  */
 export function followCitizenPointers(iframe, first) {
-  const markers = []; // {el, label, show, owner: participant id | null}
+  /** @type {Array<{el: HTMLElement, label: Element, show: (body: PointerBody | null) => void, owner: string | null}>} */
+  const markers = [];
+  /** @type {Map<string, string> | null} */
   let labels = null; // participant id → label, from the last PARTICIPANTS list
 
+  /** @param {HTMLElement} el */
   const add = (el) => {
     let label = el.querySelector(".citizen-pointer__label");
     if (!label) {
@@ -229,19 +247,19 @@ export function followCitizenPointers(iframe, first) {
     markers.push(marker);
     return marker;
   };
-  const markerOf = (id) => markers.find((m) => m.owner === id);
-  const release = (marker) => {
+  const markerOf = (/** @type {string} */ id) => markers.find((m) => m.owner === id);
+  const release = (/** @type {typeof markers[number]} */ marker) => {
     marker.owner = null;
     marker.show(null);
     delete marker.el.dataset.participant;
   };
-  const claim = (id) => {
+  const claim = (/** @type {string} */ id) => {
     let marker = markers.find((m) => m.owner === null);
     if (!marker) {
-      const el = first.cloneNode(false);
+      const el = /** @type {HTMLElement} */ (first.cloneNode(false));
       el.removeAttribute("id"); // ids stay unique; data-testid stays the same
       el.hidden = true;
-      first.parentElement.append(el);
+      first.parentElement?.append(el);
       marker = add(el);
     }
     marker.owner = id;
@@ -266,13 +284,14 @@ export function followCitizenPointers(iframe, first) {
       for (const marker of markers) if (marker.owner !== null) release(marker);
     },
     participants(list) {
-      labels = new Map();
+      const known = new Map();
       for (const p of list) {
-        if (p.role === "citizen" || p.role === "guest") labels.set(p.id, participantLabel(p));
+        if (p.role === "citizen" || p.role === "guest") known.set(p.id, participantLabel(p));
       }
+      labels = known;
       for (const marker of markers) {
         if (marker.owner === null) continue;
-        const label = labels.get(marker.owner);
+        const label = known.get(marker.owner);
         if (label === undefined) release(marker); // that participant left
         else marker.label.textContent = label;
       }
@@ -280,4 +299,59 @@ export function followCitizenPointers(iframe, first) {
   };
 }
 
-export { trackPointer as trackAdvisorPointer, followPointer as followAdvisorPointer };
+/**
+ * The advisor's half: send the advisor's pointer; show the citizens'
+ * pointers ([sessions] show_citizen_pointer) as one marker each.
+ * @param {Send} send
+ * @returns {Handlers}
+ */
+export function advisorPointer(send) {
+  const pointer = trackPointer(send);
+  const iframe = /** @type {HTMLIFrameElement} */ (document.getElementById("mirror"));
+  const first = document.getElementById("citizen-pointer");
+  const citizens = first ? followCitizenPointers(iframe, first) : null;
+  return {
+    [Msg.CITIZEN_POINTER]: (body) => citizens?.point(body),
+    [Msg.SNAPSHOT]: () => citizens?.clear(), // the old page's elements are gone
+    [Msg.MUTATIONS]: (body) => {
+      if (body.navigate) citizens?.clear();
+    },
+    [Msg.PARTICIPANTS]: (body) => {
+      citizens?.participants(body.participants ?? []); // labels; those who left
+      pointer.resend(); // someone joined or came back: tell them where it is
+    },
+  };
+}
+
+/**
+ * The citizen's half: show the advisor's pointer (#advisor-pointer); send
+ * this citizen's own pointer when the relay shows it to the advisor
+ * (WELCOME show_pointer), from the first page on, as moves before
+ * admission are not allowed.
+ * @param {Send} send
+ * @returns {Handlers}
+ */
+export function citizenPointer(send) {
+  const show = followPointer(
+    /** @type {HTMLIFrameElement} */ (document.getElementById("mirror")),
+    /** @type {HTMLElement} */ (document.getElementById("advisor-pointer")),
+  );
+  let wanted = false;
+  let tracked = false;
+  return {
+    [Msg.WELCOME]: (body) => {
+      wanted = body.show_pointer === true;
+    },
+    [Msg.SNAPSHOT]: () => {
+      if (wanted && !tracked) {
+        tracked = true;
+        trackPointer(send);
+      }
+      show(null); // the old page's element is gone
+    },
+    [Msg.POINTER]: show,
+    [Msg.MUTATIONS]: (body) => {
+      if (body.navigate) show(null);
+    },
+  };
+}

@@ -1,5 +1,6 @@
-// Wire protocol, mirror of cobrowse/protocol.py (a test checks that both agree).
-// Every frame is a msgpack array [type, seq, body].
+// Wire protocol, mirror of cobrowse/protocol.py (a test checks that the Msg
+// numbers agree; `npm run typecheck` checks the client against the body
+// types below). Every frame is a msgpack array [type, seq, body].
 import { decode as mpDecode, encode as mpEncode } from "@msgpack/msgpack";
 
 export const PROTOCOL_VERSION = 1;
@@ -44,13 +45,167 @@ export const Msg = Object.freeze({
   EXTEND: 92,
 });
 
-/** Encode one client frame. */
+// ---- Shared shapes ---------------------------------------------------------
+
+/** @typedef {"advisor" | "citizen" | "guest"} Role */
+/** @typedef {[number, number]} Size a mirror's [width, height] in CSS px */
+
+/**
+ * A node of the relay's tree: text `[id, text]` or element
+ * `[id, tag, attrs, children]` (tag lower-case, `svg:`/`math:` prefixed).
+ * @typedef {[number, string] | [number, string, Record<string, string>, WireNode[]]} WireNode
+ */
+
+/**
+ * What every participant is told about the shared page.
+ * @typedef {object} PageInfo
+ * @property {number} page the session's page number
+ * @property {string} url
+ * @property {string} title
+ * @property {{back: boolean, forward: boolean}} history
+ */
+
+// ---- Server → client bodies ------------------------------------------------
+
+/**
+ * @typedef {object} WelcomeBody
+ * @property {number} version
+ * @property {Role} role
+ * @property {string} participant this participant's id
+ * @property {string} session
+ * @property {boolean} show_pointer send POINTER_MOVE: the advisor sees this pointer
+ */
+/** @typedef {PageInfo & {tree: WireNode}} SnapshotBody */
+/**
+ * `navigate`: the batch turns page `page` into the next one (same-site diff).
+ * @typedef {object} MutationsBody
+ * @property {number} page
+ * @property {Array<[number, string]>} [texts]
+ * @property {Array<[number, Record<string, string | null>]>} [attributes] null removes
+ * @property {number[]} [removes]
+ * @property {Array<[number, number | null, WireNode]>} [adds] [parent, next sibling, node]
+ * @property {PageInfo} [navigate]
+ */
+/**
+ * Fractions inside the node's box (along its lines for a wrapped inline, see
+ * pointer.js locate); `node: null` hides the pointer and comes without x, y.
+ * @typedef {{node: number | null, x?: number, y?: number}} PointerBody
+ */
+/** @typedef {{page: number, node: number, offset: number, jump: boolean}} ScrollBody */
+/** @typedef {{page: number, node: number | null, focus: number | null, ring: boolean}} HoverBody */
+/** @typedef {{page: number, node: number, x: number, y: number}} PulseBody */
+/** @typedef {{participant: string, node: number | null, x: number, y: number}} CitizenPointerBody */
+/**
+ * @typedef {object} Participant
+ * @property {string} id
+ * @property {Role} role
+ * @property {string} label the German role name
+ * @property {"pending" | "active"} state pending: waits to be admitted
+ * @property {Size | null} viewport
+ */
+/** @typedef {{participants: Participant[]}} ParticipantsBody */
+/**
+ * `text` is German; clients show catalogue id `message` (default
+ * `notice_<key>`) filled with `params` instead when they have it. `link`: a
+ * relay download path (`/r/…`), `link_text` its German label.
+ * @typedef {object} NoticeBody
+ * @property {string} key
+ * @property {string} text
+ * @property {"info" | "warning" | "error"} level
+ * @property {Record<string, string>} [params]
+ * @property {string} [message]
+ * @property {string} [link]
+ * @property {string} [link_text]
+ */
+/** @typedef {{url: string | null}} LoadingBody null: done or failed */
+/** @typedef {{url: string, title: string}} VisitedPage */
+/** @typedef {{reason: string, visited: VisitedPage[]}} EndedBody */
+/**
+ * @typedef {object} Joiner
+ * @property {string} id
+ * @property {Role} role
+ * @property {string} label
+ * @property {string | null} phrase the read-back words, in "button" mode only
+ * @property {boolean} confirm the joiner must read words back
+ * @property {number} attempts_left
+ */
+/** @typedef {{waiting: Joiner[], mode: "type" | "button"}} AdmissionsBody */
+/** @typedef {{phrase: string | null, reason: "confirm" | "admit"}} WaitingBody */
+/** @typedef {{code: string | null, expires_at: number | null}} CodeBody null: revoked */
+/** @typedef {{seconds: number}} IdleWarningBody */
+
+/**
+ * The body of each server → client message, by Msg number.
+ * @typedef {{
+ *   1: WelcomeBody, 2: SnapshotBody, 3: MutationsBody, 4: PointerBody, 5: ScrollBody,
+ *   6: HoverBody, 7: PulseBody, 8: CitizenPointerBody, 9: ParticipantsBody, 10: NoticeBody,
+ *   11: EndedBody, 12: LoadingBody, 20: AdmissionsBody, 21: WaitingBody, 22: CodeBody,
+ *   23: IdleWarningBody,
+ * }} ServerBodies
+ */
+
+// ---- Client → server bodies ------------------------------------------------
+
+/** @typedef {Record<string, never>} EmptyBody */
+/** @typedef {{version: number, viewport: Size, last_seq: number}} HelloBody must be the first frame */
+/** @typedef {{url: string}} NavigateBody */
+/** @typedef {{node: number}} ClickBody */
+/** @typedef {{node: number, fields: Array<[string, string]>}} SubmitBody masked fields never */
+/** @typedef {{node: number | null, x: number, y: number}} PointerMoveBody */
+/** @typedef {{viewport: Size}} ViewportBody */
+/** @typedef {ScrollBody} ScrollToBody */
+/** @typedef {HoverBody} HoverAtBody */
+/**
+ * One of value (text fields), checked (boxes) or selected (option indexes);
+ * never for masked fields.
+ * @typedef {{page: number, node: number, value?: string, checked?: boolean, selected?: number[]}} InputSetBody
+ */
+/** @typedef {{page: number, node: number}} ToggleBody */
+/** @typedef {{page: number, node: number | null}} HighlightSetBody */
+/** @typedef {PulseBody} PulseAtBody */
+/** @typedef {{step: -1 | 0 | 1}} HistoryGoBody back, reload, forward */
+/** @typedef {{participant: string, phrase: string | null}} AdmitBody */
+/** @typedef {{participant: string}} ParticipantBody DENY, REMOVE */
+
+/**
+ * The body of each client → server message, by Msg number.
+ * @typedef {{
+ *   64: HelloBody, 65: NavigateBody, 66: ClickBody, 67: PointerMoveBody, 68: SubmitBody,
+ *   69: EmptyBody, 70: EmptyBody, 71: ViewportBody, 72: ScrollToBody, 73: HoverAtBody,
+ *   74: InputSetBody, 75: ToggleBody, 76: HighlightSetBody, 77: PulseAtBody, 78: HistoryGoBody,
+ *   88: AdmitBody, 89: ParticipantBody, 90: ParticipantBody, 91: EmptyBody, 92: EmptyBody,
+ * }} ClientBodies
+ */
+
+/**
+ * Sends one client frame on the live session; false when that is impossible.
+ * @typedef {<T extends keyof ClientBodies>(type: T, body: ClientBodies[T]) => boolean} Send
+ */
+
+/**
+ * A feature's part of a view's frame table: Msg → what it does with the body.
+ * @typedef {{[T in keyof ServerBodies]?: (body: ServerBodies[T]) => void}} Handlers
+ */
+
+/** @typedef {{type: number, seq: number, body: any}} Frame a decoded server frame */
+
+/**
+ * Encode one client frame.
+ * @template {keyof ClientBodies} T
+ * @param {T} type
+ * @param {ClientBodies[T]} body
+ * @returns {Uint8Array<ArrayBuffer>}
+ */
 export function encode(type, body) {
-  return mpEncode([type, 0, body]);
+  return /** @type {Uint8Array<ArrayBuffer>} */ (mpEncode([type, 0, body]));
 }
 
-/** Decode one server frame into {type, seq, body}. */
+/**
+ * Decode one server frame into {type, seq, body}.
+ * @param {ArrayBuffer} data
+ * @returns {Frame}
+ */
 export function decode(data) {
-  const [type, seq, body] = mpDecode(new Uint8Array(data));
+  const [type, seq, body] = /** @type {[number, number, any]} */ (mpDecode(new Uint8Array(data)));
   return { type, seq, body };
 }

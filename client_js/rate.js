@@ -3,11 +3,19 @@
 // most one frame per interval, always the latest. Nothing is queued up.
 
 /**
- * @param {(value: any) => void} emit called with the latest value
+ * What `emit` returns when it decided to send nothing after all (e.g. the
+ * pointer's second "nowhere"): the interval does not start again.
+ */
+export const SKIPPED = Symbol("skipped");
+
+/**
+ * @template T
+ * @param {(value: T) => (typeof SKIPPED | void)} emit called with the latest value
  * @param {number} intervalMs shortest time between two calls
- * @returns {{push: (value: any) => void, flush: () => void}}
+ * @returns {{push: (value: T) => void, flush: () => void}}
  */
 export function latestWins(emit, intervalMs) {
+  /** @type {T | undefined} */
   let pending;
   let has = false;
   let timer = 0;
@@ -16,12 +24,14 @@ export function latestWins(emit, intervalMs) {
     clearTimeout(timer);
     timer = 0;
     if (!has) return;
-    const value = pending;
+    const value = /** @type {T} */ (pending);
     has = false;
     pending = undefined;
+    const before = sentAt;
     sentAt = performance.now();
-    emit(value);
+    if (emit(value) === SKIPPED) sentAt = before;
   };
+  /** @param {T} value */
   const push = (value) => {
     pending = value;
     has = true;

@@ -14,25 +14,36 @@ import { listenInMirror, scrollToFragment } from "./mirror_events.js";
 import { Msg } from "./protocol.js";
 import { latestWins, perFrame } from "./rate.js";
 
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").ScrollBody} ScrollBody */
+
 const INTERVAL_MS = 50;
 const PROBES = [0.5, 0.3, 0.7, 0.15, 0.85]; // across the viewport's width
 const SCROLL_KEYS = new Set([
   "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End", " ", "Spacebar",
 ]);
 
-/** Fixed or sticky element at or above `el` (a header that stays put), or null. */
+/**
+ * Fixed or sticky element at or above `el` (a header that stays put), or null.
+ * @param {Element} el
+ */
 function pinnedAncestor(el) {
-  const view = el.ownerDocument.defaultView;
-  for (let e = el; e && e !== el.ownerDocument.body; e = e.parentElement) {
+  const view = /** @type {Window} */ (el.ownerDocument.defaultView);
+  for (let e = /** @type {Element | null} */ (el); e && e !== el.ownerDocument.body; e = e.parentElement) {
     const position = view.getComputedStyle(e).position;
     if (position === "fixed" || position === "sticky") return e;
   }
   return null;
 }
 
-/** The mirrored element at or above `el` with a box, or null. */
+/**
+ * The mirrored element at or above `el` with a box, or null.
+ * @param {Element} el
+ * @returns {[Element, DOMRect] | null}
+ */
 function boxed(el) {
-  for (let e = el; e; e = e.parentElement) {
+  for (let e = /** @type {Element | null} */ (el); e; e = e.parentElement) {
     if (nodeIdOf(e) === undefined) continue;
     const rect = e.getBoundingClientRect();
     if (rect.height > 0) return [e, rect];
@@ -50,6 +61,7 @@ export function scrollAnchor(doc) {
   if (rootId === undefined) return null;
   if ((doc.defaultView?.scrollY ?? 0) <= 0) return { node: rootId, offset: 0 };
   const width = root.clientWidth;
+  /** @type {[Element, DOMRect] | null} */
   let best = null;
   for (const fraction of PROBES) {
     let y = 1;
@@ -72,12 +84,15 @@ export function scrollAnchor(doc) {
 /**
  * Scroll `doc` so that the anchor lies where it lies for the advisor.
  * Returns false if the anchor is not on this page.
+ * @param {Document} doc
+ * @param {{node: number, offset: number}} anchor
  */
 function scrollToAnchor(doc, { node, offset }) {
   const view = doc.defaultView;
-  let el = nodeById(node);
-  if (!el || !view) return false;
-  if (el.nodeType !== Node.ELEMENT_NODE) el = el.parentElement;
+  const found = nodeById(node);
+  if (!found || !view) return false;
+  /** @type {Element | null} */
+  let el = found.nodeType === Node.ELEMENT_NODE ? /** @type {Element} */ (found) : found.parentElement;
   let rect = elementRect(node);
   let shift = offset;
   // Hidden on this layout (e.g. a desktop-only column): use the nearest visible ancestor.
@@ -93,18 +108,20 @@ function scrollToAnchor(doc, { node, offset }) {
 
 /**
  * Advisor: send SCROLL_TO when the mirror scrolls.
- * @param {(type: number, body: object) => void} send
- * @returns {{resend: () => void, jump: () => void}} resend: say it again (someone
- *   joined); jump: the next scroll comes from an in-page link
+ * @param {Send} send
+ * @returns {{frames: Handlers, jump: () => void}} frames: PARTICIPANTS, say
+ *   it again (someone joined); jump: the next scroll comes from an in-page link
  */
-export function trackAdvisorScroll(send) {
+export function advisorScroll(send) {
   let jumping = false;
-  const out = latestWins((body) => send(Msg.SCROLL_TO, body), INTERVAL_MS);
+  const out = latestWins((/** @type {ScrollBody} */ body) => {
+    send(Msg.SCROLL_TO, body);
+  }, INTERVAL_MS);
   const publish = () => {
     const doc = mirrorDocument();
     const page = currentPage()?.page;
     const anchor = doc && page !== undefined ? scrollAnchor(doc) : null;
-    if (!anchor) return;
+    if (!anchor || page === undefined) return;
     out.push({ page, ...anchor, jump: jumping });
     if (jumping) {
       jumping = false;
@@ -113,7 +130,7 @@ export function trackAdvisorScroll(send) {
   };
   const onScroll = perFrame(publish);
   listenInMirror({
-    scroll: (e) => {
+    scroll: (/** @type {Event} */ e) => {
       if (e.target === mirrorDocument()) onScroll();
     },
   });
@@ -127,7 +144,7 @@ export function trackAdvisorScroll(send) {
     onScroll();
   });
   return {
-    resend: publish,
+    frames: { [Msg.PARTICIPANTS]: publish },
     jump: () => {
       jumping = true;
     },
@@ -135,19 +152,25 @@ export function trackAdvisorScroll(send) {
 }
 
 /**
- * Citizen: follow the advisor's scrolling unless scrolling by oneself.
- * @param {HTMLElement} followBox shown in "free" mode; holds the "Dem Berater folgen" button
- * @param {HTMLButtonElement} followButton
- * @returns {{onScroll: (body: object) => void, goFree: () => void}}
+ * Citizen: follow the advisor's scrolling unless scrolling by oneself;
+ * #follow-box (shown in "free" mode) holds the "Dem Berater folgen" button
+ * #follow-advisor.
+ * @returns {{frames: Handlers, goFree: () => void}} frames: SCROLL; goFree:
+ *   the citizen scrolled by their own action (e.g. an in-page link)
  */
-export function followAdvisorScroll(followBox, followButton) {
+export function citizenScroll() {
+  const followBox = /** @type {HTMLElement} */ (document.getElementById("follow-box"));
+  const followButton = /** @type {HTMLElement} */ (document.getElementById("follow-advisor"));
+  /** @type {"follow" | "free"} */
   let mode = "follow";
+  /** @type {ScrollBody | null} */
   let target = null; // the last SCROLL body for the current page
   const apply = () => {
     const doc = mirrorDocument();
     if (mode === "follow" && doc && target && target.page === currentPage()?.page) scrollToAnchor(doc, target);
   };
   const reapply = perFrame(apply);
+  /** @param {"follow" | "free"} next */
   const setMode = (next) => {
     if (mode === next) return;
     mode = next;
@@ -161,12 +184,12 @@ export function followAdvisorScroll(followBox, followButton) {
   listenInMirror({
     wheel: goFree,
     touchmove: goFree,
-    keydown: (e) => {
-      const field = e.target.closest?.("input, textarea, select, [contenteditable]");
+    keydown: (/** @type {KeyboardEvent} */ e) => {
+      const field = /** @type {Element} */ (e.target).closest?.("input, textarea, select, [contenteditable]");
       if (!field && SCROLL_KEYS.has(e.key)) goFree();
     },
-    mousedown: (e) => {
-      const root = e.target.ownerDocument?.documentElement;
+    mousedown: (/** @type {MouseEvent} */ e) => {
+      const root = /** @type {Element} */ (e.target).ownerDocument?.documentElement;
       if (root && (e.clientX >= root.clientWidth || e.clientY >= root.clientHeight)) goFree(); // scrollbar
     },
     // Images and fonts arriving change the layout: keep the anchor in place.
@@ -183,11 +206,13 @@ export function followAdvisorScroll(followBox, followButton) {
   window.addEventListener("resize", reapply);
   document.body.dataset.scrollMode = mode;
   return {
-    onScroll: (body) => {
-      if (body.page !== currentPage()?.page) return;
-      target = body;
-      if (body.jump) setMode("follow");
-      apply();
+    frames: {
+      [Msg.SCROLL]: (body) => {
+        if (body.page !== currentPage()?.page) return;
+        target = body;
+        if (body.jump) setMode("follow");
+        apply();
+      },
     },
     goFree,
   };

@@ -1,18 +1,30 @@
-// What every participant's page does with the relay's frames: mirror the
-// page, show notices, loading state, participants and the end of the
-// session. The advisor console and the citizen view add their own parts.
+// What every participant's page needs around its frame table: the mirror
+// iframe, the connection to the relay, reporting the mirror's size, and the
+// end of the session. The advisor console and the citizen view each build
+// their own table (frames.js) from the feature files and start it here.
 
 import { Connection } from "./connection.js";
-import { applyMutations, applySnapshot, attachMirror, onMirrorChange } from "./mirror.js";
-import { hideIdleWarning, hideWaiting, showIdleWarning, showWaiting, wireVisitedExport } from "./lifecycle.js";
+import { attachMirror, onMirrorChange } from "./mirror.js";
+import { hideLiveParts, showEnded, wireVisitedExport } from "./ended_view.js";
+import { dispatch } from "./frames.js";
+import { showNotice } from "./notices.js";
 import { Msg, PROTOCOL_VERSION } from "./protocol.js";
 import { keepOnPixelGrid } from "./viewport.js";
-import { setLoading, showEnded, showNotice, showPage, showParticipants } from "./ui.js";
-import { noticeText, t } from "./i18n.js";
+import { t } from "./i18n.js";
+
+/** @typedef {import("./frames.js").FrameTable} FrameTable */
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Send} Send */
+/** @typedef {import("./protocol.js").Size} Size */
 
 const RESIZE_SETTLE_MS = 300;
 
-/** Call `report(size)` once a resize of `iframe` has settled and the size really changed. */
+/**
+ * Call `report(size)` once a resize of `iframe` has settled and the size really changed.
+ * @param {HTMLIFrameElement} iframe
+ * @param {() => Size} viewport
+ * @param {(size: Size) => boolean} report true: the new size was told
+ */
 function reportResize(iframe, viewport, report) {
   let last = viewport().join("x");
   let timer = 0;
@@ -27,22 +39,26 @@ function reportResize(iframe, viewport, report) {
 }
 
 /**
- * Connect to the relay and render the shared session into `iframe#mirror`.
+ * Prepare the shared session view in `iframe#mirror`; nothing is sent
+ * before `start(table)`.
  * @param {object} options
  * @param {string} options.path WebSocket path, e.g. "/ws"
  * @param {string[]} options.hideWhenEnded selectors of live-session parts to hide at the end
- * @param {(frame: {type: number, seq: number, body: object}) => void} [options.onFrame]
- *   called after the common handling for every frame
  * @param {() => void} [options.onEnded] the session is over (ENDED, or a final close)
- * @returns {Connection}
+ * @returns {{conn: Connection, send: Send, frames: Handlers, start: (table: FrameTable) => void}}
+ *   send: on the live connection; frames: this file's part of the view's
+ *   table (WELCOME's version check, SNAPSHOT's pixel alignment, ENDED);
+ *   start: connect, each frame goes through `table`
  */
-export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
-  const iframe = document.getElementById("mirror");
+export function createSessionView({ path, hideWhenEnded, onEnded }) {
+  const iframe = /** @type {HTMLIFrameElement} */ (document.getElementById("mirror"));
   attachMirror(iframe);
   const realign = keepOnPixelGrid(iframe);
   wireVisitedExport();
-  let self;
+  /** @type {FrameTable} */
+  let table = new Map();
   let ended = false;
+  /** @param {import("./protocol.js").VisitedPage[]} visited */
   const finish = (visited) => {
     if (ended) return;
     ended = true;
@@ -52,70 +68,45 @@ export function startSessionView({ path, hideWhenEnded, onFrame, onEnded }) {
     onEnded?.();
   };
 
-  const handle = (frame) => {
-    const { type, body } = frame;
-    if (type !== Msg.WELCOME && type !== Msg.WAITING) hideWaiting();
-    switch (type) {
-      case Msg.WAITING:
-        showWaiting(body);
-        break;
-      case Msg.IDLE_WARNING:
-        showIdleWarning(body, (t, b) => conn.send(t, b));
-        break;
-      case Msg.WELCOME:
-        self = body.participant;
-        if (body.version !== PROTOCOL_VERSION) {
-          showNotice(t("outdated"), { level: "warning", key: "version" });
-        }
-        break;
-      case Msg.SNAPSHOT:
-        applySnapshot(body);
-        showPage(body);
-        realign();
-        break;
-      case Msg.MUTATIONS:
-        applyMutations(body);
-        if (body.navigate) showPage(body.navigate); // the next page, as a diff
-        break;
-      case Msg.PARTICIPANTS:
-        showParticipants(body.participants ?? [], self);
-        break;
-      case Msg.NOTICE:
-        if (body.key === "extended") hideIdleWarning();
-        showNotice(noticeText(body), { level: body.level, key: body.key, link: body.link, linkText: t("download") });
-        break;
-      case Msg.LOADING:
-        setLoading(body.url !== null && body.url !== undefined); // nil: done or failed
-        break;
-      case Msg.ENDED:
-        finish(body.visited ?? []);
-        break;
-      default:
-        break;
-    }
-    onFrame?.(frame);
-  };
-
   // The page is laid out for this participant's mirror, so its size is
   // told on connect (HELLO) and whenever it changes (VIEWPORT).
+  /** @returns {Size} */
   const viewport = () => [iframe.clientWidth || window.innerWidth, iframe.clientHeight || window.innerHeight];
   const conn = new Connection({
     path,
-    onFrame: handle,
+    onFrame: (frame) => dispatch(table, frame),
     viewport,
     onFinalClose: () => {
       // Closed for good without an ENDED frame (opened elsewhere, session
       // unknown): the close reason is already shown; no visited list.
       ended = true;
       stopResync();
-      for (const selector of hideWhenEnded) for (const el of document.querySelectorAll(selector)) el.hidden = true;
+      hideLiveParts(hideWhenEnded);
       onEnded?.();
     },
   });
+  /** @type {Send} */
+  const send = (type, body) => conn.send(type, body);
   const stopResync = onMirrorChange((kind) => {
     if (kind === "stale") conn.restart(); // the relay sends a fresh snapshot on connect
   });
-  reportResize(iframe, viewport, (size) => !ended && conn.send(Msg.VIEWPORT, { viewport: size }));
-  conn.start();
-  return conn;
+
+  /** @type {Handlers} */
+  const frames = {
+    [Msg.WELCOME]: (body) => {
+      if (body.version !== PROTOCOL_VERSION) showNotice(t("outdated"), { level: "warning", key: "version" });
+    },
+    [Msg.SNAPSHOT]: () => realign(),
+    [Msg.ENDED]: (body) => finish(body.visited ?? []),
+  };
+  return {
+    conn,
+    send,
+    frames,
+    start: (frameTable) => {
+      table = frameTable;
+      reportResize(iframe, viewport, (size) => !ended && conn.send(Msg.VIEWPORT, { viewport: size }));
+      conn.start();
+    },
+  };
 }

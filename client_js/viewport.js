@@ -2,26 +2,42 @@
 // at the citizen's mirror size, shown 1:1 and scaled down only when the
 // console is too small, with its outline and size visible.
 
+import { Msg } from "./protocol.js";
 import { LOCALE, t } from "./i18n.js";
+
+/** @typedef {import("./protocol.js").Handlers} Handlers */
+/** @typedef {import("./protocol.js").Participant} Participant */
+/** @typedef {import("./protocol.js").Size} Size */
+/** @typedef {{id: string, size: Size}} Mirrored */
 
 const sizeFormat = new Intl.NumberFormat(LOCALE);
 
-/** The viewport to mirror: the chosen participant's, else the first citizen's, else none. */
-export function pickViewport(participants, chosenId) {
+/**
+ * The viewport to mirror: the chosen participant's, else the first citizen's, else none.
+ * @param {Participant[]} participants
+ * @param {string | undefined} chosenId
+ * @returns {Mirrored | null}
+ */
+function pickViewport(participants, chosenId) {
   const others = participants.filter((p) => p.role !== "advisor" && Array.isArray(p.viewport));
   const chosen = others.find((p) => p.id === chosenId) ?? others.find((p) => p.role === "citizen") ?? others[0];
-  return chosen ? { id: chosen.id, size: chosen.viewport } : null;
+  return chosen ? { id: chosen.id, size: /** @type {Size} */ (chosen.viewport) } : null;
 }
 
 /**
  * Lay `iframe` out at `size` ([w, h] CSS px) inside its `.mirror-wrap`, scaled
  * down to fit the wrap's available width; `null` returns to filling the space.
  * `label` shows "Bürgeransicht W × H".
+ * @param {HTMLIFrameElement} iframe
+ * @param {Size | null} size
+ * @param {HTMLElement | null} label
  */
-export function fitMirror(iframe, size, label) {
-  const wrap = iframe.parentElement;
+function fitMirror(iframe, size, label) {
+  const wrap = /** @type {HTMLElement} */ (iframe.parentElement);
   if (!size) {
-    for (const prop of ["width", "height", "transform", "transformOrigin", "boxSizing"]) iframe.style[prop] = "";
+    for (const prop of /** @type {const} */ (["width", "height", "transform", "transformOrigin", "boxSizing"])) {
+      iframe.style[prop] = "";
+    }
     wrap.style.height = "";
     wrap.style.width = "";
     wrap.classList.remove("mirror-wrap--fixed");
@@ -52,9 +68,11 @@ export function fitMirror(iframe, size, label) {
  * than in another participant's mirror at y = 280.5, and the two pictures
  * differ by a pixel row. A fractional relative offset of the wrap (which is
  * position: relative; margins would collapse) undoes that.
+ * @param {HTMLIFrameElement} iframe
+ * @returns {() => void} align again (the page changed)
  */
 export function keepOnPixelGrid(iframe) {
-  const wrap = iframe.parentElement;
+  const wrap = /** @type {HTMLElement} */ (iframe.parentElement);
   let frame = 0;
   const align = () => {
     frame = 0;
@@ -75,4 +93,27 @@ export function keepOnPixelGrid(iframe) {
   window.addEventListener("resize", schedule);
   schedule();
   return schedule;
+}
+
+/**
+ * The advisor's console lays its mirror out at the (first) citizen's mirror
+ * size, told in PARTICIPANTS; kept fitted when the console is resized.
+ * @returns {Handlers}
+ */
+export function advisorViewport() {
+  const iframe = /** @type {HTMLIFrameElement} */ (document.getElementById("mirror"));
+  const label = document.getElementById("viewport-label");
+  /** @type {Mirrored | null} */
+  let mirrored = null; // whose view the mirror shows
+  window.addEventListener("resize", () => {
+    if (mirrored) fitMirror(iframe, mirrored.size, label);
+  });
+  return {
+    [Msg.PARTICIPANTS]: (body) => {
+      const next = pickViewport(body.participants ?? [], mirrored?.id);
+      if (next?.id === mirrored?.id && next?.size.join("x") === mirrored?.size.join("x")) return;
+      mirrored = next;
+      fitMirror(iframe, next?.size ?? null, label);
+    },
+  };
 }
