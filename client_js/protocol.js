@@ -189,6 +189,13 @@ export const Msg = Object.freeze({
 
 /** @typedef {{type: number, seq: number, body: any}} Frame a decoded server frame */
 
+/** @typedef {(typeof Msg)[keyof typeof Msg]} MsgNumber */
+// Checked by `npm run typecheck`: every Msg has a body type above (the Msg
+// numbers themselves are checked against protocol.py by tests/test_protocol.py).
+/** @type {[Exclude<MsgNumber, keyof ServerBodies | keyof ClientBodies>] extends [never] ? true : false} */
+const EVERY_MSG_HAS_A_BODY_TYPE = true;
+void EVERY_MSG_HAS_A_BODY_TYPE;
+
 /**
  * Encode one client frame.
  * @template {keyof ClientBodies} T
