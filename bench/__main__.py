@@ -13,8 +13,8 @@ import sys
 import time
 from typing import Any
 
-from bench.outcome import Outcome
-from bench.procs import raise_fd_limit
+from bench.harness.outcome import Outcome
+from bench.harness.procs import raise_fd_limit
 
 BENCHMARKS = (
     "relay",
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     raise_fd_limit()
     use_uvloop_for_load()
     if args.name == "all":
-        from bench.report import write_report
+        from bench.harness.report import write_report
 
         outcomes = []
         for name in BENCHMARKS:
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = run_one(args.name, args.quick)
     show(outcome)
     if args.report:
-        from bench.report import update_report
+        from bench.harness.report import update_report
 
         print(f"updated {update_report(outcome, args.output)}")
     if args.json:

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.demo_pages import TOUR
-from bench.outcome import Check, Outcome, Table, check
-from bench.procs import start_relay
-from bench.stats import percentile
+from bench.harness.demo_pages import TOUR
+from bench.harness.outcome import Check, Outcome, Table, check
+from bench.harness.procs import start_relay
+from bench.harness.stats import percentile
 
 __all__ = ["run"]
 

@@ -32,11 +32,11 @@ from typing import Any
 import aiohttp
 import msgpack
 
-from bench.clients import RelayTarget
-from bench.outcome import Check, Outcome, Table, check
-from bench.procs import Server, start_relay
+from bench.harness.clients import RelayTarget
+from bench.harness.outcome import Check, Outcome, Table, check
+from bench.harness.procs import Server, start_relay
+from bench.harness.stats import percentile, ratio
 from bench.redis_bus import _start_redis
-from bench.stats import percentile, ratio
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 
 __all__ = ["run"]

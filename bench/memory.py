@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.clients import FloorTarget, RelayTarget
-from bench.load import Fleet, Target, new_client
-from bench.outcome import Outcome, Table, check
-from bench.procs import Server, rss_kib, start_floor, start_relay
+from bench.harness.clients import FloorTarget, RelayTarget
+from bench.harness.load import Fleet, Target, new_client
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.procs import Server, rss_kib, start_floor, start_relay
 
 __all__ = ["run"]
 

@@ -1,6 +1,6 @@
 """``navdiff``: same-site navigation as a mutation batch against a full snapshot.
 
-Walks :data:`bench.demo_pages.TOUR` through the demo site; for each step the
+Walks :data:`bench.harness.demo_pages.TOUR` through the demo site; for each step the
 new page is diffed against the previous one as the relay does
 (``cobrowse.pipeline.diff.diff_trees``, the batch carrying the new page's
 ``navigate`` info), and the MUTATIONS frame's bytes are compared with the
@@ -14,11 +14,11 @@ import importlib
 import time
 from typing import Any
 
-from bench.corpus import resource_url
-from bench.demo_pages import fetch_demo_pages
-from bench.outcome import Outcome, Table, check
+from bench.harness.corpus import resource_url
+from bench.harness.demo_pages import fetch_demo_pages
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.stats import percentile
 from bench.snapshot import deflated_size
-from bench.stats import percentile
 from cobrowse.pipeline import build_page
 from cobrowse.protocol import Msg, encode
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import lxml.html
 
-from bench.corpus import corpus_dir, load_pages, resource_url
-from bench.outcome import Outcome, Table, check
-from bench.stalls import measure_stalls
-from bench.stats import percentile
+from bench.harness.corpus import corpus_dir, load_pages, resource_url
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.stalls import measure_stalls
+from bench.harness.stats import percentile
 from cobrowse.pipeline import build_page
 from cobrowse.protocol import Msg, encode
 

@@ -19,12 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.clients import RelayTarget
-from bench.load import Contender
-from bench.outcome import Check, Outcome, Table, check
-from bench.procs import start_relay
+from bench.harness.clients import RelayTarget
+from bench.harness.load import Contender
+from bench.harness.outcome import Check, Outcome, Table, check
+from bench.harness.procs import start_relay
+from bench.harness.stats import ratio
 from bench.relay import COLUMNS, SESSIONS, compare, row
-from bench.stats import ratio
 
 __all__ = ["run"]
 

@@ -32,7 +32,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.utils import HIREDIS_AVAILABLE
 
-from bench.stats import percentile, ratio
+from bench.harness.stats import percentile, ratio
 from cobrowse.bus import Bus, BusMessage, session_channel
 from cobrowse.bus.memory import MemoryBroker, MemoryBus
 from cobrowse.bus.redis import RedisBus

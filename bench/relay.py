@@ -2,7 +2,7 @@
 
 S sessions × (advisor + 2 citizens), every advisor moves the pointer at
 30 Hz; latency is advisor send → citizen receive. The same load runs against
-:mod:`bench.floor` in the same run; the ratios are what count on a noisy
+:mod:`bench.harness.floor` in the same run; the ratios are what count on a noisy
 machine. Variants on the relay, compared with each other the same way on two
 relay processes: navigations running in parallel (every fifth advisor loads
 a demo page every 2 s), and the same with 10 % of the citizens stalled (they
@@ -15,11 +15,11 @@ import asyncio
 import importlib.util
 from typing import Any
 
-from bench.clients import FloorTarget, RelayTarget
-from bench.load import Contender, run_rounds
-from bench.outcome import Outcome, Table, check
-from bench.procs import Server, start_floor, start_relay
-from bench.stats import ratio
+from bench.harness.clients import FloorTarget, RelayTarget
+from bench.harness.load import Contender, run_rounds
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.procs import Server, start_floor, start_relay
+from bench.harness.stats import ratio
 
 __all__ = ["compare", "errors_cell", "relay_vs_floor", "run"]
 
@@ -67,7 +67,7 @@ def compare(
     burst: bool = False,
 ) -> list[dict[str, Any]]:
     """The same pointer load on every contender in alternating phases (see
-    :func:`bench.load.run_rounds`); one summary per contender."""
+    :func:`bench.harness.load.run_rounds`); one summary per contender."""
     warmup, window = timing(quick)
     keep, most = rounds(quick)
     results, ran = asyncio.run(

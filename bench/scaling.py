@@ -8,10 +8,10 @@ relay's p99 at the largest S over its p99 at S = 100.
 
 from __future__ import annotations
 
-from bench.outcome import Check, Outcome, Table
-from bench.procs import start_floor, start_relay
+from bench.harness.outcome import Check, Outcome, Table
+from bench.harness.procs import start_floor, start_relay
+from bench.harness.stats import ratio
 from bench.relay import errors_cell, relay_vs_floor
-from bench.stats import ratio
 
 __all__ = ["run"]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import zlib
 
-from bench.corpus import corpus_dir, load_pages, resource_url
-from bench.outcome import Outcome, Table, check
-from bench.stats import percentile
+from bench.harness.corpus import corpus_dir, load_pages, resource_url
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.stats import percentile
 from cobrowse.pipeline import build_page
 from cobrowse.pipeline.preview import document_html
 from cobrowse.protocol import Msg, encode

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import msgpack
 
-from bench.procs import Server
+from bench.harness.procs import Server
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 
 __all__ = ["FloorTarget", "RelayTarget", "Room", "Stalled", "stalled_citizen"]

@@ -24,7 +24,7 @@ class CorpusPage:
 
 def corpus_dir() -> Path:
     """Where the corpus is (it may not exist: callers report that and skip)."""
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+    default = Path(__file__).resolve().parents[3] / "shared" / "corpus"
     return Path(os.environ.get("COBROWSE_CORPUS", default))
 
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
-from bench.corpus import CorpusPage, resource_url
-from bench.stats import percentile
+from bench.harness.corpus import CorpusPage, resource_url
+from bench.harness.stats import percentile
 from cobrowse.pipeline import build_page
 from cobrowse.protocol import Msg, encode
 

@@ -1,6 +1,6 @@
 """The floor: the least an aiohttp WebSocket relay can do.
 
-``python -m bench.floor`` serves ``/ws?room=R`` on a free loopback port and
+``python -m bench.harness.floor`` serves ``/ws?room=R`` on a free loopback port and
 prints ``floor: http://127.0.0.1:PORT/``. Every binary frame a member of a
 room sends is forwarded, unchanged, to the room's other members: no
 authentication, no decoding, no validation, no queues. The relay's latency
@@ -57,7 +57,7 @@ async def serve(port: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.floor")
+    parser = argparse.ArgumentParser(prog="python -m bench.harness.floor")
     parser.add_argument("--port", type=int, default=0)
     asyncio.run(serve(parser.parse_args().port))
 

@@ -31,10 +31,10 @@ from typing import Protocol
 import aiohttp
 import msgpack
 
-from bench.clients import Room
-from bench.procs import cpu_seconds
-from bench.results import LoadResult
-from bench.stats import percentile
+from bench.harness.clients import Room
+from bench.harness.procs import cpu_seconds
+from bench.harness.results import LoadResult
+from bench.harness.stats import percentile
 from cobrowse.protocol import Msg, encode
 
 __all__ = ["Contender", "Fleet", "LoadResult", "Target", "new_client", "run_rounds"]

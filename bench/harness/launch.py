@@ -1,6 +1,6 @@
 """Run a module's ``__main__`` with uvloop as the event loop.
 
-``python -m bench.launch --uvloop MODULE ARGS…`` installs uvloop's event
+``python -m bench.harness.launch --uvloop MODULE ARGS…`` installs uvloop's event
 loop policy, then runs ``python -m MODULE ARGS…`` in this process. Used to
 measure the relay and the floor on uvloop without changing how the relay
 picks its loop.
@@ -20,7 +20,7 @@ def main() -> None:
         uvloop.install()
         args = args[1:]
     if not args:
-        sys.exit("usage: python -m bench.launch [--uvloop] MODULE [ARGS…]")
+        sys.exit("usage: python -m bench.harness.launch [--uvloop] MODULE [ARGS…]")
     sys.argv = [args[0], *args[1:]]
     runpy.run_module(args[0], run_name="__main__", alter_sys=True)
 

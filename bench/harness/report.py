@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.machine import describe
-from bench.outcome import Outcome
+from bench.harness.machine import describe
+from bench.harness.outcome import Outcome
 
 __all__ = ["load_outcomes", "reading", "update_report", "write_report"]
 
-DEFAULT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+DEFAULT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 _ANALYSIS = re.compile(r"<!-- analysis -->.*?<!-- /analysis -->", re.DOTALL)
 _EMPTY_ANALYSIS = "<!-- analysis -->\n_No analysis written yet._\n<!-- /analysis -->"
 

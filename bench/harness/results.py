@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.stats import percentile
+from bench.harness.stats import percentile
 
 __all__ = ["LoadResult"]
 

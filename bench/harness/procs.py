@@ -1,7 +1,7 @@
 """Servers under test as subprocesses, and what /proc says about them.
 
 The relay runs exactly as an operator starts it (``python -m cobrowse serve
---demo``); the floor is :mod:`bench.floor`. Both print their address on
+--demo``); the floor is :mod:`bench.harness.floor`. Both print their address on
 stdout, which a thread keeps draining so a chatty server never blocks on a
 full pipe. Every process started here is stopped by :meth:`Server.stop`
 (SIGTERM, then SIGKILL after a grace period), and the context manager makes
@@ -111,9 +111,9 @@ def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Se
 
 
 def _python(module: str, uvloop: bool) -> list[str]:
-    # bench.launch installs uvloop before handing over to the module's main.
+    # bench.harness.launch installs uvloop before handing over to the module's main.
     if uvloop:
-        return [sys.executable, "-m", "bench.launch", "--uvloop", module]
+        return [sys.executable, "-m", "bench.harness.launch", "--uvloop", module]
     return [sys.executable, "-m", module]
 
 
@@ -133,7 +133,7 @@ def start_relay(*, uvloop: bool = False, extra: tuple[str, ...] = ()) -> Server:
 
 def start_floor(*, uvloop: bool = False) -> Server:
     """Start the minimal aiohttp WebSocket forwarder (the floor) on a free port."""
-    return _spawn([*_python("bench.floor", uvloop)], {"base": r"floor: (http://\S+)/"}, {})
+    return _spawn([*_python("bench.harness.floor", uvloop)], {"base": r"floor: (http://\S+)/"}, {})
 
 
 def cpu_seconds(pid: int) -> float:
