@@ -67,8 +67,8 @@ def _measure(quick: bool) -> tuple[list[float], list[float], dict[str, str]]:
         try:
             advisor_ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
             citizen_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            advisor, code = advisor_login(advisor_ctx, relay)  # type: ignore[arg-type]
-            citizen = citizen_join(citizen_ctx, relay, code)  # type: ignore[arg-type]
+            advisor, code = advisor_login(advisor_ctx, relay)
+            citizen = citizen_join(citizen_ctx, relay, code)
             navigate(advisor, relay.demo + "/themen/rente.html")
             wait_until(lambda: "Rente" in (mirror(citizen).title() or ""), "no first page")
             advisor.evaluate(ADVISOR_PROBE)

@@ -19,11 +19,7 @@ each citizen has the page again from B. By design that is at most
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import secrets
-import shutil
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -35,8 +31,8 @@ import msgpack
 from bench.harness.clients import RelayTarget
 from bench.harness.outcome import Check, Outcome, Table, check
 from bench.harness.procs import Server, start_relay
+from bench.harness.redis_server import redis_binary, running_redis
 from bench.harness.stats import percentile, ratio
-from bench.redis_bus import _start_redis
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 
 __all__ = ["run"]
@@ -101,20 +97,6 @@ class Room:
         return time.perf_counter() - started
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a relay and its page workers, as a crash would."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            if entry.name.isdigit():
-                stat = (entry / "stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    children.append(int(entry.name))
-    for victim in (pid, *children):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
-
-
 async def _measure(a: Server, b: Server, rounds: int, killed: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"reload": [], "handover": [], "failover": []}
     async with aiohttp.ClientSession() as http:
@@ -131,7 +113,7 @@ async def _measure(a: Server, b: Server, rounds: int, killed: int) -> dict[str, 
         for room in rooms:
             await room.open(http, a.demo + "/")
         killed_at = time.perf_counter()
-        _kill_tree(a.pid)
+        a.kill()
 
         async def back(room: Room) -> float:
             await _next_page(room.citizen, room.seq)
@@ -143,7 +125,7 @@ async def _measure(a: Server, b: Server, rounds: int, killed: int) -> dict[str, 
 
 def run(quick: bool) -> Outcome:
     out = Outcome("handover")
-    if shutil.which("redis-server") is None:
+    if redis_binary() is None:
         out.available = False
         out.notes.append("redis-server is not installed (make test installs it)")
         out.checks = [Check("handover_p50 ≤ 2 × reload_p50", None)]
@@ -157,17 +139,13 @@ def run(quick: bool) -> Outcome:
             f"[bus]\nowner_timeout_seconds = {OWNER_TIMEOUT}\n",
             "utf-8",
         )
-        redis_proc, url = _start_redis()
-        node = ("--config", str(config), "--redis", url)
-        try:
-            with start_relay(extra=node) as a, start_relay(extra=node) as b:
+        with running_redis(Path(tmp)) as redis:
+            node = ("--config", str(config), "--redis", redis.url)
+            with start_relay(*node) as a, start_relay(*node) as b:
                 try:
                     times = asyncio.run(_measure(a, b, rounds, killed))
                 finally:
-                    _kill_tree(a.pid)
-        finally:
-            redis_proc.terminate()
-            redis_proc.wait(10)
+                    a.kill()
     ms = {k: [v * 1000 for v in values] for k, values in times.items()}
     figures = {f"{k}_p50_ms": round(percentile(v, 50), 1) for k, v in ms.items()}
     figures |= {f"{k}_max_ms": round(max(v), 1) for k, v in ms.items()}

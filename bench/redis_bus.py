@@ -11,18 +11,16 @@ available yet" while ``cobrowse serve`` has no ``--redis``.
 from __future__ import annotations
 
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.harness.clients import RelayTarget
 from bench.harness.load import Contender
 from bench.harness.outcome import Check, Outcome, Table, check
 from bench.harness.procs import start_relay
+from bench.harness.redis_server import redis_binary, running_redis
 from bench.harness.stats import ratio
 from bench.relay import COLUMNS, SESSIONS, compare, row
 
@@ -40,44 +38,10 @@ def _serve_has_redis() -> bool:
     return "--redis" in help_text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_redis() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("redis-server did not start")
-
-
 def run(quick: bool) -> Outcome:
     out = Outcome("redis")
     missing = None
-    if shutil.which("redis-server") is None:
+    if redis_binary() is None:
         missing = "redis-server is not installed (make test installs it)"
     elif not _serve_has_redis():
         missing = "not available yet: `cobrowse serve` has no --redis option"
@@ -90,25 +54,22 @@ def run(quick: bool) -> Outcome:
         config = Path(tmp) / "relay.toml"
         # every node signs cookies and tokens with the same key
         config.write_text(f'[server]\nsecret_key = "{secrets.token_urlsafe(48)}"\n', "utf-8")
-        redis_proc, url = _start_redis()
-        node = ("--config", str(config), "--redis", url)
-        try:
+        with running_redis(Path(tmp)) as redis:
+            node = ("--config", str(config), "--redis", redis.url)
             with (
-                start_relay(extra=("--config", str(config))) as single,
-                start_relay(extra=node) as a,
-                start_relay(extra=node) as b,
+                start_relay("--config", str(config)) as single,
+                start_relay(*node) as a,
+                start_relay(*node) as b,
             ):
+                assert redis.proc is not None
                 bus, memory = compare(
                     [
-                        Contender(RelayTarget(a, citizen_server=b), (a.pid, b.pid, redis_proc.pid)),
+                        Contender(RelayTarget(a, citizen_server=b), (a.pid, b.pid, redis.proc.pid)),
                         Contender(RelayTarget(single), (single.pid,)),
                     ],
                     SESSIONS,
                     quick,
                 )
-        finally:
-            redis_proc.terminate()
-            redis_proc.wait(10)
     out.tables.append(
         Table(
             f"S = {SESSIONS}: memory mode (one node) vs Redis mode (advisors on node A, "

@@ -20,18 +20,17 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.utils import HIREDIS_AVAILABLE
 
+from bench.harness.redis_server import running_redis
 from bench.harness.stats import percentile, ratio
 from cobrowse.bus import Bus, BusMessage, session_channel
 from cobrowse.bus.memory import MemoryBroker, MemoryBus
@@ -44,25 +43,9 @@ PAYLOAD = 200  # bytes: a mutation batch or a few pointer frames
 
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", tmp],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "Ready to accept connections" in line:
-                break
-        try:
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            proc.kill()
-            proc.wait()
+    """The URL of a throw-away redis-server (see :mod:`bench.harness.redis_server`)."""
+    with tempfile.TemporaryDirectory() as tmp, running_redis(Path(tmp)) as redis:
+        yield redis.url
 
 
 def stamp(size: int = PAYLOAD) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 import cobrowse.shared_state
+from bench.harness.redis_server import RedisServer
 from cobrowse.errors import JoinError
 from cobrowse.shared_state import (
     ParticipantRecord,
@@ -27,7 +28,7 @@ from cobrowse.shared_state import (
 )
 from cobrowse.shared_state.memory import MemorySharedState
 from cobrowse.shared_state.redis import RedisSharedState
-from tests.bus.redis_server import RedisServer, running_redis
+from tests.conftest import redis_or_skip
 
 SETTINGS = StateSettings(
     secret=b"test-secret-test-secret-test-secret",
@@ -38,12 +39,6 @@ SETTINGS = StateSettings(
     throttle=ThrottleLimits(per_client=3, global_limit=5, window=60),
 )
 Nodes = Callable[[], SharedState]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -57,7 +52,7 @@ async def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             def node() -> SharedState:
                 return memory
         else:
-            server = stack.enter_context(running_redis(tmp_path))
+            server = stack.enter_context(redis_or_skip(tmp_path))
 
             def node() -> SharedState:
                 state = create_shared_state(server.url, SETTINGS)

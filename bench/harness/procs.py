@@ -1,18 +1,22 @@
 """Servers under test as subprocesses, and what /proc says about them.
 
-The relay runs exactly as an operator starts it (``python -m cobrowse serve
---demo``); the floor is :mod:`bench.harness.floor`. Both print their address on
-stdout, which a thread keeps draining so a chatty server never blocks on a
-full pipe. Every process started here is stopped by :meth:`Server.stop`
-(SIGTERM, then SIGKILL after a grace period), and the context manager makes
-sure that happens.
+:func:`start_relay` is the one relay launcher, for the benchmarks and the
+end-to-end tests alike. The relay runs exactly as an operator starts it
+(``python -m cobrowse serve --demo``); the floor is :mod:`bench.harness.floor`.
+Both print their address on stdout, which a thread keeps draining so a chatty
+server never blocks on a full pipe. Every process started here is stopped by
+:meth:`Server.stop` (SIGTERM, then SIGKILL after a grace period), and the
+context manager makes sure that happens; :meth:`Server.kill` ends it with its
+page workers at once, as a crash would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -50,6 +54,7 @@ class Server:
         return self.proc.pid
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a grace period; the server's own shutdown runs."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -59,6 +64,12 @@ class Server:
                 self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
+
+    def kill(self) -> None:
+        """SIGKILL the server and its page workers at once, as a crash or power cut would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # its own process group: see _spawn
+        self.proc.wait()
 
     def __enter__(self) -> Server:
         return self
@@ -85,6 +96,7 @@ def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Se
         stdin=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        start_new_session=True,  # its own process group, for Server.kill
     )
     lines: list[str] = []
     assert proc.stdout is not None
@@ -117,8 +129,9 @@ def _python(module: str, uvloop: bool) -> list[str]:
     return [sys.executable, "-m", module]
 
 
-def start_relay(*, uvloop: bool = False, extra: tuple[str, ...] = ()) -> Server:
-    """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password."""
+def start_relay(*extra: str, uvloop: bool = False) -> Server:
+    """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password
+    (``extra``: more arguments, such as ``--config PATH`` or ``--redis URL``)."""
     argv = [*_python("cobrowse", uvloop), "serve", "--demo", "--port", "0", "--demo-port", "0"]
     return _spawn(
         [*argv, *extra],

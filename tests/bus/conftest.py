@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
+from bench.harness.redis_server import RedisServer
 from cobrowse.bus import Bus
 from cobrowse.bus.memory import MemoryBroker, MemoryBus
 from cobrowse.bus.redis import RedisBus
-from tests.bus.redis_server import RedisServer, running_redis
+from tests.conftest import redis_or_skip
 
 NodeFactory = Callable[..., Awaitable[Bus]]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path) as server:
-        yield server
 
 
 def redis_bus(server: RedisServer, node_id: str | None = None, **options: float) -> RedisBus:
@@ -39,7 +34,7 @@ async def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             broker = MemoryBroker()
             new = lambda node_id: MemoryBus(broker, node_id)  # noqa: E731
         else:
-            server = stack.enter_context(running_redis(tmp_path))
+            server = stack.enter_context(redis_or_skip(tmp_path))
             new = lambda node_id: redis_bus(server, node_id)  # noqa: E731
 
         async def make(node_id: str | None = None) -> Bus:

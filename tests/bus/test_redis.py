@@ -11,11 +11,11 @@ import pytest
 from redis.asyncio import Redis
 
 import cobrowse.bus.redis as redis_bus_module
+from bench.harness.redis_server import RedisServer
 from cobrowse.bus import Bus, BusState, create_bus, session_channel
 from cobrowse.bus.memory import MemoryBus
 from cobrowse.bus.redis import RedisBus
 from tests.bus.conftest import redis_bus
-from tests.bus.redis_server import RedisServer
 from tests.bus.test_contract import WAIT, Inbox
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
 
+from bench.harness.redis_server import RedisServer
 from cobrowse.app import make_app
 from cobrowse.appkeys import STORE as STORE_KEY
 from cobrowse.bus import BusState
@@ -20,7 +21,6 @@ from cobrowse.cluster import CLUSTER, RECONNECTING, Cluster
 from cobrowse.config import parse_config
 from cobrowse.errors import ConfigError
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
-from tests.bus.redis_server import RedisServer, running_redis
 from tests.relay_client import (
     ClientFactory,
     ServerFactory,
@@ -36,12 +36,6 @@ from tests.test_metrics import scrape, value
 
 SECRET = "cluster-test-secret-0123456789-abcdefgh"
 Nodes = Callable[..., Any]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Frame, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import Relay
+from bench.harness.procs import Server
 
 JOIN = re.compile("Los geht")
 
 
-def advisor_login(ctx: BrowserContext, relay: Relay) -> tuple[Page, str]:
+def advisor_login(ctx: BrowserContext, relay: Server) -> tuple[Page, str]:
     """Log in at /berater, click "Neue Sitzung", return (console page, six-digit code)."""
     page = ctx.new_page()
     page.goto(relay.base + "/berater")
@@ -27,7 +27,7 @@ def advisor_login(ctx: BrowserContext, relay: Relay) -> tuple[Page, str]:
     return page, re.sub(r"\D", "", code_el.inner_text())
 
 
-def citizen_join(ctx: BrowserContext, relay: Relay, code: str) -> Page:
+def citizen_join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page = ctx.new_page()
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)

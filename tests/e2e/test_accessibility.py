@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Relay, start_relay, stop_relay
+from bench.harness.procs import Server, start_relay
 from tests.e2e.journey import mirror_html, navigate, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,23 +40,22 @@ CONFIG = "[sessions]\nconfirm_join = false\n"
 CONFIRMING = "[sessions]\nconfirm_join = true\n"
 
 
-def _relay(tmp_path_factory: pytest.TempPathFactory, text: str) -> Iterator[Relay]:
+def _relay(tmp_path_factory: pytest.TempPathFactory, text: str) -> Iterator[Server]:
     if not AXE.exists():
         pytest.fail(f"axe-core not found at {AXE}: run `npm install` (make test does)")
     config = tmp_path_factory.mktemp("a11y") / "relay.toml"
     config.write_text(text)
-    proc, info = start_relay("--config", str(config))
-    yield info
-    stop_relay(proc)
+    with start_relay("--config", str(config)) as relay:
+        yield relay
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from _relay(tmp_path_factory, CONFIG)
 
 
 @pytest.fixture(scope="module")
-def confirming_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def confirming_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from _relay(tmp_path_factory, CONFIRMING)
 
 
@@ -101,7 +100,7 @@ def context(browser: Browser, **options: Any) -> BrowserContext:
     return browser.new_context(bypass_csp=True, **{"viewport": DESKTOP, **options})
 
 
-def login(ctx: BrowserContext, relay: Relay) -> Page:
+def login(ctx: BrowserContext, relay: Server) -> Page:
     page = ctx.new_page()
     page.goto(relay.base + "/berater")
     page.get_by_label("Benutzername").fill(relay.user)
@@ -118,7 +117,7 @@ def open_session(advisor: Page) -> str:
     return re.sub(r"\D", "", code.inner_text())
 
 
-def join(ctx: BrowserContext, relay: Relay, code: str) -> Page:
+def join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page = ctx.new_page()
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
@@ -127,14 +126,14 @@ def join(ctx: BrowserContext, relay: Relay, code: str) -> Page:
     return page
 
 
-def show_page(advisor: Page, citizen: Page, relay: Relay, path: str, text: str) -> None:
+def show_page(advisor: Page, citizen: Page, relay: Server, path: str, text: str) -> None:
     navigate(advisor, relay.demo + path)
     wait_until(lambda: text in mirror_html(citizen) and text in mirror_html(advisor), "no page")
     expect(citizen.locator("#page-title")).to_contain_text(text)
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_pages_have_no_violations(browser: Browser, relay: Relay, path: str) -> None:
+def test_public_pages_have_no_violations(browser: Browser, relay: Server, path: str) -> None:
     ctx = context(browser)
     page = ctx.new_page()
     page.goto(relay.base + path)
@@ -142,7 +141,7 @@ def test_public_pages_have_no_violations(browser: Browser, relay: Relay, path: s
     ctx.close()
 
 
-def test_landing_with_an_error_has_no_violations(browser: Browser, relay: Relay) -> None:
+def test_landing_with_an_error_has_no_violations(browser: Browser, relay: Server) -> None:
     ctx = context(browser)
     page = ctx.new_page()
     page.goto(relay.base + "/")
@@ -158,7 +157,7 @@ def test_landing_with_an_error_has_no_violations(browser: Browser, relay: Relay)
     ctx.close()
 
 
-def test_session_pages_have_no_violations(browser: Browser, relay: Relay) -> None:
+def test_session_pages_have_no_violations(browser: Browser, relay: Server) -> None:
     adv_ctx, cit_ctx = context(browser), context(browser)
     advisor = login(adv_ctx, relay)
     assert_accessible(advisor, "the console before a session")
@@ -185,7 +184,7 @@ def test_session_pages_have_no_violations(browser: Browser, relay: Relay) -> Non
 
 
 def test_read_back_confirmation_has_no_violations(
-    browser: Browser, confirming_relay: Relay
+    browser: Browser, confirming_relay: Server
 ) -> None:
     relay = confirming_relay
     adv_ctx, cit_ctx = context(browser), context(browser)
@@ -215,7 +214,7 @@ def test_read_back_confirmation_has_no_violations(
     cit_ctx.close()
 
 
-def test_the_checker_bites(browser: Browser, relay: Relay) -> None:
+def test_the_checker_bites(browser: Browser, relay: Server) -> None:
     """A planted violation is found: the tests above are not vacuous."""
     ctx = context(browser)
     page = ctx.new_page()
@@ -238,7 +237,7 @@ def test_the_checker_bites(browser: Browser, relay: Relay) -> None:
     [(PHONE, "360 px phone"), (ZOOM_200, "200 % zoom"), (REFLOW_320, "400 % zoom (reflow)")],
 )
 def test_no_horizontal_scrolling(
-    browser: Browser, relay: Relay, viewport: dict[str, int], label: str
+    browser: Browser, relay: Server, viewport: dict[str, int], label: str
 ) -> None:
     adv_ctx = context(browser, viewport=viewport, device_scale_factor=2)
     cit_ctx = context(browser, viewport=viewport, device_scale_factor=2)
@@ -263,7 +262,7 @@ def test_no_horizontal_scrolling(
     cit_ctx.close()
 
 
-def test_reduced_motion_switches_transitions_off(browser: Browser, relay: Relay) -> None:
+def test_reduced_motion_switches_transitions_off(browser: Browser, relay: Server) -> None:
     ctx = context(browser, reduced_motion="reduce")
     advisor = login(ctx, relay)
     code = open_session(advisor)
@@ -282,7 +281,7 @@ def test_reduced_motion_switches_transitions_off(browser: Browser, relay: Relay)
     normal.close()
 
 
-def test_status_changes_are_announced(browser: Browser, relay: Relay) -> None:
+def test_status_changes_are_announced(browser: Browser, relay: Server) -> None:
     adv_ctx, cit_ctx = context(browser), context(browser)
     advisor = login(adv_ctx, relay)
     code = open_session(advisor)

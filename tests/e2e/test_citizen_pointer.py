@@ -11,7 +11,8 @@ from functools import partial
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_until
 from tests.e2e.test_accessibility import assert_accessible
 
@@ -31,7 +32,7 @@ UNDER = """([mx, my]) => {
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -80,7 +81,7 @@ def in_view(page: Page) -> bool:
     ids=["phone", "wide-scaled-in-console"],
 )
 def test_the_citizen_points_at_a_link_and_the_advisor_sees_it(
-    browser: Browser, relay: Relay, citizen_size: ViewportSize
+    browser: Browser, relay: Server, citizen_size: ViewportSize
 ) -> None:
     advisor, code = advisor_login(
         browser.new_context(viewport={"width": 1280, "height": 800}), relay
@@ -147,7 +148,7 @@ def point_at(page: Page, name: str) -> None:
 
 
 def test_two_people_point_and_the_advisor_sees_two_labelled_markers(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, code = advisor_login(  # bypass_csp: axe is injected below
         browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True), relay

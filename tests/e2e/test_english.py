@@ -9,14 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Relay
+from bench.harness.procs import Server
 from tests.e2e.journey import advisor_login, navigate, wait_same_doc
 from tests.e2e.test_accessibility import AXE, PUBLIC_PAGES, assert_accessible
 
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def test_switch_to_english_join_and_follow(browser: Browser, relay: Relay) -> None:
+def test_switch_to_english_join_and_follow(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT, locale="de-DE")
     cit_ctx = browser.new_context(viewport=VIEWPORT, locale="en-US")
     try:
@@ -54,7 +54,7 @@ def test_switch_to_english_join_and_follow(browser: Browser, relay: Relay) -> No
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_english_pages_have_no_violations(browser: Browser, relay: Relay, path: str) -> None:
+def test_english_pages_have_no_violations(browser: Browser, relay: Server, path: str) -> None:
     assert AXE.exists(), "run `npm install` (make test does)"
     ctx = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     try:
@@ -66,7 +66,7 @@ def test_english_pages_have_no_violations(browser: Browser, relay: Relay, path: 
         ctx.close()
 
 
-def test_english_console_and_citizen_view(browser: Browser, relay: Relay) -> None:
+def test_english_console_and_citizen_view(browser: Browser, relay: Server) -> None:
     ctx = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     try:
         ctx.new_page().goto(relay.base + "/?lang=en")  # the cookie counts for every page

@@ -19,7 +19,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.e2e.conftest import Relay
+from bench.harness.procs import Server
 from tests.e2e.journey import (
     JOIN,
     advisor_login,
@@ -50,7 +50,7 @@ SCROLL = 5  # cobrowse.protocol.Msg.SCROLL
 SOCKETS: dict[Page, list[WebSocket]] = {}  # each joiner's WebSockets to the relay
 
 
-def join(ctx: BrowserContext, relay: Relay, code: str, advisor: Page) -> Page:
+def join(ctx: BrowserContext, relay: Server, code: str, advisor: Page) -> Page:
     """Join with the code; admit the person in the console if the join policy asks for it."""
     page = ctx.new_page()
     kinds: list[int] = []
@@ -75,7 +75,7 @@ def join(ctx: BrowserContext, relay: Relay, code: str, advisor: Page) -> Page:
     return page
 
 
-def session(browser: Browser, relay: Relay, *sizes: ViewportSize) -> tuple[Page, list[Page]]:
+def session(browser: Browser, relay: Server, *sizes: ViewportSize) -> tuple[Page, list[Page]]:
     """The advisor (first size) and one citizen per further size, all in."""
     advisor, code = advisor_login(browser.new_context(viewport=sizes[0]), relay)
     people = [join(browser.new_context(viewport=size), relay, code, advisor) for size in sizes[1:]]
@@ -88,7 +88,7 @@ def close(*pages: Page) -> None:
         page.context.close()
 
 
-def open_page(advisor: Page, people: list[Page], relay: Relay, path: str, text: str) -> None:
+def open_page(advisor: Page, people: list[Page], relay: Server, path: str, text: str) -> None:
     navigate(advisor, relay.demo + path)
     for page in [advisor, *people]:
         expect(mirror(page).locator("body")).to_contain_text(text)
@@ -121,7 +121,7 @@ def scroll_y(page: Page) -> float:
     return value
 
 
-def test_pointer_lands_on_the_same_link_on_every_screen(browser: Browser, relay: Relay) -> None:
+def test_pointer_lands_on_the_same_link_on_every_screen(browser: Browser, relay: Server) -> None:
     advisor, people = session(
         browser,
         relay,
@@ -155,7 +155,7 @@ def test_pointer_lands_on_the_same_link_on_every_screen(browser: Browser, relay:
 
 
 def test_pointer_on_a_link_that_wraps_stays_on_the_link_on_every_screen(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     # A link that wraps has one box per line; its bounding box also holds what
     # is beside the lines. Wherever the advisor points on its text, every
@@ -202,7 +202,7 @@ def test_pointer_on_a_link_that_wraps_stays_on_the_link_on_every_screen(
     close(advisor, *people)
 
 
-def test_hover_opens_the_submenu_for_the_citizen(browser: Browser, relay: Relay) -> None:
+def test_hover_opens_the_submenu_for_the_citizen(browser: Browser, relay: Server) -> None:
     advisor, (citizen,) = session(browser, relay, DESKTOP, {"width": 1280, "height": 800})
     open_page(advisor, [citizen], relay, "/", "Beliebte Themen")
     submenu = mirror(citizen).locator(".nav-main > li", has_text="Themen").locator(".submenu")
@@ -228,7 +228,7 @@ def test_hover_opens_the_submenu_for_the_citizen(browser: Browser, relay: Relay)
     close(advisor, citizen)
 
 
-def test_widgets_open_for_the_citizen_and_for_late_joiners(browser: Browser, relay: Relay) -> None:
+def test_widgets_open_for_the_citizen_and_for_late_joiners(browser: Browser, relay: Server) -> None:
     advisor, (citizen,) = session(browser, relay, DESKTOP, DESKTOP)
     open_page(advisor, [citizen], relay, "/themen/wohngeld.html", "Welche Einkommen")
     trigger = mirror(advisor).get_by_role("button", name="Welche Einkommen zählen?")
@@ -268,7 +268,7 @@ def test_widgets_open_for_the_citizen_and_for_late_joiners(browser: Browser, rel
 
 
 def test_typed_search_shows_for_the_citizen_and_submits_for_both(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, (citizen,) = session(browser, relay, DESKTOP, DESKTOP)
     open_page(advisor, [citizen], relay, "/", "Beliebte Themen")
@@ -298,7 +298,7 @@ def _collect(sink: list[bytes], sent: bool) -> Any:
 
 
 def test_a_password_typed_by_the_advisor_never_reaches_anyone(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     secret = "Sehr-Geheim-4711"
     advisor_ctx = browser.new_context(viewport=DESKTOP)
@@ -333,7 +333,7 @@ def test_a_password_typed_by_the_advisor_never_reaches_anyone(
     close(advisor, citizen)
 
 
-def test_scroll_follow_and_free(browser: Browser, relay: Relay) -> None:
+def test_scroll_follow_and_free(browser: Browser, relay: Server) -> None:
     advisor, (citizen,) = session(browser, relay, DESKTOP, DESKTOP)
     open_page(advisor, [citizen], relay, "/themen/rente.html", "Rentenarten")
     follow = citizen.get_by_role("button", name="Dem Berater folgen")
@@ -377,7 +377,7 @@ def test_scroll_follow_and_free(browser: Browser, relay: Relay) -> None:
     close(advisor, citizen)
 
 
-def test_highlight_pulse_and_history(browser: Browser, relay: Relay) -> None:
+def test_highlight_pulse_and_history(browser: Browser, relay: Server) -> None:
     advisor, (citizen,) = session(browser, relay, DESKTOP, {"width": 1280, "height": 800})
     open_page(advisor, [citizen], relay, "/", "Beliebte Themen")
     open_page(advisor, [citizen], relay, "/themen/umzug.html", "Meldebescheinigung")

@@ -15,8 +15,9 @@ import msgpack
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
+from bench.harness.procs import Server
 from cobrowse.protocol import Msg
-from tests.e2e.conftest import Relay, configured_relay
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, mirror_html, navigate, wait_same_doc, wait_until
 
 VIEWPORT = {"width": 1400, "height": 950}
@@ -32,7 +33,7 @@ join_failures_per_client = 4
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -63,7 +64,7 @@ class FrameLog:
         ws.on("framereceived", received)
 
 
-def enter_code(page: Page, relay: Relay, code: str) -> None:
+def enter_code(page: Page, relay: Server, code: str) -> None:
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
@@ -84,7 +85,7 @@ def confirm(advisor: Page, words: str) -> None:
 
 
 def test_a_joiner_sees_nothing_until_the_advisor_types_the_words(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     adv_ctx, cit_ctx = context(browser), context(browser)
     advisor, code = advisor_login(adv_ctx, relay)
@@ -110,7 +111,9 @@ def test_a_joiner_sees_nothing_until_the_advisor_types_the_words(
     cit_ctx.close()
 
 
-def test_three_wrong_entries_remove_the_joiner_and_the_code(browser: Browser, relay: Relay) -> None:
+def test_three_wrong_entries_remove_the_joiner_and_the_code(
+    browser: Browser, relay: Server
+) -> None:
     adv_ctx, cit_ctx, again_ctx = context(browser), context(browser), context(browser)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = cit_ctx.new_page()
@@ -139,7 +142,7 @@ def test_three_wrong_entries_remove_the_joiner_and_the_code(browser: Browser, re
         ctx.close()
 
 
-def test_second_person_admitted_then_removed_cannot_return(browser: Browser, relay: Relay) -> None:
+def test_second_person_admitted_then_removed_cannot_return(browser: Browser, relay: Server) -> None:
     adv_ctx, cit_ctx, guest_ctx = context(browser), context(browser), context(browser)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = cit_ctx.new_page()
@@ -165,7 +168,7 @@ def test_second_person_admitted_then_removed_cannot_return(browser: Browser, rel
 
 
 def test_reload_resumes_and_the_end_shows_everyone_the_same_list(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     adv_ctx, cit_ctx = context(browser), context(browser)
     advisor, code = advisor_login(adv_ctx, relay)
@@ -196,7 +199,7 @@ def test_reload_resumes_and_the_end_shows_everyone_the_same_list(
     cit_ctx.close()
 
 
-def test_guessing_is_throttled(browser: Browser, relay: Relay) -> None:
+def test_guessing_is_throttled(browser: Browser, relay: Server) -> None:
     ctx = context(browser)
     page = ctx.new_page()
     for _ in range(4):

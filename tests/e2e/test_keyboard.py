@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import mirror_html, wait_until
 
 VIEWPORT = {"width": 1400, "height": 950}
@@ -39,7 +40,7 @@ FOCUSED = """() => {
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -67,7 +68,7 @@ def named(text: str) -> Callable[[dict[str, Any]], bool]:
     return lambda info: info["name"] == text
 
 
-def test_skip_link_is_first_and_moves_focus_to_the_content(browser: Browser, relay: Relay) -> None:
+def test_skip_link_is_first_and_moves_focus_to_the_content(browser: Browser, relay: Server) -> None:
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     page.goto(relay.base + "/hilfe")
@@ -83,7 +84,7 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(browser: Browser, rel
     ctx.close()
 
 
-def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Relay) -> None:
+def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     cit_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_by_keyboard(adv_ctx, relay)
@@ -117,7 +118,7 @@ def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Relay) 
     cit_ctx.close()
 
 
-def advisor_by_keyboard(ctx: BrowserContext, relay: Relay) -> tuple[Page, str]:
+def advisor_by_keyboard(ctx: BrowserContext, relay: Server) -> tuple[Page, str]:
     """Log in and open a session with Tab, typing and Enter; returns the console and code."""
     page = ctx.new_page()
     page.goto(relay.base + "/berater")
@@ -156,7 +157,7 @@ def open_address(advisor: Page, url: str) -> None:
     advisor.keyboard.press("Enter")
 
 
-def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Relay) -> None:
+def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     cit_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_by_keyboard(adv_ctx, relay)

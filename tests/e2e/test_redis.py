@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.bus.redis_server import running_redis
+from bench.harness.procs import Server, start_relay
+from tests.conftest import redis_or_skip
 from tests.e2e.balancer import balancing
-from tests.e2e.conftest import Relay, kill_relay, start_relay, stop_relay
 from tests.e2e.journey import (
     advisor_login,
     citizen_join,
@@ -34,24 +34,18 @@ join_policy = "open"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Relay, Relay]]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     directory = Path(tmp_path_factory.mktemp("cluster"))
     config = directory / "relay.toml"
     config.write_text(CONFIG)
-    with running_redis(directory) as redis:
-        first = start_relay("--config", str(config), "--redis", redis.url)
-        try:
-            second = start_relay("--config", str(config), "--redis", redis.url)
-        except BaseException:
-            stop_relay(first[0])
-            raise
-        yield first[1], second[1]
-        stop_relay(second[0])
-        stop_relay(first[0])
+    with redis_or_skip(directory) as redis:
+        node = ("--config", str(config), "--redis", redis.url)
+        with start_relay(*node) as first, start_relay(*node) as second:
+            yield first, second
 
 
 def test_advisor_on_one_node_citizen_on_the_other_see_the_same_page(
-    browser: Browser, cluster: tuple[Relay, Relay]
+    browser: Browser, cluster: tuple[Server, Server]
 ) -> None:
     node_a, node_b = cluster
     advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
@@ -68,7 +62,7 @@ def test_advisor_on_one_node_citizen_on_the_other_see_the_same_page(
         citizen_ctx.close()
 
 
-def _address(relay: Relay) -> tuple[str, int]:
+def _address(relay: Server) -> tuple[str, int]:
     parts = urlsplit(relay.base)
     assert parts.hostname is not None and parts.port is not None
     return parts.hostname, parts.port
@@ -80,39 +74,37 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
     directory = Path(tmp_path_factory.mktemp("failover"))
     config = directory / "relay.toml"
     config.write_text(CONFIG + "[bus]\nowner_timeout_seconds = 1\n")
-    with running_redis(directory) as redis:
-        proc_a, node_a = start_relay("--config", str(config), "--redis", redis.url)
-        proc_b, node_b = start_relay("--config", str(config), "--redis", redis.url)
-        advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
-        try:
-            with balancing([_address(node_a), _address(node_b)]) as balancer:
-                front = replace(node_a, base=balancer.base)  # everyone lands on A first
-                advisor, code = advisor_login(advisor_ctx, front)
-                citizen = citizen_join(citizen_ctx, front, code)
-                expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
-                navigate(advisor, node_a.demo + "/")
-                wait_same_doc([advisor, citizen], "Bundesministerium")
-                kill_relay(proc_a)  # no goodbye: heartbeat, sockets and demo site just stop
-                for page in (advisor, citizen):  # both come back through B
-                    status = page.locator("#status")
-                    wait_until(
-                        lambda status=status: status.get_attribute("data-state") == "connected",
-                        f"{page.url} did not reconnect: "
-                        f"{status.inner_text()} / {page.locator('#notices').inner_text()}\n"
-                        + "".join(node_b.output)[-3000:],
-                        timeout=20,
-                    )
-                navigate(advisor, node_b.demo + "/themen/rente.html")
-                doc = wait_same_doc([advisor, citizen], "Rente")
-                assert "<script" not in doc.lower()
+    with redis_or_skip(directory) as redis:
+        node = ("--config", str(config), "--redis", redis.url)
+        with start_relay(*node) as node_a, start_relay(*node) as node_b:
+            advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
+            try:
+                with balancing([_address(node_a), _address(node_b)]) as balancer:
+                    front = replace(node_a, base=balancer.base)  # everyone lands on A first
+                    advisor, code = advisor_login(advisor_ctx, front)
+                    citizen = citizen_join(citizen_ctx, front, code)
+                    expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
+                    navigate(advisor, node_a.demo + "/")
+                    wait_same_doc([advisor, citizen], "Bundesministerium")
+                    node_a.kill()  # no goodbye: heartbeat, sockets and demo site just stop
+                    for page in (advisor, citizen):  # both come back through B
+                        status = page.locator("#status")
+                        wait_until(
+                            lambda status=status: status.get_attribute("data-state") == "connected",
+                            f"{page.url} did not reconnect: "
+                            f"{status.inner_text()} / {page.locator('#notices').inner_text()}\n"
+                            + "".join(node_b.output)[-3000:],
+                            timeout=20,
+                        )
+                    navigate(advisor, node_b.demo + "/themen/rente.html")
+                    doc = wait_same_doc([advisor, citizen], "Rente")
+                    assert "<script" not in doc.lower()
 
-                def citizen_on_new_page() -> bool:
-                    url: str = mirror(citizen).evaluate("document.title")
-                    return "Rente" in url
+                    def citizen_on_new_page() -> bool:
+                        url: str = mirror(citizen).evaluate("document.title")
+                        return "Rente" in url
 
-                wait_until(citizen_on_new_page, "the citizen did not follow the new owner")
-        finally:
-            advisor_ctx.close()
-            citizen_ctx.close()
-            stop_relay(proc_b)
-            stop_relay(proc_a)
+                    wait_until(citizen_on_new_page, "the citizen did not follow the new owner")
+            finally:
+                advisor_ctx.close()
+                citizen_ctx.close()

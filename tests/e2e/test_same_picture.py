@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Relay
+from bench.harness.procs import Server
 from tests.e2e.journey import (
     advisor_login,
     citizen_join,
@@ -22,7 +22,7 @@ def sizes(pages: list[Page]) -> list[list[int]]:
 
 
 def test_advisor_sees_the_citizens_viewport_and_follows_a_resize(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     adv_ctx = browser.new_context(viewport={"width": 1700, "height": 1100})
     cit_ctx = browser.new_context(viewport={"width": 1280, "height": 800})

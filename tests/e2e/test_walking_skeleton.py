@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, Request, expect
 
-from tests.e2e.conftest import Relay
+from bench.harness.procs import Server
 from tests.e2e.journey import (
     advisor_login,
     citizen_join,
@@ -21,7 +21,7 @@ from tests.e2e.journey import (
 VIEWPORT = {"width": 1500, "height": 1000}
 
 
-def watch_requests(relay: Relay, sink: list[str]) -> object:
+def watch_requests(relay: Server, sink: list[str]) -> object:
     def on_request(request: Request) -> None:
         url = request.url
         if not (url.startswith(relay.base + "/") or url.startswith(("data:", "blob:", "about:"))):
@@ -30,7 +30,7 @@ def watch_requests(relay: Relay, sink: list[str]) -> object:
     return on_request
 
 
-def test_advisor_and_citizen_see_the_same_sanitized_pages(browser: Browser, relay: Relay) -> None:
+def test_advisor_and_citizen_see_the_same_sanitized_pages(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     cit_ctx = browser.new_context(viewport=VIEWPORT)
     foreign: list[str] = []
@@ -73,7 +73,7 @@ def test_advisor_and_citizen_see_the_same_sanitized_pages(browser: Browser, rela
     cit_ctx.close()
 
 
-def test_links_navigate_allowed_hosts_and_refuse_others(browser: Browser, relay: Relay) -> None:
+def test_links_navigate_allowed_hosts_and_refuse_others(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     cit_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
@@ -102,7 +102,9 @@ def test_links_navigate_allowed_hosts_and_refuse_others(browser: Browser, relay:
     cit_ctx.close()
 
 
-def test_bad_codes_get_clear_german_messages_and_keep_focus(browser: Browser, relay: Relay) -> None:
+def test_bad_codes_get_clear_german_messages_and_keep_focus(
+    browser: Browser, relay: Server
+) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     cit_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)

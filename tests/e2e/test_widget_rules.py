@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate
 
 CONFIG = """
@@ -36,12 +37,12 @@ host = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
 def test_advisor_opens_class_toggled_menu_and_accordion_for_the_citizen(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, code = advisor_login(
         browser.new_context(viewport={"width": 1280, "height": 800}), relay

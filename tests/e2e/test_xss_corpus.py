@@ -32,9 +32,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request
 
+from bench.harness.procs import Server, start_relay
 from cobrowse.pipeline import build_page
 from tests.conftest import corpus_dir
-from tests.e2e.conftest import Relay, start_relay, stop_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_same_doc
 
 BATCH_SIZE = 30
@@ -251,7 +251,7 @@ def site(corpus: Corpus) -> Iterator[PayloadSite]:
 
 
 @pytest.fixture(scope="module")
-def xss_relay(site: PayloadSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def xss_relay(site: PayloadSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     config = tmp_path_factory.mktemp("xss") / "relay.toml"
     host = f"127.0.0.1:{site.port}"
     config.write_text(
@@ -259,16 +259,15 @@ def xss_relay(site: PayloadSite, tmp_path_factory: pytest.TempPathFactory) -> It
         f'[fetch]\nallowed_hosts = ["{host}"]\nprivate_hosts = ["{host}"]\n',
         encoding="utf-8",
     )
-    proc, relay = start_relay("--config", str(config))
-    yield relay
-    stop_relay(proc)
+    with start_relay("--config", str(config)) as relay:
+        yield relay
 
 
 SUSPICIOUS = ("Blocked script execution", "Refused to", "Content Security Policy", "Uncaught")
 
 
 def test_no_payload_runs_script_or_reaches_another_origin(
-    browser: Browser, xss_relay: Relay, site: PayloadSite, corpus: Corpus
+    browser: Browser, xss_relay: Server, site: PayloadSite, corpus: Corpus
 ) -> None:
     relay = xss_relay
     foreign: list[str] = []
@@ -330,7 +329,7 @@ def test_no_payload_runs_script_or_reaches_another_origin(
     assert from_browsers == [], f"the test site was contacted by a browser: {from_browsers[:5]}"
 
 
-def test_a_pdf_link_offers_the_download_to_everyone(browser: Browser, xss_relay: Relay) -> None:
+def test_a_pdf_link_offers_the_download_to_everyone(browser: Browser, xss_relay: Server) -> None:
     """Clicking a PDF link in the mirror: everyone gets a notice with a download
     link through the proxy (an attachment), and the page stays."""
     relay = xss_relay

@@ -1,9 +1,10 @@
-"""A throw-away ``redis-server`` for tests: free port, temp dir, no persistence.
+"""The one launcher of a throw-away ``redis-server``: free port, given
+directory, no persistence, loopback only.
 
-Tests that need real Redis use the ``redis_server`` fixture (see
-``tests/bus/conftest.py``; ``tests/test_shared_state.py`` builds its own from
-:func:`redis_server_or_skip`). Only when the binary is missing do they skip —
-``make test`` installs it.
+Benchmarks and tests both start Redis with :func:`running_redis`. Tests use
+the ``redis_server`` fixture or ``redis_or_skip`` (``tests/conftest.py``),
+which skip only when the binary is missing (``make test`` installs it);
+benchmarks report "not available" instead (:func:`redis_binary` is ``None``).
 """
 
 from __future__ import annotations
@@ -18,19 +19,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 READY = "Ready to accept connections"
 START_TIMEOUT = 15.0
 
 
+class RedisMissing(RuntimeError):
+    """No ``redis-server`` binary on this machine."""
+
+
 def redis_binary() -> str | None:
+    """The ``redis-server`` to run, or ``None`` when it is not installed."""
     return shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
 
 
 def free_port() -> int:
+    """A loopback port that was free a moment ago."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -115,10 +120,12 @@ class RedisServer:
 
 @contextmanager
 def running_redis(directory: Path) -> Iterator[RedisServer]:
-    """A started :class:`RedisServer` in ``directory``, killed afterwards; skips without binary."""
+    """A started :class:`RedisServer` in ``directory``, killed afterwards.
+
+    Raises :class:`RedisMissing` when ``redis-server`` is not installed."""
     binary = redis_binary()
     if binary is None:
-        pytest.skip("redis-server not installed (make test installs it: apt-get redis-server)")
+        raise RedisMissing("redis-server is not installed (make test installs it)")
     server = RedisServer(binary, directory)
     server.start()
     try:
