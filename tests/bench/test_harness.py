@@ -29,7 +29,6 @@ def test_all_is_a_name_and_unknown_names_are_refused() -> None:
         build_parser().parse_args(["nonsense"])
 
 
-
 def test_deflated_size_is_one_permessage_deflate_message() -> None:
     data = msgpack.packb([2, 1, {"tree": ["div"] * 500}])
     size = deflated_size(data)
