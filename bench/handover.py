@@ -42,9 +42,14 @@ SEQ_STRIDE = 1 << 20  # a new owner's first seq is a multiple (cobrowse.cluster.
 
 
 async def _next_page(ws: aiohttp.ClientWebSocketResponse, above: int = 0) -> int:
-    """Wait for the next page (snapshot or navigating diff) with seq > ``above``."""
+    """Wait for the next page (snapshot or navigating diff) with seq > ``above``.
+
+    At most 30 s in all, however many other frames arrive meanwhile: a page
+    that never comes ends the round with an error instead of a hang.
+    """
+    deadline = time.monotonic() + 30
     while True:
-        message = await ws.receive(timeout=30)
+        message = await ws.receive(timeout=max(0.0, deadline - time.monotonic()))
         if message.type is not aiohttp.WSMsgType.BINARY:
             raise RuntimeError(f"socket closed: {message.type.name}")
         kind, seq, body = msgpack.unpackb(message.data, strict_map_key=False)
