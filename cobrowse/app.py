@@ -19,11 +19,11 @@ from cobrowse.config import Config
 from cobrowse.fetch import Fetcher, Resolver
 from cobrowse.i18n import t
 from cobrowse.metrics import METRICS, READINESS, Readiness, RelayMetrics
-from cobrowse.navigation import Navigator
 from cobrowse.pages import render_page, site_middleware
 from cobrowse.proxy import RESOURCE_CACHE, resource
 from cobrowse.resources import ResourceCache, ResourceSigner
-from cobrowse.sessions import CoSession, SessionStore
+from cobrowse.session.navigation import Navigator
+from cobrowse.session.store import CoSession, SessionStore
 from cobrowse.ws import websocket
 
 __all__ = ["CSP", "make_app"]

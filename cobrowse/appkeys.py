@@ -11,9 +11,9 @@ from cobrowse.accounts import AdvisorAuth
 from cobrowse.codes import JoinThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher
-from cobrowse.navigation import Navigator
 from cobrowse.resources import ResourceSigner
-from cobrowse.sessions import SessionStore
+from cobrowse.session.navigation import Navigator
+from cobrowse.session.store import SessionStore
 
 __all__ = [
     "ADVISOR_COOKIE",

@@ -27,7 +27,7 @@ from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from cobrowse.hub import TRAFFIC
-from cobrowse.sessions import SessionStore
+from cobrowse.session.store import SessionStore
 
 __all__ = [
     "METRICS",

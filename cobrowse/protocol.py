@@ -57,7 +57,7 @@ Client → server bodies:
   ``VIEWPORT`` ``{viewport: [w, h]}`` — the mirror's size changed,
   ``ADMIT`` ``{participant, phrase|nil}``, ``DENY``/``REMOVE`` ``{participant}``,
   ``NEW_CODE`` ``{}`` (advisor), ``EXTEND`` ``{}`` (anyone: keep the idle session)
-* advisor only, each with the ``page`` it is meant for (see :mod:`cobrowse.interaction`):
+* advisor only, each with the ``page`` it is meant for (see :mod:`cobrowse.session.publish`):
   ``SCROLL_TO`` ``{page, node, offset, jump}``, ``HOVER_AT`` ``{page, node|nil, focus|nil,
   ring}``, ``PULSE_AT`` ``{page, node, x, y}``, ``TOGGLE`` ``{page, node}`` (widget),
   ``HIGHLIGHT_SET`` ``{page, node|nil}``, ``INPUT_SET`` ``{page, node, value|checked|selected}``

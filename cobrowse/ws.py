@@ -22,10 +22,10 @@ from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import Connection
 from cobrowse.i18n_catalogue import DE
-from cobrowse.interaction import INTERACTION_TYPES, handle, history_step
 from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
-from cobrowse.session_control import CONTROL_TYPES, FrameBudget, control
-from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
+from cobrowse.session.admission import CONTROL_TYPES, FrameBudget, control
+from cobrowse.session.publish import INTERACTION_TYPES, handle, history_step
+from cobrowse.session.store import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
 from cobrowse.ws_frames import MessageDeadline
 
 __all__ = ["websocket"]

@@ -27,12 +27,12 @@ from typing import Any
 
 import msgpack
 
-from cobrowse.interaction import HIGHLIGHT_ATTR, PageState
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
 from cobrowse.pipeline.page import FormInfo
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession
+from cobrowse.session.publish import HIGHLIGHT_ATTR, PageState
+from cobrowse.session.store import CoSession
 
 __all__ = ["SEQ_STRIDE", "next_epoch", "page_record", "restore_page"]
 

@@ -1,7 +1,7 @@
 """Several relay nodes over Redis: shared codes and tokens, cross-node fan-out.
 
 Only active when ``[bus] url`` is configured; in memory mode nothing here runs
-and :class:`~cobrowse.sessions.SessionStore` works alone.
+and :class:`~cobrowse.session.store.SessionStore` works alone.
 
 The node the advisor is connected to *owns* the session: it navigates, keeps
 the page state and hands out the ordered sequence numbers. The owner's hub
@@ -54,7 +54,7 @@ from cobrowse.errors import JoinError
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
-from cobrowse.sessions import CoSession, SessionStore
+from cobrowse.session.store import CoSession, SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["CLUSTER", "RECONNECTING", "Cluster"]

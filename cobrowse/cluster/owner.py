@@ -28,7 +28,7 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.codes import CodeBook
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession, Participant
+from cobrowse.session.store import CoSession, Participant
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = [

@@ -28,9 +28,9 @@ from cobrowse.cluster.wire import BusKind, ChannelRelay
 from cobrowse.config import Config
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
-from cobrowse.interaction import snapshot_body
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession, Participant, SessionStore
+from cobrowse.session.publish import snapshot_body
+from cobrowse.session.store import CoSession, Participant, SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["Node", "Ownership"]

@@ -29,7 +29,7 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.hub import LOGGED, Relay, SessionHub
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
+from cobrowse.session.store import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["ReplicaHub", "replica_of", "replica_session", "seed_replica"]

@@ -9,7 +9,7 @@ HTML document (:mod:`cobrowse.page_worker`).
 Masking: before a page is sent, form fields that must stay private
 (passwords, and what :class:`MaskRules` names) are marked ``data-cb-masked``;
 the advisor's client never sends their values, and the relay refuses
-``INPUT_SET`` for them anyway (defence in depth, :mod:`cobrowse.interaction`).
+``INPUT_SET`` for them anyway (defence in depth, :mod:`cobrowse.session.publish`).
 ``data-cb-*`` attributes from the page itself are dropped, so a page can
 neither fake a highlight nor unmask a field.
 """
@@ -164,7 +164,7 @@ def build_shared_page(
 ) -> Page:
     """:func:`build_page` (with the host's ``rules``), then :func:`prepare_tree`:
     the page as every participant gets it (what
-    :func:`cobrowse.interaction.publish_page` expects). Runs in a page worker
+    :func:`cobrowse.session.publish.publish_page` expects). Runs in a page worker
     (:mod:`cobrowse.page_worker`)."""
     page = build_page(body, content_type, url, resource_url, rules)
     prepare_tree(page.tree)

@@ -20,7 +20,7 @@ keeps still goes through the sanitizing walk.
 Selectors are compiled once with lxml's ``cssselect`` support (to XPath)
 and run on the parsed tree before the walk. Widget triggers (and targets
 named by a whole-page selector) get relay-owned marks there
-(:data:`WIDGET_ATTR`, :data:`WIDGET_TARGET_ATTR`); :mod:`cobrowse.widgets`
+(:data:`WIDGET_ATTR`, :data:`WIDGET_TARGET_ATTR`); :mod:`cobrowse.session.edits`
 reads them when the advisor clicks. The page's own marks of these names are
 stripped first (:func:`strip_page_marks`), so a page cannot fake a widget.
 """
@@ -77,7 +77,7 @@ __all__ = [
 _ATTR_NAME: Final = re.compile(r"[a-z_][a-z0-9_.\-]*(?::[a-z_][a-z0-9_.\-]*)?\Z")
 _HIDE_STYLE: Final = "display:none !important"
 # Marks a private form field (set by the mask rules and pipeline.build, read by
-# cobrowse.interaction and the client).
+# cobrowse.session.publish and the client).
 MASK_ATTR: Final = "data-cb-masked"
 # Relay-owned widget marks: on a trigger, its rule as JSON (WidgetRule.mark);
 # on a target named by a whole-page selector, the indexes of its rules.
@@ -158,7 +158,7 @@ class WidgetRule:
         return self.target in RELATIVE_TARGETS
 
     def mark(self, index: int) -> str:
-        """The trigger's :data:`WIDGET_ATTR` value: what :mod:`cobrowse.widgets` needs."""
+        """The trigger's :data:`WIDGET_ATTR` value: what :mod:`cobrowse.session.edits` needs."""
         spec: dict[str, Any] = {"rule": index, "target": self.target if self.relative else ""}
         spec |= {"class": self.toggle_class, "attribute": self.toggle_attribute}
         spec |= {"trigger_class": self.trigger_class, "group": self.group}

@@ -13,7 +13,7 @@ from typing import Any
 from cobrowse.errors import ProtocolError
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession, Participant, SessionStore
+from cobrowse.session.store import CoSession, Participant, SessionStore
 
 __all__ = ["CONTROL_TYPES", "FrameBudget", "control"]
 

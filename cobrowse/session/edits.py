@@ -2,7 +2,7 @@
 
 No page script runs anywhere (DESIGN principle 5), so the relay emulates the
 common disclosure widgets and form state on its copy of the page tree and
-reports each change as attribute/text edits, which :mod:`cobrowse.interaction`
+reports each change as attribute/text edits, which :mod:`cobrowse.session.publish`
 broadcasts as one ``MUTATIONS`` batch. Because the change lives in the tree,
 late joiners and resyncs get it too, and the next same-site diff starts from
 what everyone sees.

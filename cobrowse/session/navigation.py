@@ -18,12 +18,12 @@ from cobrowse.config import HostRule
 from cobrowse.errors import FetchError
 from cobrowse.fetch import Fetcher, FetchResult, normalize_url
 from cobrowse.i18n_catalogue import DE
-from cobrowse.interaction import publish_page
 from cobrowse.metrics import RelayMetrics
 from cobrowse.page_worker import PageJob, build_page_off_loop, signed_resource_url
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
-from cobrowse.sessions import CoSession
+from cobrowse.session.publish import publish_page
+from cobrowse.session.store import CoSession
 
 __all__ = ["Navigator"]
 

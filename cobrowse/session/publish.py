@@ -1,13 +1,13 @@
 """The advisor's moves beyond the pointer: scroll, hover, clicks, forms, highlight.
 
 Called by :mod:`cobrowse.ws` for the frames in :data:`INTERACTION_TYPES` and
-by :mod:`cobrowse.navigation` for every new page (:func:`publish_page`).
+by :mod:`cobrowse.session.navigation` for every new page (:func:`publish_page`).
 
 * Scroll, hover/focus and click pulses are positions on the page (node id +
   offset or fraction), relayed latest-wins to everyone else; the relay keeps
   no copy (the advisor's client repeats scroll and hover when someone joins).
 * Widget toggles, form values and the highlight change the relay's copy of
-  the page (:mod:`cobrowse.widgets`) and are broadcast as ``MUTATIONS``, so a
+  the page (:mod:`cobrowse.session.edits`) and are broadcast as ``MUTATIONS``, so a
   late joiner gets them with the page.
 * Masked fields: the pipeline marks private form fields ``data-cb-masked``
   (:mod:`cobrowse.pipeline.build`); the advisor's client never sends their
@@ -34,10 +34,10 @@ from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg
-from cobrowse.widgets import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
+from cobrowse.session.edits import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
 
 if TYPE_CHECKING:
-    from cobrowse.sessions import CoSession, Participant
+    from cobrowse.session.store import CoSession, Participant
 
 __all__ = [
     "HIGHLIGHT_ATTR",

@@ -24,7 +24,7 @@ from cobrowse.pipeline import Page
 from cobrowse.protocol import Msg
 
 if TYPE_CHECKING:
-    from cobrowse.interaction import PageState
+    from cobrowse.session.publish import PageState
 
 __all__ = ["CoSession", "Participant", "SessionStore"]
 
@@ -87,7 +87,7 @@ class CoSession:
     # Pages the advisor can go back/forward to; ``history_at`` is the current one.
     history: list[str] = field(default_factory=list)
     history_at: int = -1
-    interaction: PageState | None = None  # see cobrowse.interaction
+    interaction: PageState | None = None  # see cobrowse.session.publish
 
     def record_history(self, url: str, at: int | None) -> None:
         """The page ``url`` is shown: entry ``at`` (back/forward/reload), or a new

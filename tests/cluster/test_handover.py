@@ -8,10 +8,10 @@ import time
 import msgpack
 
 from cobrowse.cluster.handover import SEQ_STRIDE, next_epoch, page_record, restore_page
-from cobrowse.interaction import HIGHLIGHT_ATTR, publish_page, snapshot_body
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession
-from tests.test_interaction import RecordingHub, demo_page, menu_button, nodes, send, session_on
+from cobrowse.session.publish import HIGHLIGHT_ATTR, publish_page, snapshot_body
+from cobrowse.session.store import CoSession
+from tests.session.test_moves import RecordingHub, demo_page, menu_button, nodes, send, session_on
 
 
 def fresh() -> CoSession:

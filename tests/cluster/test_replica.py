@@ -23,8 +23,8 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.hub import SessionHub
 from cobrowse.protocol import Msg, encode
-from cobrowse.sessions import CoSession, Participant
-from tests.test_interaction import RecordingHub
+from cobrowse.session.store import CoSession, Participant
+from tests.session.test_moves import RecordingHub
 
 
 def replica(forwarded: list[ControlOp], rosters: list[str]) -> ReplicaHub:

@@ -191,7 +191,7 @@ def test_mask_rule_marks_fields_private_through_the_whole_pipeline() -> None:
     assert "data-cb-highlight" not in fields["frei"]
 
 
-# --- widget rules (marks for cobrowse.widgets) -------------------------------------
+# --- widget rules (marks for cobrowse.session.edits) -------------------------------------
 
 
 def widget(trigger: str, target: str, **kw: object) -> WidgetRule:

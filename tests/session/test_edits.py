@@ -13,15 +13,15 @@ import pytest
 from cobrowse.config import HostPattern, HostRule
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import SessionHub
-from cobrowse.interaction import handle, publish_page
 from cobrowse.pipeline import rules_for
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import WIDGET_ATTR, WidgetRule
 from cobrowse.protocol import Msg
-from cobrowse.sessions import CoSession, Participant
-from cobrowse.widgets import PageEdit
+from cobrowse.session.edits import PageEdit
+from cobrowse.session.publish import handle, publish_page
+from cobrowse.session.store import CoSession, Participant
 
 URL = "https://www.example.de/start"
 ADVISOR = Participant("advisor", "advisor")

@@ -19,14 +19,14 @@ from cobrowse.demo import make_demo_app
 from cobrowse.demo.server import DemoSite
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import SessionHub
-from cobrowse.interaction import HIGHLIGHT_ATTR, handle, history_step, publish_page
 from cobrowse.pipeline import LINK_TARGET, Page
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg, encode
-from cobrowse.sessions import CoSession, Participant
+from cobrowse.session.publish import HIGHLIGHT_ATTR, handle, history_step, publish_page
+from cobrowse.session.store import CoSession, Participant
 from tests.relay_client import (
     ClientFactory,
     ServerFactory,
@@ -226,7 +226,7 @@ def test_typed_search_text_goes_to_everyone() -> None:
 def test_a_very_long_typing_session_starts_a_new_snapshot_before_the_log_overflows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cobrowse.interaction.LOG_LIMIT", 5)
+    monkeypatch.setattr("cobrowse.session.publish.LOG_LIMIT", 5)
     session, hub = session_on(demo_page("/"))
     field = node_by_dom_id(session, "suche-q")
     for n in range(1, 6):
