@@ -13,7 +13,16 @@ from aiohttp import web
 
 from cobrowse import console, metrics, public
 from cobrowse.accounts import AdvisorAuth
-from cobrowse.appkeys import AUTH, CONFIG, FETCHER, JOIN_THROTTLE, NAVIGATOR, SIGNER, STORE
+from cobrowse.appkeys import (
+    AUTH,
+    CONFIG,
+    FETCHER,
+    JOIN_THROTTLE,
+    NAVIGATOR,
+    SERVICES,
+    SIGNER,
+    STORE,
+)
 from cobrowse.codes import JoinThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher, Resolver
@@ -22,8 +31,10 @@ from cobrowse.metrics import METRICS, READINESS, Readiness, RelayMetrics
 from cobrowse.pages import render_page, site_middleware
 from cobrowse.proxy import RESOURCE_CACHE, resource
 from cobrowse.resources import ResourceCache, ResourceSigner
+from cobrowse.session.call import Services
+from cobrowse.session.model import CoSession
 from cobrowse.session.navigation import Navigator
-from cobrowse.session.store import CoSession, SessionStore
+from cobrowse.session.store import SessionStore
 from cobrowse.ws import websocket
 
 __all__ = ["CSP", "make_app"]
@@ -133,6 +144,7 @@ def make_app(
             secret=config.secret_key,
             page_workers=config.page_workers,
         )
+        app[SERVICES] = Services(app[STORE], app[NAVIGATOR], config.show_citizen_pointer)
         sweeper = asyncio.create_task(_sweep(app[STORE]), name="session-sweeper")
         app[READINESS].started = True
         yield

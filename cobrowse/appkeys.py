@@ -12,6 +12,7 @@ from cobrowse.codes import JoinThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher
 from cobrowse.resources import ResourceSigner
+from cobrowse.session.call import Services
 from cobrowse.session.navigation import Navigator
 from cobrowse.session.store import SessionStore
 
@@ -23,6 +24,7 @@ __all__ = [
     "JOIN_THROTTLE",
     "NAVIGATOR",
     "PARTICIPANT_COOKIE",
+    "SERVICES",
     "SIGNER",
     "STORE",
     "client_key",
@@ -40,6 +42,7 @@ AUTH = web.AppKey("auth", AdvisorAuth)
 FETCHER = web.AppKey("fetcher", Fetcher)
 SIGNER = web.AppKey("signer", ResourceSigner)
 NAVIGATOR = web.AppKey("navigator", Navigator)
+SERVICES = web.AppKey("services", Services)
 JOIN_THROTTLE = web.AppKey("join_throttle", JoinThrottle)
 
 ADVISOR_COOKIE = "cb_advisor"

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -260,7 +260,7 @@ class SessionHub:
         return self.current_frames()
 
     def broadcast(
-        self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None
+        self, msg: Msg, body: Mapping[str, Any], *, exclude: str | None = None
     ) -> bytes | None:
         """Encode an ordered frame once and queue it for every connection.
 
@@ -285,7 +285,7 @@ class SessionHub:
                 TRAFFIC.add(1, len(frame))
         return frame
 
-    def broadcast_latest(self, msg: Msg, body: dict[str, Any], *, exclude: str | None) -> None:
+    def broadcast_latest(self, msg: Msg, body: Mapping[str, Any], *, exclude: str | None) -> None:
         """Encode a latest-wins frame (seq 0) once and offer it to every other connection."""
         frame = encode(msg, 0, body)
         if self._relay is not None:
@@ -296,7 +296,7 @@ class SessionHub:
                 self.frames_out += 1
                 TRAFFIC.add(1, len(frame))
 
-    def send_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
+    def send_to(self, participant_id: str, msg: Msg, body: Mapping[str, Any]) -> None:
         conn = self.connections.get(participant_id)
         if conn is not None:
             frame = encode(msg, 0, body)
@@ -306,7 +306,7 @@ class SessionHub:
             self._relay.to(participant_id, encode(msg, 0, body))
 
     def send_latest_to(
-        self, participant_id: str, msg: Msg, body: dict[str, Any], key: str = ""
+        self, participant_id: str, msg: Msg, body: Mapping[str, Any], key: str = ""
     ) -> None:
         """A latest-wins frame (per ``key``, see :meth:`Connection.send_latest`) for
         one participant, on whichever node it is connected."""

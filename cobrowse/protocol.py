@@ -8,6 +8,13 @@ latest-wins frames, and for everything a client sends), ``body`` a map.
 The numeric enum is mirrored by ``client_js/protocol.js``; a test checks that
 both agree. Bump :data:`PROTOCOL_VERSION` on any incompatible change.
 
+Each body has one type here: a frozen dataclass per client message (built and
+checked once by :func:`parse`; an int is never a bool, node ids are
+``0 <= id < 2**31``, fractions are finite and clamped) and a ``TypedDict``
+per server message. The ``{…}`` shapes below are checked against those types
+by ``tests/test_protocol.py`` (``?``: the key may be missing; ``nil``: may be
+nil), so this list cannot go stale.
+
 Node trees (snapshot bodies and mutation adds) are nested arrays:
 
 * element: ``[id, tag, attrs, children]`` — ``tag`` lower-case; SVG elements
@@ -19,55 +26,62 @@ Server → client bodies:
 
 * ``WELCOME`` ``{version, role, participant, session, show_pointer}`` — ``show_pointer``
   (citizens): send ``POINTER_MOVE``, the advisor sees the citizen's pointer
-* ``SNAPSHOT`` ``{page, url, title, tree, history: {back, forward}}``
-* ``MUTATIONS`` ``{page, texts: [[id, text]], attributes: [[id, {name: value|nil}]],
-  removes: [id], adds: [[parent_id, next_id|nil, node]]}``; with ``navigate:
-  {page, url, title, history}`` the batch turns page ``page`` into the next one
-  (same-site diff; new nodes have ids above every old one)
-* ``POINTER`` ``{node: id|nil, x, y}`` — fractions inside the node's box; nil hides it.
+* ``SNAPSHOT`` ``{page, url, title, history, tree}`` — ``history``: ``{back, forward}``
+* ``MUTATIONS`` ``{page, texts, attributes, removes, adds, navigate?}`` — ``texts``:
+  ``[[id, text]]``, ``attributes``: ``[[id, {name: value|nil}]]``, ``removes``: ``[id]``,
+  ``adds``: ``[[parent_id, next_id|nil, node]]``; with ``navigate`` (``{page, url, title,
+  history}``) the batch turns page ``page`` into the next one (same-site diff; new nodes
+  have ids above every old one)
+* ``POINTER`` ``{node, x?, y?}`` — fractions inside the node's box; nil ``node`` hides it.
   For an element that wraps over several lines (a long link), ``x`` is the fraction
   along its line boxes laid end to end and ``y`` of the line's height (the same as
   the plain reading for one line; see client_js/pointer.js ``locate``)
 * ``SCROLL`` ``{page, node, offset, jump}`` — ``offset``: how many of the node's
   heights its top lies above the viewport's top; ``jump``: an in-page link, everyone follows
-* ``HOVER`` ``{page, node|nil, focus|nil, ring}`` — the advisor's hovered and focused
-  elements (``ring``: keyboard focus); see :mod:`cobrowse.pipeline.hover`
+* ``HOVER`` ``{page, node, focus, ring}`` — the advisor's hovered and focused
+  elements (ids or nil; ``ring``: keyboard focus); see :mod:`cobrowse.pipeline.hover`
 * ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
-* ``CITIZEN_POINTER`` ``{participant, node: id|nil, x, y}`` — advisor only, when
+* ``CITIZEN_POINTER`` ``{participant, node, x, y}`` — advisor only, when
   ``[sessions] show_citizen_pointer`` is on: a citizen's pointer (like ``POINTER``)
-* ``PARTICIPANTS`` ``{participants: [{id, role, label, viewport: [w, h]|nil}]}``
-* ``NOTICE`` ``{key, text, level, params?, message?}`` — ``text`` is the German message;
-  clients may show catalogue id ``message`` (default ``notice_<key>``) with ``params``
-  in their own language instead (see :mod:`cobrowse.i18n`)
-* ``LOADING`` ``{url|nil}`` — a page is being fetched; nil when done or failed
-* ``ENDED`` ``{reason, visited: [{url, title}]}``
-* ``ADMISSIONS`` ``{waiting: [{id, role, label, phrase|nil, confirm, attempts_left}], mode}``
-  — advisor only; ``phrase`` only in "button" mode
-* ``WAITING`` ``{phrase|nil, reason: "confirm"|"admit"}`` — to a pending joiner, who
-  gets nothing else of the session until admitted
-* ``CODE`` ``{code|nil, expires_at|nil}`` — advisor only: a new code, or nil when revoked
+* ``PARTICIPANTS`` ``{participants}`` — ``[{id, role, label, state, viewport: [w, h]|nil}]``
+* ``NOTICE`` ``{key, text, level, params?, message?, link?, link_text?}`` — ``text`` is the
+  German message; clients may show catalogue id ``message`` (default ``notice_<key>``)
+  with ``params`` in their own language instead (see :mod:`cobrowse.i18n`); ``link``
+  (with German ``link_text``): a download through the relay
+* ``LOADING`` ``{url}`` — a page is being fetched; nil when done or failed
+* ``ENDED`` ``{reason, visited}`` — ``visited``: ``[{url, title}]``
+* ``ADMISSIONS`` ``{waiting, mode}`` — advisor only; ``waiting``: ``[{id, role, label,
+  phrase|nil, confirm, attempts_left}]``, ``phrase`` only in "button" mode
+* ``WAITING`` ``{phrase, reason}`` — to a pending joiner (``reason``: "confirm" or
+  "admit"), who gets nothing else of the session until admitted
+* ``CODE`` ``{code, expires_at}`` — advisor only: a new code, or nil (both) when revoked
 * ``IDLE_WARNING`` ``{seconds}`` — the session ends unless someone acts (``EXTEND``)
 
-Client → server bodies:
+Client → server bodies (who may send which: :mod:`cobrowse.session.commands`):
 
-* ``HELLO`` ``{version, viewport: [w, h]}`` — must be the first frame
-* ``NAVIGATE`` ``{url}`` (advisor), ``CLICK`` ``{node}`` (advisor),
-  ``SUBMIT`` ``{node, fields: [[name, value]]}`` (advisor),
-  ``POINTER_MOVE`` ``{node|nil, x, y}``, ``LEAVE`` ``{}``, ``END`` ``{}`` (advisor),
-  ``VIEWPORT`` ``{viewport: [w, h]}`` — the mirror's size changed,
-  ``ADMIT`` ``{participant, phrase|nil}``, ``DENY``/``REMOVE`` ``{participant}``,
-  ``NEW_CODE`` ``{}`` (advisor), ``EXTEND`` ``{}`` (anyone: keep the idle session)
-* advisor only, each with the ``page`` it is meant for (see :mod:`cobrowse.session.publish`):
-  ``SCROLL_TO`` ``{page, node, offset, jump}``, ``HOVER_AT`` ``{page, node|nil, focus|nil,
-  ring}``, ``PULSE_AT`` ``{page, node, x, y}``, ``TOGGLE`` ``{page, node}`` (widget),
-  ``HIGHLIGHT_SET`` ``{page, node|nil}``, ``INPUT_SET`` ``{page, node, value|checked|selected}``
-  (never for masked fields); ``HISTORY_GO`` ``{step: -1|0|1}`` (back, reload, forward)
+* ``HELLO`` ``{version, viewport?, last_seq?}`` — must be the first frame; ``viewport``:
+  ``[w, h]``; ``last_seq``: the last ordered frame a reconnecting client has
+* ``NAVIGATE`` ``{url}``, ``CLICK`` ``{node}``, ``SUBMIT`` ``{node, fields}`` —
+  ``fields``: ``[[name, value]]``
+* ``POINTER_MOVE`` ``{node, x?, y?}`` — ``x``/``y`` needed unless ``node`` is nil
+* ``LEAVE`` ``{}``, ``END`` ``{}``, ``NEW_CODE`` ``{}``, ``EXTEND`` ``{}`` (keep the idle session)
+* ``VIEWPORT`` ``{viewport}`` — the mirror's size changed
+* ``ADMIT`` ``{participant, phrase?}``, ``DENY`` ``{participant}``, ``REMOVE`` ``{participant}``
+* each with the ``page`` it is meant for (frames for an older page are dropped):
+  ``SCROLL_TO`` ``{page, node, offset?, jump?}``, ``HOVER_AT`` ``{page, node?, focus?,
+  ring?}``, ``PULSE_AT`` ``{page, node, x?, y?}``, ``TOGGLE`` ``{page, node}`` (widget),
+  ``HIGHLIGHT_SET`` ``{page, node?}``, ``INPUT_SET`` ``{page, node, value?, checked?,
+  selected?}`` (never for masked fields)
+* ``HISTORY_GO`` ``{step}`` — -1 back, 0 reload, 1 forward
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the TypedDicts' NotRequired keys
+# must be visible at runtime (for :func:`shape` and its test).
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 import msgpack
 
@@ -77,10 +91,13 @@ __all__ = [
     "CLIENT_TYPES",
     "MAX_INBOUND_BYTES",
     "PROTOCOL_VERSION",
+    "ClientMessage",
     "Frame",
     "Msg",
     "decode",
     "encode",
+    "parse",
+    "shape",
 ]
 
 PROTOCOL_VERSION = 1
@@ -134,16 +151,618 @@ class Msg(IntEnum):
 CLIENT_TYPES = frozenset(m for m in Msg if m >= 64)
 
 Frame = tuple[Msg, int, dict[str, Any]]
+Body = Mapping[str, object]
+
+# --- validators: every client value is checked here, once -----------------------
+
+MAX_NODE_ID = 2**31
+MAX_SCROLL_OFFSET = 1000.0
+MAX_VIEWPORT = 20000
+MAX_FIELDS = 200
+MAX_OPTIONS = 1000
 
 
-def encode(msg: Msg, seq: int, body: dict[str, Any]) -> bytes:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def node_id(body: Body, key: str) -> int:
+    """``body[key]`` as a node id (``0 <= id < 2**31``, never a bool)."""
+    value = body.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < MAX_NODE_ID:
+        raise ProtocolError(f"{key} is not a node id")
+    return value
+
+
+def optional_node_id(body: Body, key: str) -> int | None:
+    """Like :func:`node_id`; missing or nil is None."""
+    return None if body.get(key) is None else node_id(body, key)
+
+
+def number(body: Body, key: str, low: float, high: float, default: float | None = None) -> float:
+    """``body[key]`` as a finite number clamped to ``[low, high]``; ``default`` when
+    missing (None: required)."""
+    value = body.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise ProtocolError(f"{key} is not a number")
+    return min(high, max(low, float(value)))
+
+
+def fraction(body: Body, key: str, default: float | None = None) -> float:
+    """A position inside a box: a number clamped to ``[0, 1]``."""
+    return number(body, key, 0.0, 1.0, default)
+
+
+def flag(body: Body, key: str) -> bool:
+    """``body[key]`` as true/false; missing is false."""
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{key} is not true/false")
+    return value
+
+
+def page_no(body: Body) -> int:
+    """The ``page`` a frame is meant for."""
+    value = body.get("page")
+    if not _is_int(value):
+        raise ProtocolError("page is not a number")
+    assert isinstance(value, int)
+    return value
+
+
+def viewport(value: object) -> tuple[int, int]:
+    """``[w, h]``, each ``1 … 20000``."""
+    if isinstance(value, list) and len(value) == 2:
+        w, h = value
+        if _is_int(w) and _is_int(h) and 0 < w <= MAX_VIEWPORT and 0 < h <= MAX_VIEWPORT:
+            return w, h
+    raise ProtocolError("bad viewport")
+
+
+def text(body: Body, key: str, limit: int | None = None) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or (limit is not None and len(value) > limit):
+        raise ProtocolError(f"{key} is not a string")
+    return value
+
+
+def participant_id(body: Body) -> str:
+    value = body.get("participant")
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise ProtocolError("participant is not an id")
+    return value
+
+
+def form_fields(value: object) -> tuple[tuple[str, str], ...]:
+    """``[[name, value]]``, at most 200; names cut at 200, values at 2000 characters."""
+    if not isinstance(value, list) or len(value) > MAX_FIELDS:
+        raise ProtocolError("bad form fields")
+    out = []
+    for item in value:
+        if not (
+            isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)
+        ):
+            raise ProtocolError("bad form field")
+        out.append((item[0][:200], item[1][:2000]))
+    return tuple(out)
+
+
+def positions(value: object) -> tuple[int, ...]:
+    """A list of option positions (``INPUT_SET`` of a select)."""
+    if not (
+        isinstance(value, list) and len(value) <= MAX_OPTIONS and all(_is_int(i) for i in value)
+    ):
+        raise ProtocolError("selected is not a list of positions")
+    return tuple(value)
+
+
+# --- client → server ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """The first frame. A client of another ``version`` gets only a "reload" close,
+    so the rest of its body is not checked (its shape may differ); a version
+    that is no integer (``True`` and ``1.0`` are == 1) is a protocol error."""
+
+    MSG: ClassVar = Msg.HELLO
+    version: int
+    viewport: tuple[int, int] | None = None
+    last_seq: int = 0
+
+    @classmethod
+    def parse(cls, body: Body) -> "Hello":
+        version = body.get("version")
+        if type(version) is not int:
+            raise ProtocolError("version is not an integer")
+        if version != PROTOCOL_VERSION:
+            return cls(version)
+        size = None if "viewport" not in body else viewport(body["viewport"])
+        last_seq = body.get("last_seq", 0)
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+            raise ProtocolError("bad last_seq")
+        return cls(PROTOCOL_VERSION, size, last_seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Navigate:
+    MSG: ClassVar = Msg.NAVIGATE
+    url: str
+
+    @classmethod
+    def parse(cls, body: Body) -> "Navigate":
+        return cls(text(body, "url"))
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    MSG: ClassVar = Msg.CLICK
+    node: int
+
+    @classmethod
+    def parse(cls, body: Body) -> "Click":
+        return cls(node_id(body, "node"))
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    MSG: ClassVar = Msg.SUBMIT
+    node: int
+    fields: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def parse(cls, body: Body) -> "Submit":
+        return cls(node_id(body, "node"), form_fields(body.get("fields")))
+
+
+@dataclass(frozen=True, slots=True)
+class PointerMove:
+    """``node`` None hides the pointer (``x``/``y`` are then not read)."""
+
+    MSG: ClassVar = Msg.POINTER_MOVE
+    node: int | None
+    x: float = 0.0
+    y: float = 0.0
+
+    @classmethod
+    def parse(cls, body: Body) -> "PointerMove":
+        if body.get("node") is None:
+            return cls(None)
+        return cls(node_id(body, "node"), fraction(body, "x"), fraction(body, "y"))
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    MSG: ClassVar = Msg.LEAVE
+
+    @classmethod
+    def parse(cls, body: Body) -> "Leave":
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    MSG: ClassVar = Msg.END
+
+    @classmethod
+    def parse(cls, body: Body) -> "End":
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Viewport:
+    MSG: ClassVar = Msg.VIEWPORT
+    viewport: tuple[int, int]
+
+    @classmethod
+    def parse(cls, body: Body) -> "Viewport":
+        return cls(viewport(body.get("viewport")))
+
+
+@dataclass(frozen=True, slots=True)
+class ScrollTo:
+    MSG: ClassVar = Msg.SCROLL_TO
+    page: int
+    node: int
+    offset: float = 0.0
+    jump: bool = False
+
+    @classmethod
+    def parse(cls, body: Body) -> "ScrollTo":
+        offset = number(body, "offset", -MAX_SCROLL_OFFSET, MAX_SCROLL_OFFSET, 0)
+        return cls(page_no(body), node_id(body, "node"), offset, flag(body, "jump"))
+
+
+@dataclass(frozen=True, slots=True)
+class HoverAt:
+    MSG: ClassVar = Msg.HOVER_AT
+    page: int
+    node: int | None = None
+    focus: int | None = None
+    ring: bool = False
+
+    @classmethod
+    def parse(cls, body: Body) -> "HoverAt":
+        node, focus = optional_node_id(body, "node"), optional_node_id(body, "focus")
+        return cls(page_no(body), node, focus, flag(body, "ring"))
+
+
+@dataclass(frozen=True, slots=True)
+class PulseAt:
+    MSG: ClassVar = Msg.PULSE_AT
+    page: int
+    node: int
+    x: float = 0.0
+    y: float = 0.0
+
+    @classmethod
+    def parse(cls, body: Body) -> "PulseAt":
+        x, y = fraction(body, "x", 0), fraction(body, "y", 0)
+        return cls(page_no(body), node_id(body, "node"), x, y)
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    MSG: ClassVar = Msg.TOGGLE
+    page: int
+    node: int
+
+    @classmethod
+    def parse(cls, body: Body) -> "Toggle":
+        return cls(page_no(body), node_id(body, "node"))
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightSet:
+    """``node`` None clears the highlight."""
+
+    MSG: ClassVar = Msg.HIGHLIGHT_SET
+    page: int
+    node: int | None = None
+
+    @classmethod
+    def parse(cls, body: Body) -> "HighlightSet":
+        return cls(page_no(body), optional_node_id(body, "node"))
+
+
+@dataclass(frozen=True, slots=True)
+class InputSet:
+    """A field's new state: ``value`` (text), ``checked`` (box) or ``selected``
+    (select); which one a field needs is checked against the field itself."""
+
+    MSG: ClassVar = Msg.INPUT_SET
+    page: int
+    node: int
+    value: str | None = None
+    checked: bool | None = None
+    selected: tuple[int, ...] | None = None
+
+    @classmethod
+    def parse(cls, body: Body) -> "InputSet":
+        value = None if body.get("value") is None else text(body, "value")
+        checked = None if "checked" not in body else flag(body, "checked")
+        selected = None if body.get("selected") is None else positions(body["selected"])
+        return cls(page_no(body), node_id(body, "node"), value, checked, selected)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryGo:
+    MSG: ClassVar = Msg.HISTORY_GO
+    step: Literal[-1, 0, 1]
+
+    @classmethod
+    def parse(cls, body: Body) -> "HistoryGo":
+        step = body.get("step")
+        if step == -1 and _is_int(step):
+            return cls(-1)
+        if step == 0 and _is_int(step):
+            return cls(0)
+        if step == 1 and _is_int(step):
+            return cls(1)
+        raise ProtocolError("step is not -1, 0 or 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Admit:
+    """``phrase``: the read-back phrase the advisor heard; None: a click."""
+
+    MSG: ClassVar = Msg.ADMIT
+    participant: str
+    phrase: str | None = None
+
+    @classmethod
+    def parse(cls, body: Body) -> "Admit":
+        heard = None if body.get("phrase") is None else text(body, "phrase", 200)
+        return cls(participant_id(body), heard)
+
+
+@dataclass(frozen=True, slots=True)
+class Deny:
+    MSG: ClassVar = Msg.DENY
+    participant: str
+
+    @classmethod
+    def parse(cls, body: Body) -> "Deny":
+        return cls(participant_id(body))
+
+
+@dataclass(frozen=True, slots=True)
+class Remove:
+    MSG: ClassVar = Msg.REMOVE
+    participant: str
+
+    @classmethod
+    def parse(cls, body: Body) -> "Remove":
+        return cls(participant_id(body))
+
+
+@dataclass(frozen=True, slots=True)
+class NewCode:
+    MSG: ClassVar = Msg.NEW_CODE
+
+    @classmethod
+    def parse(cls, body: Body) -> "NewCode":
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    MSG: ClassVar = Msg.EXTEND
+
+    @classmethod
+    def parse(cls, body: Body) -> "Extend":
+        return cls()
+
+
+ClientMessage = (
+    Hello
+    | Navigate
+    | Click
+    | Submit
+    | PointerMove
+    | Leave
+    | End
+    | Viewport
+    | ScrollTo
+    | HoverAt
+    | PulseAt
+    | Toggle
+    | HighlightSet
+    | InputSet
+    | HistoryGo
+    | Admit
+    | Deny
+    | Remove
+    | NewCode
+    | Extend
+)
+CLIENT_BODIES: dict[Msg, type[ClientMessage]] = {
+    cls.MSG: cls
+    for cls in (
+        Hello,
+        Navigate,
+        Click,
+        Submit,
+        PointerMove,
+        Leave,
+        End,
+        Viewport,
+        ScrollTo,
+        HoverAt,
+        PulseAt,
+        Toggle,
+        HighlightSet,
+        InputSet,
+        HistoryGo,
+        Admit,
+        Deny,
+        Remove,
+        NewCode,
+        Extend,
+    )
+}
+# The optional keys of client bodies (a dataclass field with a default is not
+# always optional on the wire: see each ``parse``).
+_CLIENT_OPTIONAL: dict[Msg, frozenset[str]] = {
+    Msg.HELLO: frozenset({"viewport", "last_seq"}),
+    Msg.POINTER_MOVE: frozenset({"x", "y"}),
+    Msg.SCROLL_TO: frozenset({"offset", "jump"}),
+    Msg.HOVER_AT: frozenset({"node", "focus", "ring"}),
+    Msg.PULSE_AT: frozenset({"x", "y"}),
+    Msg.HIGHLIGHT_SET: frozenset({"node"}),
+    Msg.INPUT_SET: frozenset({"value", "checked", "selected"}),
+    Msg.ADMIT: frozenset({"phrase"}),
+}
+
+
+def parse(kind: Msg, body: Body) -> ClientMessage:
+    """The typed body of a client frame ``kind`` (from :func:`decode`); raises
+    :class:`ProtocolError` naming what is wrong."""
+    cls = CLIENT_BODIES.get(kind)
+    if cls is None:
+        raise ProtocolError(f"{kind.name} is not a client message")
+    return cls.parse(body)
+
+
+# --- server → client -----------------------------------------------------------------
+
+
+class Welcome(TypedDict):
+    version: int
+    role: str
+    participant: str
+    session: str
+    show_pointer: bool
+
+
+class History(TypedDict):
+    back: bool
+    forward: bool
+
+
+class PageInfo(TypedDict):
+    """What every participant is told about a page (also ``MUTATIONS.navigate``)."""
+
+    page: int
+    url: str
+    title: str
+    history: History
+
+
+class Snapshot(PageInfo):
+    tree: list[Any]
+
+
+class Mutations(TypedDict):
+    page: int
+    texts: list[Any]
+    attributes: list[Any]
+    removes: list[int]
+    adds: list[Any]
+    navigate: NotRequired[PageInfo]
+
+
+class Pointer(TypedDict):
+    node: int | None
+    x: NotRequired[float]
+    y: NotRequired[float]
+
+
+class Scroll(TypedDict):
+    page: int
+    node: int
+    offset: float
+    jump: bool
+
+
+class Hover(TypedDict):
+    page: int
+    node: int | None
+    focus: int | None
+    ring: bool
+
+
+class Pulse(TypedDict):
+    page: int
+    node: int
+    x: float
+    y: float
+
+
+class CitizenPointer(TypedDict):
+    participant: str
+    node: int | None
+    x: float
+    y: float
+
+
+class ParticipantInfo(TypedDict):
+    id: str
+    role: str
+    label: str
+    state: str
+    viewport: list[int] | None
+
+
+class Participants(TypedDict):
+    participants: list[ParticipantInfo]
+
+
+class Notice(TypedDict):
+    key: str
+    text: str
+    level: str
+    params: NotRequired[dict[str, str]]
+    message: NotRequired[str]
+    link: NotRequired[str]
+    link_text: NotRequired[str]
+
+
+class Loading(TypedDict):
+    url: str | None
+
+
+class Visit(TypedDict):
+    url: str
+    title: str
+
+
+class Ended(TypedDict):
+    reason: str
+    visited: list[Visit]
+
+
+class Waiter(TypedDict):
+    id: str
+    role: str
+    label: str
+    phrase: str | None
+    confirm: bool
+    attempts_left: int
+
+
+class Admissions(TypedDict):
+    waiting: list[Waiter]
+    mode: str
+
+
+class Waiting(TypedDict):
+    phrase: str | None
+    reason: Literal["confirm", "admit"]
+
+
+class Code(TypedDict):
+    code: str | None
+    expires_at: float | None
+
+
+class IdleWarning(TypedDict):
+    seconds: int
+
+
+SERVER_BODIES: dict[Msg, Any] = {
+    Msg.WELCOME: Welcome,
+    Msg.SNAPSHOT: Snapshot,
+    Msg.MUTATIONS: Mutations,
+    Msg.POINTER: Pointer,
+    Msg.SCROLL: Scroll,
+    Msg.HOVER: Hover,
+    Msg.PULSE: Pulse,
+    Msg.CITIZEN_POINTER: CitizenPointer,
+    Msg.PARTICIPANTS: Participants,
+    Msg.NOTICE: Notice,
+    Msg.ENDED: Ended,
+    Msg.LOADING: Loading,
+    Msg.ADMISSIONS: Admissions,
+    Msg.WAITING: Waiting,
+    Msg.CODE: Code,
+    Msg.IDLE_WARNING: IdleWarning,
+}
+
+
+def shape(msg: Msg) -> str:
+    """The body's keys as the module docstring lists them: ``{a, b, c?}``."""
+    if msg in CLIENT_BODIES:
+        optional = _CLIENT_OPTIONAL.get(msg, frozenset())
+        names = [f.name for f in fields(CLIENT_BODIES[msg])]
+    else:
+        cls = SERVER_BODIES[msg]
+        optional = cls.__optional_keys__
+        names = list(cls.__annotations__)
+        for base in reversed(cls.__mro__[1:]):  # inherited keys first
+            names = [*getattr(base, "__annotations__", {}), *names]
+        names = list(dict.fromkeys(names))
+    return "{" + ", ".join(n + ("?" if n in optional else "") for n in names) + "}"
+
+
+def encode(msg: Msg, seq: int, body: Mapping[str, Any]) -> bytes:
     """Encode one frame. Called once per broadcast; the bytes are fanned out."""
     data: bytes = msgpack.packb([int(msg), seq, body], use_bin_type=True)
     return data
 
 
 def decode(data: bytes) -> Frame:
-    """Decode and shape-check one inbound client frame.
+    """Decode and shape-check one inbound client frame (its body: :func:`parse`).
 
     Raises :class:`ProtocolError` for anything that is not
     ``[client type, int, map]`` within the size limit.

@@ -31,8 +31,8 @@ from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
 from cobrowse.pipeline.page import FormInfo
 from cobrowse.protocol import Msg
-from cobrowse.session.publish import HIGHLIGHT_ATTR, PageState
-from cobrowse.session.store import CoSession
+from cobrowse.session.model import CoSession, PageState
+from cobrowse.session.publish import HIGHLIGHT_ATTR
 
 __all__ = ["SEQ_STRIDE", "next_epoch", "page_record", "restore_page"]
 

@@ -54,7 +54,8 @@ from cobrowse.errors import JoinError
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
-from cobrowse.session.store import CoSession, SessionStore
+from cobrowse.session.model import CoSession
+from cobrowse.session.store import SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["CLUSTER", "RECONNECTING", "Cluster"]

@@ -28,7 +28,7 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.codes import CodeBook
 from cobrowse.protocol import Msg
-from cobrowse.session.store import CoSession, Participant
+from cobrowse.session.model import CoSession, Participant, Role, State
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = [
@@ -152,8 +152,8 @@ def apply_roster(session: CoSession, remote: dict[str, dict[str, str]], roster: 
         listed.add(pid)
         known = session.participants.get(pid)
         if known is None:
-            state = "pending" if person.state == "pending" else "active"
-            role = "guest" if person.role == "guest" else "citizen"
+            state = State.PENDING if person.state == "pending" else State.ACTIVE
+            role = Role.GUEST if person.role == "guest" else Role.CITIZEN
             known = Participant(pid, role, state=state, phrase=person.phrase)
             session.participants[pid] = known
             session.touch()

@@ -29,8 +29,9 @@ from cobrowse.config import Config
 from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg
+from cobrowse.session.model import CoSession, Participant, Role, State
 from cobrowse.session.publish import snapshot_body
-from cobrowse.session.store import CoSession, Participant, SessionStore
+from cobrowse.session.store import SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["Node", "Ownership"]
@@ -157,9 +158,8 @@ class Ownership:
         for record in records:  # pending joiners keep their read-back phrase and attempts
             known = session.participants.get(record.id)
             if known is None:
-                known = Participant(
-                    record.id, record.role, viewport=record.viewport, state=record.state
-                )
+                role, status = Role(record.role), State(record.state)
+                known = Participant(record.id, role, viewport=record.viewport, state=status)
                 session.participants[record.id] = known
             if known.state == "pending" and record.phrase is not None:
                 known.phrase, known.attempts_left = record.phrase, record.attempts_left
@@ -172,7 +172,7 @@ class Ownership:
             self.cluster.store.sessions[sid] = session
             await self.cluster.subscribe(sid)
         session.code, session.code_expires_at = meta.code, meta.code_expires_at
-        session.participants.setdefault("advisor", Participant("advisor", "advisor"))
+        session.participants.setdefault("advisor", Participant(Role.ADVISOR, Role.ADVISOR))
         self.cluster.remote[sid] = {
             r.id: r.node
             for r in records

@@ -9,7 +9,7 @@ the participants connected through this node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgpack
@@ -29,7 +29,14 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.hub import LOGGED, Relay, SessionHub
 from cobrowse.protocol import Msg
-from cobrowse.session.store import CLOSE_REMOVED, REMOVED_MESSAGES, CoSession, Participant
+from cobrowse.session.model import (
+    CLOSE_REMOVED,
+    REMOVED_MESSAGES,
+    CoSession,
+    Participant,
+    Role,
+    State,
+)
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
 __all__ = ["ReplicaHub", "replica_of", "replica_session", "seed_replica"]
@@ -57,8 +64,9 @@ def replica_session(
         hub=hub,
     )
     for record in records:
+        role, state = Role(record.role), State(record.state)
         session.participants[record.id] = Participant(
-            record.id, record.role, viewport=record.viewport, state=record.state
+            record.id, role, viewport=record.viewport, state=state
         )
     return session
 
@@ -129,23 +137,23 @@ class ReplicaHub(SessionHub):
         return Roster(node, people)
 
     def broadcast(
-        self, msg: Msg, body: dict[str, Any], *, exclude: str | None = None
+        self, msg: Msg, body: Mapping[str, Any], *, exclude: str | None = None
     ) -> bytes | None:
         """Pass ``msg`` on to the owner, which sequences and broadcasts it; None."""
         if msg is Msg.PARTICIPANTS:
             self._roster()  # the owner broadcasts the list for everyone
         elif msg is not Msg.ENDED:  # a replica only ends locally (shutdown)
-            self._forward(Broadcast(msg, body, exclude))
+            self._forward(Broadcast(msg, dict(body), exclude))
         return None
 
-    def broadcast_latest(self, msg: Msg, body: dict[str, Any], *, exclude: str | None) -> None:
-        self._forward(Latest(msg, body, exclude))
+    def broadcast_latest(self, msg: Msg, body: Mapping[str, Any], *, exclude: str | None) -> None:
+        self._forward(Latest(msg, dict(body), exclude))
 
-    def send_to(self, participant_id: str, msg: Msg, body: dict[str, Any]) -> None:
+    def send_to(self, participant_id: str, msg: Msg, body: Mapping[str, Any]) -> None:
         if participant_id in self.connections:
             super().send_to(participant_id, msg, body)
         elif msg is not Msg.ADMISSIONS:  # the owner sends the advisor its own list
-            self._forward(SendTo(participant_id, msg, body))
+            self._forward(SendTo(participant_id, msg, dict(body)))
 
     def send_all(self, frames: list[bytes]) -> None:
         """Queue ``frames`` for every connection here (what they missed)."""
@@ -229,18 +237,18 @@ class ReplicaHub(SessionHub):
                 if entry is None:
                     del session.participants[pid]
                 else:
-                    person.state = str(entry["state"])
+                    person.state = State(str(entry["state"]))
                 continue
             if entry is not None:
                 self.seen.add(pid)
                 if person.state == "pending" and entry["state"] == "active":
-                    person.state, person.phrase = "active", None
+                    person.state, person.phrase = State.ACTIVE, None
                     person.decided.set()
             elif pid in self.seen:  # the owner removed or denied this person
                 reason = "denied" if person.state == "pending" else "removed"
                 self.local.discard(pid)
                 session.participants.pop(pid, None)
-                person.state, person.removed_reason = "removed", reason
+                person.state, person.removed_reason = State.REMOVED, reason
                 person.decided.set()
                 conn = self.connections.get(pid)
                 if conn is not None:
@@ -248,6 +256,5 @@ class ReplicaHub(SessionHub):
                     self.spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES[reason]))
         for pid, entry in listed.items():
             if pid not in session.participants and pid not in self.local:
-                session.participants[pid] = Participant(
-                    pid, str(entry["role"]), state=entry["state"]
-                )
+                role, state = Role(str(entry["role"])), State(str(entry["state"]))
+                session.participants[pid] = Participant(pid, role, state=state)

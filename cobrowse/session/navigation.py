@@ -22,8 +22,8 @@ from cobrowse.metrics import RelayMetrics
 from cobrowse.page_worker import PageJob, build_page_off_loop, signed_resource_url
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
+from cobrowse.session.model import CoSession
 from cobrowse.session.publish import publish_page
-from cobrowse.session.store import CoSession
 
 __all__ = ["Navigator"]
 

@@ -1,4 +1,4 @@
-"""Co-browsing sessions: who is in, what page they see, where they have been.
+"""The sessions of this node: who may come in, and how they leave.
 
 The :class:`SessionStore` owns every live :class:`CoSession` of this node,
 the access codes that lead to them and the participant tokens that citizens
@@ -8,136 +8,26 @@ WebSocket).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 from cobrowse.codes import CodeBook
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
-from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.phrases import draw_phrase, phrase_matches
-from cobrowse.pipeline import Page
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Code, IdleWarning, Msg
+from cobrowse.session.model import (
+    CLOSE_REMOVED,
+    REMOVED_MESSAGES,
+    CoSession,
+    Participant,
+    Role,
+    State,
+)
 
-if TYPE_CHECKING:
-    from cobrowse.session.publish import PageState
-
-__all__ = ["CoSession", "Participant", "SessionStore"]
-
-CLOSE_REMOVED = 4010
-# German texts from the catalogue (ids ``removed_<reason>``, ``role_<role>``).
-REMOVED_MESSAGES = {
-    reason: DE[f"removed_{reason}"] for reason in ("denied", "removed", "confirm_failed", "left")
-}
-MAX_HISTORY = 100
-ROLE_LABELS = {role: DE[f"role_{role}"] for role in ("advisor", "citizen", "guest")}
-
-
-CONFIRM_ATTEMPTS = 3
-
-
-@dataclass(slots=True)
-class Participant:
-    """A person in a session. A joiner is ``pending`` until the advisor confirms
-    the read-back phrase or admits them; only ``active`` participants receive
-    anything of the session (see :mod:`cobrowse.ws`)."""
-
-    id: str
-    role: str  # "advisor", "citizen" (first joiner) or "guest"
-    viewport: tuple[int, int] | None = None
-    state: str = "active"  # "pending" or "active"
-    phrase: str | None = None  # the read-back phrase while pending with confirmation
-    attempts_left: int = CONFIRM_ATTEMPTS
-    removed_reason: str = ""  # why a removed person is out (a key of REMOVED_MESSAGES)
-    decided: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "role": self.role,
-            "label": ROLE_LABELS[self.role],
-            "state": self.state,
-            "viewport": list(self.viewport) if self.viewport else None,
-        }
-
-
-@dataclass(slots=True)
-class CoSession:
-    """One advisor's co-browsing session and everything the relay knows about it."""
-
-    id: str
-    advisor: str
-    code: str
-    code_expires_at: float
-    created_at: float
-    confirm_mode: str = "type"
-    hub: SessionHub = field(default_factory=SessionHub)
-    participants: dict[str, Participant] = field(default_factory=dict)
-    page: Page | None = None
-    page_no: int = 0
-    visited: list[dict[str, str]] = field(default_factory=list)
-    ended: bool = False
-    nav_task: asyncio.Task[None] | None = None
-    last_activity: float = field(default_factory=time.monotonic)
-    idle_warned: bool = False
-    # Pages the advisor can go back/forward to; ``history_at`` is the current one.
-    history: list[str] = field(default_factory=list)
-    history_at: int = -1
-    interaction: PageState | None = None  # see cobrowse.session.publish
-
-    def record_history(self, url: str, at: int | None) -> None:
-        """The page ``url`` is shown: entry ``at`` (back/forward/reload), or a new
-        entry after the current one (dropping what was ahead of it)."""
-        if at is not None and 0 <= at < len(self.history):
-            self.history[at] = url  # a redirect may have changed it
-            self.history_at = at
-            return
-        del self.history[self.history_at + 1 :]
-        if not self.history or self.history[-1] != url:
-            self.history.append(url)
-        del self.history[:-MAX_HISTORY]
-        self.history_at = len(self.history) - 1
-
-    def touch(self) -> None:
-        """Something happened: the idle timeout starts again."""
-        self.last_activity = time.monotonic()
-        self.idle_warned = False
-
-    def broadcast_participants(self) -> None:
-        """Tell everyone who is here (pending joiners included, without phrases)."""
-        body = {"participants": [p.describe() for p in self.participants.values()]}
-        self.hub.broadcast(Msg.PARTICIPANTS, body)
-        self.send_admissions()
-
-    def send_admissions(self) -> None:
-        """Tell the advisor (only) who waits, with the phrase in "button" mode."""
-        waiting = [
-            {
-                "id": p.id,
-                "role": p.role,
-                "label": ROLE_LABELS[p.role],
-                "phrase": p.phrase if self.confirm_mode == "button" else None,
-                "confirm": p.phrase is not None,
-                "attempts_left": p.attempts_left,
-            }
-            for p in self.participants.values()
-            if p.state == "pending"
-        ]
-        self.hub.send_to("advisor", Msg.ADMISSIONS, {"waiting": waiting, "mode": self.confirm_mode})
-
-    def notice(
-        self, key: str, text: str, level: str = "info", params: dict[str, str] | None = None
-    ) -> None:
-        """Tell everyone: German ``text``; clients show catalogue id ``notice_<key>``
-        filled with ``params`` in their own language when they have it."""
-        body: dict[str, Any] = {"key": key, "text": text, "level": level}
-        if params:
-            body["params"] = params
-        self.hub.broadcast(Msg.NOTICE, body)
+__all__ = ["SessionStore", "StoreHooks"]
 
 
 class StoreHooks(Protocol):
@@ -178,7 +68,7 @@ class SessionStore:
         session = CoSession(
             session_id, advisor, code, now + ttl, now, confirm_mode=self.config.confirm_mode
         )
-        session.participants["advisor"] = Participant("advisor", "advisor")
+        session.participants[Role.ADVISOR] = Participant(Role.ADVISOR, Role.ADVISOR)
         self.sessions[session_id] = session
         return session
 
@@ -200,7 +90,7 @@ class SessionStore:
         """:meth:`join` once the code led to ``session`` (None: it has ended)."""
         if session is None:
             raise JoinError("expired")
-        others = [p for p in session.participants.values() if p.role != "advisor"]
+        others = [p for p in session.participants.values() if p.role != Role.ADVISOR]
         policy = self.config.join_policy
         if len(session.participants) >= self.config.max_participants or (
             policy == "single" and others
@@ -211,8 +101,8 @@ class SessionStore:
         pending = phrase is not None or (policy == "admit" and not first)
         participant = Participant(
             secrets.token_urlsafe(8),
-            "citizen" if first else "guest",
-            state="pending" if pending else "active",
+            Role.CITIZEN if first else Role.GUEST,
+            state=State.PENDING if pending else State.ACTIVE,
             phrase=phrase,
         )
         session.participants[participant.id] = participant
@@ -230,7 +120,7 @@ class SessionStore:
         (third wrong entry) or ``"unknown"``.
         """
         person = session.participants.get(participant_id)
-        if person is None or person.state != "pending":
+        if person is None or person.state != State.PENDING:
             return "unknown"
         if person.phrase is not None:
             clicked = heard is None and session.confirm_mode == "button"
@@ -241,7 +131,7 @@ class SessionStore:
                     return "wrong"
                 self.remove(session, participant_id, "confirm_failed")
                 return "removed"
-        person.state = "active"
+        person.state = State.ACTIVE
         person.phrase = None
         person.decided.set()
         session.touch()
@@ -254,10 +144,10 @@ class SessionStore:
         they left, the code is revoked so nobody comes back with it; the
         advisor may draw a new one."""
         person = session.participants.get(participant_id)
-        if person is None or person.role == "advisor":
+        if person is None or person.role == Role.ADVISOR:
             return
         self.remove_participant(session, participant_id)
-        person.state = "removed"
+        person.state = State.REMOVED
         person.removed_reason = reason
         person.decided.set()
         conn = session.hub.connections.get(participant_id)
@@ -267,7 +157,8 @@ class SessionStore:
         if reason != "left":
             self.codes.revoke(session.code)
             self._changed(session, "code_revoked", session.code)
-            session.hub.send_to("advisor", Msg.CODE, {"code": None, "expires_at": None})
+            revoked: Code = {"code": None, "expires_at": None}
+            session.hub.send_to(Role.ADVISOR, Msg.CODE, revoked)
 
     def new_code(self, session: CoSession) -> None:
         """Revoke the session's code and draw a new one for the advisor."""
@@ -278,9 +169,8 @@ class SessionStore:
         session.code_expires_at = time.time() + ttl
         session.touch()
         self._changed(session, "code_issued", code)
-        session.hub.send_to(
-            "advisor", Msg.CODE, {"code": code, "expires_at": session.code_expires_at}
-        )
+        issued: Code = {"code": code, "expires_at": session.code_expires_at}
+        session.hub.send_to(Role.ADVISOR, Msg.CODE, issued)
 
     def by_token(self, token: str | None) -> tuple[CoSession, Participant] | None:
         """The session and participant a citizen's token stands for, if still valid."""
@@ -336,4 +226,5 @@ class SessionStore:
             elif idle >= timeout - warning and not session.idle_warned:
                 session.idle_warned = True
                 remaining = max(1, round(timeout - idle))
-                session.hub.broadcast(Msg.IDLE_WARNING, {"seconds": remaining})
+                warning_body: IdleWarning = {"seconds": remaining}
+                session.hub.broadcast(Msg.IDLE_WARNING, warning_body)

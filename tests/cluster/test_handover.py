@@ -9,8 +9,8 @@ import msgpack
 
 from cobrowse.cluster.handover import SEQ_STRIDE, next_epoch, page_record, restore_page
 from cobrowse.protocol import Msg
+from cobrowse.session.model import CoSession
 from cobrowse.session.publish import HIGHLIGHT_ATTR, publish_page, snapshot_body
-from cobrowse.session.store import CoSession
 from tests.session.test_moves import RecordingHub, demo_page, menu_button, nodes, send, session_on
 
 

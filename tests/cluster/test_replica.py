@@ -23,7 +23,7 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.hub import SessionHub
 from cobrowse.protocol import Msg, encode
-from cobrowse.session.store import CoSession, Participant
+from cobrowse.session.model import CoSession, Participant
 from tests.session.test_moves import RecordingHub
 
 

@@ -20,8 +20,9 @@ from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import WIDGET_ATTR, WidgetRule
 from cobrowse.protocol import Msg
 from cobrowse.session.edits import PageEdit
-from cobrowse.session.publish import handle, publish_page
-from cobrowse.session.store import CoSession, Participant
+from cobrowse.session.model import CoSession, Participant
+from cobrowse.session.publish import publish_page
+from tests.session.helpers import handle
 
 URL = "https://www.example.de/start"
 ADVISOR = Participant("advisor", "advisor")

@@ -24,9 +24,9 @@ from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import MASK_ATTR
-from cobrowse.protocol import Msg, encode
-from cobrowse.session.publish import HIGHLIGHT_ATTR, handle, history_step, publish_page
-from cobrowse.session.store import CoSession, Participant
+from cobrowse.protocol import HistoryGo, Msg, encode
+from cobrowse.session.model import CoSession, Participant
+from cobrowse.session.publish import HIGHLIGHT_ATTR, publish_page
 from tests.relay_client import (
     ClientFactory,
     ServerFactory,
@@ -37,6 +37,7 @@ from tests.relay_client import (
     receive,
     relay_config,
 )
+from tests.session.helpers import handle
 
 SITE = DemoSite()
 DEMO = "http://demo.test"
@@ -226,7 +227,7 @@ def test_typed_search_text_goes_to_everyone() -> None:
 def test_a_very_long_typing_session_starts_a_new_snapshot_before_the_log_overflows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cobrowse.session.publish.LOG_LIMIT", 5)
+    monkeypatch.setattr("cobrowse.session.moves.LOG_LIMIT", 5)
     session, hub = session_on(demo_page("/"))
     field = node_by_dom_id(session, "suche-q")
     for n in range(1, 6):
@@ -336,7 +337,7 @@ def test_hover_with_a_node_or_focus_not_in_the_page_is_dropped() -> None:
 @pytest.mark.parametrize("step", [True, 1.0, -1.0])
 def test_history_step_is_an_integer_not_a_boolean_or_float(step: object) -> None:
     with pytest.raises(ProtocolError):
-        history_step({"step": step})
+        HistoryGo.parse({"step": step})
 
 
 def test_frames_for_an_old_page_are_dropped() -> None:
@@ -459,10 +460,10 @@ def test_history_moves_and_truncates() -> None:
     assert session.history_at == 1
     session.record_history("d", None)  # a new page drops what was ahead
     assert session.history == [DEMO + "/", "b", "d"] and session.history_at == 2
-    assert history_step({"step": -1}) == -1
+    assert HistoryGo.parse({"step": -1}).step == -1
     for bad in ({"step": 2}, {"step": True}, {}):
         with pytest.raises(ProtocolError):
-            history_step(bad)
+            HistoryGo.parse(bad)
 
 
 # --- over the WebSocket ------------------------------------------------------------

@@ -1,0 +1,172 @@
+"""The advisor's moves beyond the pointer: scroll, hover, pulses, widgets, highlight, forms.
+
+Handlers of :data:`cobrowse.session.commands.COMMANDS` (which checks the
+sender's role and parses the body first).
+
+* Scroll, hover/focus and click pulses are positions on the page (node id +
+  offset or fraction), relayed latest-wins to everyone else; the relay keeps
+  no copy (the advisor's client repeats scroll and hover when someone joins).
+* Widget toggles, form values and the highlight change the relay's copy of
+  the page (:mod:`cobrowse.session.edits`) and are broadcast as ``MUTATIONS``,
+  so a late joiner gets them with the page.
+
+Every frame names the page it was meant for; frames for an older page are
+dropped, and so are frames for unknown nodes or refused fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from cobrowse.errors import ProtocolError
+from cobrowse.hub import LOG_LIMIT
+from cobrowse.pipeline.diff import TreeIndex
+from cobrowse.pipeline.page import Node
+from cobrowse.pipeline.site_rules import MASK_ATTR
+from cobrowse.protocol import (
+    HighlightSet,
+    Hover,
+    HoverAt,
+    InputSet,
+    Msg,
+    Pulse,
+    PulseAt,
+    Scroll,
+    ScrollTo,
+    Toggle,
+)
+from cobrowse.session.call import Call
+from cobrowse.session.edits import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
+from cobrowse.session.model import CoSession, PageState
+from cobrowse.session.publish import FIELD_TAGS, HIGHLIGHT_ATTR, page_state, snapshot_body
+
+__all__ = ["highlight_set", "hover_at", "input_set", "pulse_at", "scroll_to", "toggle"]
+
+log = logging.getLogger(__name__)
+
+# The highlight marks something the page shows: never the root or the head.
+_UNHIGHLIGHTABLE: Final = ("html", "head")
+
+
+def _current(session: CoSession, page: int) -> tuple[PageState, TreeIndex] | None:
+    """The page state, if ``page`` is still the session's page (else the frame is dropped)."""
+    found = page_state(session)
+    return found if found is not None and page == session.page_no else None
+
+
+def scroll_to(call: Call, body: ScrollTo) -> bool:
+    found = _current(call.session, body.page)
+    if found is not None and body.node in found[1].nodes:
+        out: Scroll = {
+            "page": body.page,
+            "node": body.node,
+            "offset": body.offset,
+            "jump": body.jump,
+        }
+        call.session.hub.broadcast_latest(Msg.SCROLL, out, exclude=call.participant.id)
+    return False
+
+
+def hover_at(call: Call, body: HoverAt) -> bool:
+    """Relayed only when the hovered and focused nodes (if any) are on the page."""
+    found = _current(call.session, body.page)
+    if found is not None and all(n is None or n in found[1].nodes for n in (body.node, body.focus)):
+        out: Hover = {"page": body.page, "node": body.node, "focus": body.focus, "ring": body.ring}
+        call.session.hub.broadcast_latest(Msg.HOVER, out, exclude=call.participant.id)
+    return False
+
+
+def pulse_at(call: Call, body: PulseAt) -> bool:
+    found = _current(call.session, body.page)
+    if found is not None and body.node in found[1].nodes:
+        out: Pulse = {"page": body.page, "node": body.node, "x": body.x, "y": body.y}
+        call.session.hub.broadcast_latest(Msg.PULSE, out, exclude=call.participant.id)
+    return False
+
+
+def toggle(call: Call, body: Toggle) -> bool:
+    found = _current(call.session, body.page)
+    if found is not None:
+        state, index = found
+        edit = PageEdit(index, state.hidden_switch)
+        node = index.element(body.node)
+        if node is not None and edit.toggle(node):
+            _send(call.session, edit)
+    return False
+
+
+def highlight_set(call: Call, body: HighlightSet) -> bool:
+    found = _current(call.session, body.page)
+    if found is None:
+        return False
+    state, index = found
+    target = body.node
+    node = None if target is None else index.element(target)
+    if target is not None and (node is None or node[1] in _UNHIGHLIGHTABLE):
+        return False
+    edit = PageEdit(index, state.hidden_switch)
+    old = None if state.highlight is None else index.element(state.highlight)
+    if old is not None:
+        edit.set(old, HIGHLIGHT_ATTR, None)
+    if node is not None:
+        edit.set(node, HIGHLIGHT_ATTR, "")
+    state.highlight = target
+    _send(call.session, edit)
+    return False
+
+
+def input_set(call: Call, body: InputSet) -> bool:
+    # Everyone gets it, the advisor too: every mirror holds the same tree
+    # (the advisor's client keeps the field being typed in as it is).
+    found = _current(call.session, body.page)
+    if found is not None:
+        state, index = found
+        edit = PageEdit(index, state.hidden_switch)
+        node = index.element(body.node)
+        if node is not None and _set_value(edit, node, body):
+            _send(call.session, edit)
+    return False
+
+
+def _send(session: CoSession, edit: PageEdit) -> None:
+    """Broadcast the edit's changes (if any) as one ``MUTATIONS`` batch."""
+    batch = edit.batch(session.page_no)
+    if batch is not None:
+        hub = session.hub
+        hub.broadcast(Msg.MUTATIONS, batch)
+        if len(hub.log) >= LOG_LIMIT - 1:
+            # The hub's log is about to drop changes a late joiner needs (a very
+            # long text typed): the current page goes out whole and starts a new log.
+            hub.broadcast(Msg.SNAPSHOT, snapshot_body(session) or {})
+
+
+def _set_value(edit: PageEdit, node: Node, body: InputSet) -> bool:
+    """Apply an INPUT_SET to a field; False (and nothing changed) if refused."""
+    tag, attrs = node[1], node[2]
+    if tag not in FIELD_TAGS:
+        return False
+    if MASK_ATTR in attrs or (tag == "input" and input_type(node) == "password"):
+        # The advisor's client never sends these; a tampered or buggy one did.
+        log.warning("refused a value for a masked field")
+        return False
+    if "disabled" in attrs:
+        return False  # nobody can type there (e.g. a form the relay will not send)
+    kind = input_type(node) if tag == "input" else tag
+    if kind in ("checkbox", "radio"):
+        edit.set_checked(node, bool(body.checked))
+    elif kind == "select":
+        if body.selected is None:
+            raise ProtocolError("selected is not a list of positions")
+        edit.select_options(node, list(body.selected))
+    elif kind in TEXT_INPUT_TYPES or kind == "textarea":
+        if body.value is None:
+            raise ProtocolError("value is not a string")
+        value = body.value[:MAX_VALUE_CHARS]
+        if kind == "textarea":
+            edit.set_text(node, value)
+        else:
+            edit.set(node, "value", value)
+    else:
+        return False  # hidden, file, buttons: nothing to type
+    return True
