@@ -8,8 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cobrowse import protocol
 from cobrowse.errors import ProtocolError
-from cobrowse.protocol import MAX_INBOUND_BYTES, PROTOCOL_VERSION, Msg, decode, encode
+from cobrowse.protocol import (
+    CLIENT_BODIES,
+    CLIENT_TYPES,
+    MAX_INBOUND_BYTES,
+    PROTOCOL_VERSION,
+    Hello,
+    Msg,
+    PointerMove,
+    decode,
+    encode,
+    parse,
+    shape,
+)
+from cobrowse.session.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +116,65 @@ def test_decoder_shapes(kind: int, seq: int, body: object) -> None:
         assert not isinstance(body, dict) or not -(2**63) <= seq < 2**64
         return
     assert decoded[0] == kind and decoded[2] == body
+
+
+# Typed bodies: the docstring cannot go stale, parse() checks every value once.
+
+
+def test_docstring_lists_every_body_as_typed() -> None:
+    doc = " ".join((protocol.__doc__ or "").split())
+    listed = re.findall(r"``([A-Z_]+)`` ``(\{[^}]*\})``", doc)
+    names = [name for name, _ in listed]
+    assert sorted(names) == sorted(m.name for m in Msg), "each message listed exactly once"
+    assert {name: body for name, body in listed} == {m.name: shape(m) for m in Msg}
+
+
+def test_every_client_message_has_a_body_type_and_a_command() -> None:
+    assert set(CLIENT_BODIES) == CLIENT_TYPES
+    assert set(COMMANDS) == CLIENT_TYPES - {Msg.HELLO}  # HELLO is the WebSocket's
+    for kind, command in COMMANDS.items():
+        assert command.body is CLIENT_BODIES[kind]
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        (Msg.CLICK, {"node": True}),
+        (Msg.POINTER_MOVE, {"node": 1, "x": True, "y": 0}),
+        (Msg.POINTER_MOVE, {"node": 1, "x": 0.5}),
+        (Msg.SCROLL_TO, {"page": True, "node": 1}),
+        (Msg.SCROLL_TO, {"page": 1, "node": 1, "offset": float("inf")}),
+        (Msg.HOVER_AT, {"page": 1, "ring": 1}),
+        (Msg.INPUT_SET, {"page": 1, "node": 2, "selected": [0, False]}),
+        (Msg.INPUT_SET, {"page": 1, "node": 2, "checked": None}),
+        (Msg.VIEWPORT, {"viewport": [True, 600]}),
+        (Msg.VIEWPORT, {"viewport": [800, 20001]}),
+        (Msg.SUBMIT, {"node": 1, "fields": [["a", 1]]}),
+        (Msg.HISTORY_GO, {"step": 1.0}),
+        (Msg.ADMIT, {"participant": "", "phrase": None}),
+        (Msg.ADMIT, {"participant": "p", "phrase": "x" * 201}),
+        (Msg.NAVIGATE, {"url": b"https://example.org/"}),
+        (Msg.HELLO, {"version": PROTOCOL_VERSION, "last_seq": True}),
+    ],
+)
+def test_parse_refuses_wrong_types(kind: Msg, body: dict[str, object]) -> None:
+    with pytest.raises(ProtocolError):
+        parse(kind, body)
+
+
+def test_parse_gives_typed_clamped_bodies() -> None:
+    assert parse(Msg.POINTER_MOVE, {"node": 3, "x": 2, "y": -1}) == PointerMove(3, 1.0, 0.0)
+    assert parse(Msg.POINTER_MOVE, {"node": None, "x": "ignored"}) == PointerMove(None)
+    assert parse(Msg.HELLO, {"version": True}).version is None  # not version 1: reload
+    hello = parse(Msg.HELLO, {"version": PROTOCOL_VERSION, "viewport": [800, 600]})
+    assert hello == Hello(PROTOCOL_VERSION, (800, 600), 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(CLIENT_TYPES)), st.dictionaries(st.text(max_size=8), _values))
+def test_parse_survives_arbitrary_bodies(kind: Msg, body: dict[str, object]) -> None:
+    try:
+        parsed = parse(kind, body)
+    except ProtocolError:
+        return
+    assert type(parsed) is CLIENT_BODIES[kind]
