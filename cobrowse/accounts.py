@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cobrowse.codes import JoinThrottle
+from cobrowse.codes import FailureThrottle
 from cobrowse.config import Advisor
 
 __all__ = ["AdvisorAuth", "LoginSession", "hash_password"]
@@ -49,7 +49,7 @@ class AdvisorAuth:
     def __init__(
         self,
         advisors: tuple[Advisor, ...],
-        throttle: JoinThrottle,
+        throttle: FailureThrottle,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._hashes = {a.name: a.password_hash for a in advisors}
@@ -60,7 +60,7 @@ class AdvisorAuth:
         self.listener: Callable[[str, LoginSession | None], None] | None = None
 
     @property
-    def throttle(self) -> JoinThrottle:
+    def throttle(self) -> FailureThrottle:
         return self._throttle
 
     def verify(self, name: str, password: str) -> bool:

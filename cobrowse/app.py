@@ -1,4 +1,9 @@
-"""aiohttp application factory: routes, security headers, lifetimes."""
+"""aiohttp application factory: routes, middlewares, lifetimes.
+
+Every piece of app state is set here under its key from :mod:`cobrowse.keys`;
+anything with a lifetime (the fetcher, the page workers, the sweeper, the
+cluster) lives in a ``cleanup_ctx``.
+"""
 
 from __future__ import annotations
 
@@ -11,61 +16,46 @@ from importlib import resources
 import httpx
 from aiohttp import web
 
-from cobrowse import console, metrics, public
+from cobrowse import console, probes, public
 from cobrowse.accounts import AdvisorAuth
-from cobrowse.appkeys import (
-    AUTH,
-    CONFIG,
-    FETCHER,
-    JOIN_THROTTLE,
-    NAVIGATOR,
-    SERVICES,
-    SIGNER,
-    STORE,
-)
-from cobrowse.codes import JoinThrottle
+from cobrowse.codes import FailureThrottle
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher, Resolver
 from cobrowse.i18n import t
-from cobrowse.metrics import METRICS, READINESS, Readiness, RelayMetrics
+from cobrowse.keys import (
+    AUTH,
+    CLUSTER,
+    CONFIG,
+    FETCHER,
+    JOIN_THROTTLE,
+    METRICS,
+    NAVIGATOR,
+    PAGE_WORKERS,
+    READINESS,
+    RESOURCE_CACHE,
+    SERVICES,
+    SHARED_LOGINS,
+    SIGNER,
+    STORE,
+)
+from cobrowse.metrics import Readiness, RelayMetrics
+from cobrowse.page_worker import PageWorkers
 from cobrowse.pages import render_page, site_middleware
-from cobrowse.proxy import RESOURCE_CACHE, resource
+from cobrowse.proxy import resource
 from cobrowse.resources import ResourceCache, ResourceSigner
 from cobrowse.session.call import Services
 from cobrowse.session.model import CoSession
 from cobrowse.session.navigation import Navigator
 from cobrowse.session.store import SessionStore
+from cobrowse.tasks import spawn
+from cobrowse.web_security import ADVISOR_COOKIE, security_headers
 from cobrowse.ws import websocket
 
-__all__ = ["CSP", "make_app"]
+__all__ = ["make_app"]
 
 log = logging.getLogger(__name__)
 
-# The relay's own pages. Nothing may loosen script-src; inline styles are
-# needed for the mirrored page's own style attributes and <style> elements.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; media-src 'self'; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-src 'self'; "
-    "frame-ancestors 'none'"
-)
-# The mirror document is framed by the relay's own pages only.
-MIRROR_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 SWEEP_SECONDS = 10.0
-
-
-async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    headers = response.headers
-    if "Content-Security-Policy" not in headers:
-        mirror = request.path == "/spiegel"
-        headers["Content-Security-Policy"] = MIRROR_CSP if mirror else CSP
-        headers["X-Frame-Options"] = "SAMEORIGIN" if mirror else "DENY"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if not request.path.startswith(("/static/", "/r/")):
-        headers["Cache-Control"] = "no-store"
 
 
 @web.middleware
@@ -104,6 +94,17 @@ async def _errors(
         )
 
 
+@web.middleware
+async def _shared_logins(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Cluster mode: an advisor's login made on another node works here too."""
+    logins = request.app.get(SHARED_LOGINS)
+    if logins is not None and not request.path.startswith(("/static/", "/r/")):
+        await logins.sync(request.cookies.get(ADVISOR_COOKIE))
+    return await handler(request)
+
+
 def make_app(
     config: Config,
     *,
@@ -113,13 +114,11 @@ def make_app(
     """Build the relay application. ``transport``/``resolver`` are for tests."""
     middlewares = [site_middleware, _errors]
     if config.bus_url:
-        from cobrowse.cluster.logins import shared_logins
-
-        middlewares.append(shared_logins)
+        middlewares.append(_shared_logins)
     app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
     app[CONFIG] = config
     app[STORE] = SessionStore(config)
-    app[JOIN_THROTTLE] = JoinThrottle(
+    app[JOIN_THROTTLE] = FailureThrottle(
         config.join_failures_per_client,
         config.join_failures_global,
         config.join_window_seconds,
@@ -127,7 +126,7 @@ def make_app(
     )
     app[AUTH] = AdvisorAuth(
         config.advisors,
-        JoinThrottle(config.login_failures_per_client, 1000, config.join_window_seconds),
+        FailureThrottle(config.login_failures_per_client, 1000, config.join_window_seconds),
     )
     app[SIGNER] = ResourceSigner(config.secret_key)
     app[RESOURCE_CACHE] = ResourceCache()  # shared by every session of this node
@@ -136,21 +135,23 @@ def make_app(
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         app[FETCHER] = fetcher = Fetcher(config.fetch, transport=transport, resolver=resolver)
+        app[PAGE_WORKERS] = workers = PageWorkers(config.page_workers)
         app[NAVIGATOR] = Navigator(
             fetcher,
             app[SIGNER],
             app[METRICS],
             config.rules,
             secret=config.secret_key,
-            page_workers=config.page_workers,
+            workers=workers,
         )
         app[SERVICES] = Services(app[STORE], app[NAVIGATOR], config.show_citizen_pointer)
-        sweeper = asyncio.create_task(_sweep(app[STORE]), name="session-sweeper")
+        sweeper = spawn(_sweep(app[STORE]), "session-sweeper")
         app[READINESS].started = True
         yield
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
+        workers.close()
         await fetcher.close()
 
     async def close_sessions(app: web.Application) -> None:
@@ -165,10 +166,10 @@ def make_app(
         app.on_shutdown.append(_release)  # sessions go on through other nodes
     app.cleanup_ctx.append(lifetime)
     app.on_shutdown.append(close_sessions)
-    app.on_response_prepare.append(_security_headers)
+    app.on_response_prepare.append(security_headers)
     app.router.add_routes(public.routes)
     app.router.add_routes(console.routes)
-    app.router.add_routes(metrics.routes)
+    app.router.add_routes(probes.routes)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/r/{token}", resource)
     static = resources.files("cobrowse").joinpath("static")
@@ -179,8 +180,8 @@ def make_app(
 async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Redis mode: join the other nodes through the bus and the shared state."""
     from cobrowse.bus import create_bus
-    from cobrowse.cluster import CLUSTER, Cluster
-    from cobrowse.cluster.logins import SHARED_LOGINS, SharedLogins
+    from cobrowse.cluster import Cluster
+    from cobrowse.cluster.logins import SharedLogins
     from cobrowse.hub import LOG_LIMIT
     from cobrowse.shared_state import StateSettings, ThrottleLimits, create_shared_state
 
@@ -214,8 +215,6 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _release(app: web.Application) -> None:
-    from cobrowse.cluster import CLUSTER
-
     await app[CLUSTER].release()
 
 

@@ -1,4 +1,4 @@
-"""Access codes (Zugangscodes) and join throttling.
+"""Access codes (Zugangscodes) and the throttle on failed joins and logins.
 
 A code is six digits from a CSPRNG, unique among live codes, leading zeros
 allowed. It expires when nobody joined within the TTL; once somebody joined
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cobrowse.errors import JoinError
 
-__all__ = ["CodeBook", "JoinThrottle", "normalize_code"]
+__all__ = ["CodeBook", "FailureThrottle", "normalize_code"]
 
 _TOMBSTONE_SECONDS = 3600
 _CODE_RE = re.compile(r"[0-9]{6}")
@@ -104,8 +104,9 @@ class CodeBook:
         return len(self._live)
 
 
-class JoinThrottle:
-    """Sliding-window limit on failed joins, per client and for the whole node.
+class FailureThrottle:
+    """Sliding-window limit on failed attempts, per client and for the whole node:
+    joins with a code (``JOIN_THROTTLE``) and advisor logins (:class:`AdvisorAuth`).
 
     ``client`` is an opaque key (the peer address); it is held in memory only
     for the window and never logged.

@@ -8,19 +8,11 @@ import time
 from aiohttp import web
 
 from cobrowse.accounts import LOGIN_SECONDS, LoginSession
-from cobrowse.appkeys import (
-    ADVISOR_COOKIE,
-    AUTH,
-    STORE,
-    client_key,
-    form_token_ok,
-    same_origin,
-    set_cookie,
-)
-from cobrowse.cluster import CLUSTER
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
+from cobrowse.keys import AUTH, CLUSTER, STORE
 from cobrowse.pages import error_block, render_form_page, render_page
+from cobrowse.web_security import ADVISOR_COOKIE, client_key, form_token_ok, same_origin, set_cookie
 
 __all__ = ["current_advisor", "routes"]
 

@@ -202,6 +202,13 @@ DE: dict[str, str] = {
         "Die Person wurde entfernt. Der Zugangscode ist jetzt ungültig; "
         "ziehen Sie bei Bedarf einen neuen."
     ),
+    "notice_pipeline": (
+        "Diese Seite kann nicht gemeinsam angezeigt werden. Sie sehen weiter die bisherige Seite."
+    ),
+    "notice_form_post_blocked": (
+        "Dieses Formular sendet Daten ab. Das ist in der gemeinsamen Ansicht gesperrt."
+    ),
+    "download_unnamed": "Datei",
     # why a removed person is out (sessions.REMOVED_MESSAGES)
     "removed_denied": "Ihre Beraterin oder Ihr Berater hat den Beitritt abgelehnt.",
     "removed_removed": "Ihre Beraterin oder Ihr Berater hat Sie aus der Sitzung entfernt.",
@@ -385,6 +392,11 @@ EN: dict[str, str] = {
     "notice_removed": (
         "The person was removed. The access code is now invalid; draw a new one if needed."
     ),
+    "notice_pipeline": (
+        "This page cannot be shown in the shared view. You still see the previous page."
+    ),
+    "notice_form_post_blocked": "This form sends data. That is blocked in the shared view.",
+    "download_unnamed": "file",
     "removed_denied": "Your advisor declined your request to join.",
     "removed_removed": "Your advisor removed you from the session.",
     "removed_confirm_failed": "The confirmation did not work. Please ask for a new code.",

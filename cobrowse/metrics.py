@@ -21,8 +21,7 @@ from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -30,12 +29,9 @@ from cobrowse.hub import TRAFFIC
 from cobrowse.session.store import SessionStore
 
 __all__ = [
-    "METRICS",
-    "READINESS",
     "TRAFFIC",
     "Readiness",
     "RelayMetrics",
-    "routes",
     "rule_label",
 ]
 
@@ -239,26 +235,3 @@ class Readiness:
             return_exceptions=True,
         )
         return [n for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)]
-
-
-METRICS = web.AppKey("metrics", RelayMetrics)
-READINESS = web.AppKey("readiness", Readiness)
-
-routes = web.RouteTableDef()
-
-
-@routes.get("/metrics")
-async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition (restrict it to the monitoring network at the proxy)."""
-    return web.Response(
-        body=request.app[METRICS].exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
-
-
-@routes.get("/readyz")
-async def readyz(request: web.Request) -> web.Response:
-    """200 when this node can take sessions, else 503 naming what is not ready."""
-    failing = await request.app[READINESS].failing()
-    if failing:
-        return web.json_response({"status": "not ready", "failing": failing}, status=503)
-    return web.json_response({"status": "ready"})

@@ -8,14 +8,14 @@ only plain, picklable data (the body, the allowlist, the host rules, the
 signing key) and rebuilds the resource-URL function on its side, signing
 ``/r/`` tokens exactly as the relay would.
 
-One pool serves every app in the process (workers hold only caches);
-``workers = 0`` builds in a thread instead.
+Each app has one :class:`PageWorkers`, made and shut down in its
+``cleanup_ctx`` (see :func:`cobrowse.app.make_app`); its processes start
+with the first page. ``workers = 0`` builds in a thread instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,10 +28,7 @@ from cobrowse.pipeline.page import Page
 from cobrowse.pipeline.site_rules import HostRule, rules_for
 from cobrowse.resources import ResourceSigner
 
-__all__ = ["PageJob", "build_in_worker", "build_page_off_loop", "signed_resource_url"]
-
-_POOL: ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
+__all__ = ["PageJob", "PageWorkers", "build_in_worker", "signed_resource_url"]
 
 
 @cache
@@ -84,27 +81,37 @@ def signed_resource_url(
     return signer.url_for(session_id, kind, target) if ok else None
 
 
-def _pool(workers: int) -> Executor | None:
-    global _POOL, _POOL_SIZE
-    if workers <= 0:
-        return None
-    if _POOL is None or _POOL_SIZE != workers:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
-        # spawn, not fork: the relay has threads and an event loop running
-        context = multiprocessing.get_context("spawn")
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        _POOL_SIZE = workers
-    return _POOL
+class PageWorkers:
+    """The process pool that builds one app's pages (``workers`` 0: a thread).
 
+    Processes start with the first page, not with the app; :meth:`close`
+    (at the app's cleanup) stops them without waiting for pages in flight.
+    """
 
-@atexit.register
-def _shutdown() -> None:
-    if _POOL is not None:
-        _POOL.shutdown(wait=False, cancel_futures=True)
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
 
+    def _executor(self) -> Executor | None:
+        if self.workers <= 0:
+            return None
+        if self._closed:
+            raise RuntimeError("the page workers are shut down")
+        if self._pool is None:
+            # spawn, not fork: the relay has threads and an event loop running
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
 
-async def build_page_off_loop(workers: int, job: PageJob) -> Page:
-    """:func:`build_in_worker` in the process pool (or a thread when ``workers`` is 0)."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool(workers), build_in_worker, job)
+    async def build(self, job: PageJob) -> Page:
+        """:func:`build_in_worker` in the pool (or a thread when ``workers`` is 0)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), build_in_worker, job)
+
+    def close(self) -> None:
+        """Stop the processes; pages still being built are dropped."""
+        self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

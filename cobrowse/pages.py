@@ -25,9 +25,10 @@ from string import Template
 
 from aiohttp import web
 
-from cobrowse.appkeys import CONFIG, form_token, set_cookie, set_form_cookie
 from cobrowse.config import SiteConfig
 from cobrowse.i18n import CATALOGUES, DEFAULT_LANG, LANG, LANG_COOKIE, choose_language, t
+from cobrowse.keys import CONFIG
+from cobrowse.web_security import form_token, set_cookie, set_form_cookie
 
 __all__ = ["SITE", "error_block", "render", "render_page", "site_middleware", "text_html"]
 

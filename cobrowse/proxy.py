@@ -20,18 +20,18 @@ from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
-from cobrowse.appkeys import FETCHER, NAVIGATOR, PARTICIPANT_COOKIE, SIGNER, STORE
 from cobrowse.console import current_advisor
 from cobrowse.errors import FetchError
 from cobrowse.fetch import FetchResult
+from cobrowse.keys import FETCHER, NAVIGATOR, RESOURCE_CACHE, SIGNER, STORE
 from cobrowse.pipeline import cached_stylesheet
-from cobrowse.resources import ALLOWED_TYPES, BadToken, CachedResource, ResourceCache
+from cobrowse.resources import ALLOWED_TYPES, BadToken, CachedResource
+from cobrowse.web_security import PARTICIPANT_COOKIE
 
-__all__ = ["RESOURCE_CACHE", "RESOURCE_CSP", "attachment_header", "resource"]
+__all__ = ["RESOURCE_CSP", "attachment_header", "resource"]
 
 log = logging.getLogger(__name__)
 
-RESOURCE_CACHE = web.AppKey("resource_cache", ResourceCache)
 RESOURCE_CSP: Final = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 _ACCEPT: Final = {
     "image": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",

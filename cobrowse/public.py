@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cobrowse.appkeys import (
-    JOIN_THROTTLE,
-    PARTICIPANT_COOKIE,
-    STORE,
-    client_key,
-    form_token_ok,
-    set_cookie,
-)
-from cobrowse.cluster import CLUSTER
 from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
-from cobrowse.metrics import METRICS
+from cobrowse.keys import CLUSTER, JOIN_THROTTLE, METRICS, STORE
 from cobrowse.pages import error_block, render, render_form_page, render_page
+from cobrowse.web_security import PARTICIPANT_COOKIE, client_key, form_token_ok, set_cookie
 
 __all__ = ["routes"]
 

@@ -1,4 +1,9 @@
-"""Typed application state keys (``web.AppKey``) shared by the route modules."""
+"""The web layer's security helpers: origin checks, CSRF tokens, cookies, headers.
+
+Used by every route module and by :func:`cobrowse.app.make_app` (which installs
+:func:`security_headers`). Client keys for throttling are derived here too,
+honouring ``trusted_proxies``.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +12,34 @@ import secrets
 
 from aiohttp import web
 
-from cobrowse.accounts import AdvisorAuth
-from cobrowse.codes import JoinThrottle
-from cobrowse.config import Config
-from cobrowse.fetch import Fetcher
-from cobrowse.resources import ResourceSigner
-from cobrowse.session.call import Services
-from cobrowse.session.navigation import Navigator
-from cobrowse.session.store import SessionStore
+from cobrowse.keys import CONFIG
 
 __all__ = [
     "ADVISOR_COOKIE",
-    "AUTH",
-    "CONFIG",
-    "FETCHER",
-    "JOIN_THROTTLE",
-    "NAVIGATOR",
+    "CSP",
+    "FORM_COOKIE",
+    "MIRROR_CSP",
     "PARTICIPANT_COOKIE",
-    "SERVICES",
-    "SIGNER",
-    "STORE",
     "client_key",
     "form_token",
     "form_token_ok",
     "is_https",
     "same_origin",
+    "security_headers",
     "set_cookie",
     "set_form_cookie",
 ]
 
-CONFIG = web.AppKey("config", Config)
-STORE = web.AppKey("store", SessionStore)
-AUTH = web.AppKey("auth", AdvisorAuth)
-FETCHER = web.AppKey("fetcher", Fetcher)
-SIGNER = web.AppKey("signer", ResourceSigner)
-NAVIGATOR = web.AppKey("navigator", Navigator)
-SERVICES = web.AppKey("services", Services)
-JOIN_THROTTLE = web.AppKey("join_throttle", JoinThrottle)
+# The relay's own pages. Nothing may loosen script-src; inline styles are
+# needed for the mirrored page's own style attributes and <style> elements.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; media-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-src 'self'; "
+    "frame-ancestors 'none'"
+)
+# The mirror document is framed by the relay's own pages only.
+MIRROR_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 ADVISOR_COOKIE = "cb_advisor"
 PARTICIPANT_COOKIE = "cb_participant"
@@ -125,3 +121,18 @@ def set_cookie(
         samesite="Strict",
         secure=request.app[CONFIG].secure_cookies or is_https(request),
     )
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: CSP, framing, sniffing, referrer and caching headers."""
+    headers = response.headers
+    if "Content-Security-Policy" not in headers:
+        mirror = request.path == "/spiegel"
+        headers["Content-Security-Policy"] = MIRROR_CSP if mirror else CSP
+        headers["X-Frame-Options"] = "SAMEORIGIN" if mirror else "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if not request.path.startswith(("/static/", "/r/")):
+        headers["Cache-Control"] = "no-store"

@@ -17,12 +17,11 @@ import time
 
 from aiohttp import WSMsgType, web
 
-from cobrowse.appkeys import PARTICIPANT_COOKIE, SERVICES, STORE, same_origin
-from cobrowse.cluster import CLUSTER
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import Connection
 from cobrowse.i18n_catalogue import DE
+from cobrowse.keys import CLUSTER, SERVICES, STORE
 from cobrowse.protocol import (
     MAX_INBOUND_BYTES,
     PROTOCOL_VERSION,
@@ -43,6 +42,8 @@ from cobrowse.session.model import (
     Role,
     State,
 )
+from cobrowse.tasks import spawn
+from cobrowse.web_security import PARTICIPANT_COOKIE, same_origin
 from cobrowse.ws_frames import MessageDeadline
 
 __all__ = ["websocket"]
@@ -154,7 +155,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             "reason": "confirm" if participant.phrase is not None else "admit",
         }
         await ws.send_bytes(encode(Msg.WAITING, 0, waiting))
-        admission = asyncio.create_task(_attach_when_admitted(session, participant, conn, last_seq))
+        admission = spawn(_attach_when_admitted(session, participant, conn, last_seq), "admission")
     else:
         session.hub.attach(conn, last_seq)
     session.broadcast_participants()
@@ -190,15 +191,10 @@ def _close_incomplete_messages(request: web.Request, ws: web.WebSocketResponse) 
         if ws.prepared and not ws.closed:
             log.info("protocol violation: incomplete message")
             message = DE["close_incomplete"].encode()
-            closing = asyncio.create_task(ws.close(code=CLOSE_PROTOCOL, message=message))
-            _CLOSING.add(closing)
-            closing.add_done_callback(_CLOSING.discard)
+            spawn(ws.close(code=CLOSE_PROTOCOL, message=message), "close-stalled")
 
     if request.transport is not None:
         MessageDeadline.install(request.transport, MESSAGE_TIMEOUT, stalled)
-
-
-_CLOSING: set[asyncio.Task[bool]] = set()  # close tasks started by a deadline, kept alive
 
 
 async def _read_loop(ws: web.WebSocketResponse, call: Call) -> None:

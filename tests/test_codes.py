@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cobrowse.codes import CodeBook, JoinThrottle, normalize_code
+from cobrowse.codes import CodeBook, FailureThrottle, normalize_code
 from cobrowse.errors import JoinError
 
 
@@ -62,7 +62,7 @@ def test_unknown_code() -> None:
 
 def test_throttle_per_client_and_global() -> None:
     clock = Clock()
-    throttle = JoinThrottle(per_client=3, global_limit=5, window_seconds=60, clock=clock)
+    throttle = FailureThrottle(per_client=3, global_limit=5, window_seconds=60, clock=clock)
     for _ in range(3):
         throttle.check("a")
         throttle.failed("a")

@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from cobrowse.app import make_app
 from cobrowse.config import Config
 from cobrowse.demo import make_demo_app
-from cobrowse.metrics import READINESS, Readiness, RelayMetrics, rule_label
+from cobrowse.keys import READINESS
+from cobrowse.metrics import Readiness, RelayMetrics, rule_label
 from cobrowse.protocol import Msg, encode
 from tests.relay_client import Client as HttpClient
 from tests.relay_client import (

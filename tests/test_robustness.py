@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestServer
 
 from cobrowse import ws as ws_module
 from cobrowse.app import make_app
-from cobrowse.appkeys import STORE
 from cobrowse.i18n_catalogue import DE
+from cobrowse.keys import STORE
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.relay_client import (
     ClientFactory,

@@ -11,6 +11,6 @@ heartbeats, take-overs, stepping down) with :mod:`~cobrowse.cluster.handover`
 (advisor logins on every node).
 """
 
-from cobrowse.cluster.node import CLUSTER, RECONNECTING, Cluster
+from cobrowse.cluster.node import RECONNECTING, Cluster
 
-__all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
+__all__ = ["RECONNECTING", "Cluster"]

@@ -16,13 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgpack
-from aiohttp import web
 
 from cobrowse.accounts import AdvisorAuth, LoginSession
-from cobrowse.appkeys import ADVISOR_COOKIE
 from cobrowse.shared_state import SharedState
 
-__all__ = ["SHARED_LOGINS", "SharedLogins", "shared_logins"]
+__all__ = ["SharedLogins"]
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +59,3 @@ class SharedLogins:
             return
         name, csrf, until = msgpack.unpackb(record, raw=False)
         self.auth.adopt(token, str(name), str(csrf), float(until) - time.time())
-
-
-SHARED_LOGINS = web.AppKey("shared_logins", SharedLogins)
-
-
-@web.middleware
-async def shared_logins(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Cluster mode: an advisor's login made on another node works here too."""
-    logins = request.app.get(SHARED_LOGINS)
-    if logins is not None and not request.path.startswith(("/static/", "/r/")):
-        await logins.sync(request.cookies.get(ADVISOR_COOKIE))
-    return await handler(request)

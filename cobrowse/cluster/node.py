@@ -26,8 +26,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
-
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
 from cobrowse.cluster.owner import (
     OwnerRelay,
@@ -58,7 +56,7 @@ from cobrowse.session.model import CoSession
 from cobrowse.session.store import SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
 
-__all__ = ["CLUSTER", "RECONNECTING", "Cluster"]
+__all__ = ["RECONNECTING", "Cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -392,6 +390,3 @@ class Cluster:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("cluster task failed: %s", type(task.exception()).__name__)
-
-
-CLUSTER = web.AppKey("cluster", Cluster)

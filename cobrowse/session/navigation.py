@@ -19,11 +19,12 @@ from cobrowse.errors import FetchError
 from cobrowse.fetch import Fetcher, FetchResult, normalize_url
 from cobrowse.i18n_catalogue import DE
 from cobrowse.metrics import RelayMetrics
-from cobrowse.page_worker import PageJob, build_page_off_loop, signed_resource_url
+from cobrowse.page_worker import PageJob, PageWorkers, signed_resource_url
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import publish_page
+from cobrowse.tasks import spawn
 
 __all__ = ["Navigator"]
 
@@ -32,9 +33,6 @@ log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _READ_BODY_FOR = (*_HTML_TYPES, "")  # no Content-Type at all: try it as HTML
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
-PIPELINE_FAILED = (
-    "Diese Seite kann nicht gemeinsam angezeigt werden. Sie sehen weiter die bisherige Seite."
-)
 
 
 class Navigator:
@@ -48,13 +46,13 @@ class Navigator:
         rules: tuple[HostRule, ...] = (),
         *,
         secret: str = "",
-        page_workers: int = 0,
+        workers: PageWorkers | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.signer = signer
-        # pages are built in worker processes (0: a thread); jobs sign with ``secret``
+        # pages are built in worker processes (default: a thread); jobs sign with ``secret``
         self.secret = secret
-        self.page_workers = page_workers
+        self.workers = workers or PageWorkers(0)
         self.metrics = metrics or RelayMetrics()
         self.rules = rules  # the operator's [[rules]] (per-host sanitizing rules)
 
@@ -73,7 +71,7 @@ class Navigator:
         if session.nav_task is not None and not session.nav_task.done():
             session.nav_task.cancel()
         job = self._load(session, url, at, post)
-        session.nav_task = asyncio.create_task(job, name="navigate")
+        session.nav_task = spawn(job, "navigate")
 
     def go(self, session: CoSession, step: int) -> None:
         """Back (-1), reload (0) or forward (1) in the session's history."""
@@ -107,11 +105,7 @@ class Navigator:
             self.navigate(session, form.action, post=fields)
             return
         if form.method.lower() != "get":
-            session.notice(
-                "form_post_blocked",
-                "Dieses Formular sendet Daten ab. Das ist in der gemeinsamen Ansicht gesperrt.",
-                "warning",
-            )
+            session.notice("form_post_blocked", DE["notice_form_post_blocked"], "warning")
             return
         parts = urlsplit(form.action)
         self.navigate(session, urlunsplit((*parts[:3], urlencode(fields), "")))
@@ -124,7 +118,7 @@ class Navigator:
 
     def offer_download(self, session: CoSession, result: FetchResult) -> None:
         """A link led to a file (PDF, …): tell everyone, with a download link via the proxy."""
-        name = unquote(urlsplit(result.url).path.rsplit("/", 1)[-1]) or "Datei"
+        name = unquote(urlsplit(result.url).path.rsplit("/", 1)[-1]) or DE["download_unnamed"]
         media = (result.content_type or "").split(";")[0].strip().lower()
         # "message": the catalogue id when it is not notice_<key> (see cobrowse.i18n)
         message = "notice_download_pdf" if media == "application/pdf" else "notice_download"
@@ -172,7 +166,7 @@ class Navigator:
                 self.fetcher.config,
                 self.rules,
             )
-            page = await build_page_off_loop(self.page_workers, job)
+            page = await self.workers.build(job)
             self.metrics.page_built(page.removed, started)
         except asyncio.CancelledError:
             raise
@@ -187,7 +181,7 @@ class Navigator:
             log.error("pipeline failed: %s", type(exc).__name__)
             self.metrics.navigation_failed("pipeline")
             hub.broadcast(Msg.LOADING, {"url": None})
-            session.notice("pipeline", PIPELINE_FAILED, "error")
+            session.notice("pipeline", DE["notice_pipeline"], "error")
             return
         if session.ended:
             return

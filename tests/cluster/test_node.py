@@ -14,12 +14,13 @@ from aiohttp.test_utils import TestServer
 
 from bench.harness.redis_server import RedisServer
 from cobrowse.app import make_app
-from cobrowse.appkeys import STORE as STORE_KEY
 from cobrowse.bus import BusState
 from cobrowse.cli import main
-from cobrowse.cluster import CLUSTER, RECONNECTING, Cluster
+from cobrowse.cluster import RECONNECTING, Cluster
 from cobrowse.config import parse_config
 from cobrowse.errors import ConfigError
+from cobrowse.keys import CLUSTER
+from cobrowse.keys import STORE as STORE_KEY
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.relay_client import (
     ClientFactory,

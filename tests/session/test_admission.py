@@ -13,7 +13,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
 from cobrowse.app import make_app
-from cobrowse.appkeys import STORE
+from cobrowse.keys import STORE
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.relay_client import (
     ClientFactory,

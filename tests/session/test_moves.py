@@ -14,11 +14,11 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
-from cobrowse.appkeys import STORE
 from cobrowse.demo import make_demo_app
 from cobrowse.demo.server import DemoSite
 from cobrowse.errors import ProtocolError
 from cobrowse.hub import SessionHub
+from cobrowse.keys import STORE
 from cobrowse.pipeline import LINK_TARGET, Page
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
