@@ -40,14 +40,14 @@ from cobrowse.keys import (
 )
 from cobrowse.metrics import Readiness, RelayMetrics
 from cobrowse.page_worker import PageWorkers
-from cobrowse.pages import render_page, site_middleware
-from cobrowse.proxy import resource
+from cobrowse.resource_route import resource
 from cobrowse.resources import ResourceCache, ResourceSigner
 from cobrowse.session.call import Services
 from cobrowse.session.model import CoSession
 from cobrowse.session.navigation import Navigator
 from cobrowse.session.store import SessionStore
 from cobrowse.tasks import spawn
+from cobrowse.views import render_page, site_middleware
 from cobrowse.web_security import ADVISOR_COOKIE, security_headers
 from cobrowse.ws import websocket
 

@@ -11,7 +11,7 @@ from cobrowse.accounts import LOGIN_SECONDS, LoginSession
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.keys import AUTH, CLUSTER, STORE
-from cobrowse.pages import error_block, render_form_page, render_page
+from cobrowse.views import error_block, render_form_page, render_page
 from cobrowse.web_security import ADVISOR_COOKIE, client_key, form_token_ok, same_origin, set_cookie
 
 __all__ = ["current_advisor", "routes"]

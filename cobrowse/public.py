@@ -9,7 +9,7 @@ from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.keys import CLUSTER, JOIN_THROTTLE, METRICS, STORE
-from cobrowse.pages import error_block, render, render_form_page, render_page
+from cobrowse.views import error_block, render, render_form_page, render_page
 from cobrowse.web_security import PARTICIPANT_COOKIE, client_key, form_token_ok, set_cookie
 
 __all__ = ["routes"]

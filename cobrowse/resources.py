@@ -2,7 +2,7 @@
 
 Every resource URL in a mirrored page is replaced by a signed token bound to
 the co-browsing session, so participants' browsers only ever talk to the
-relay (``/r/<token>``, served by :mod:`cobrowse.proxy`). A token names the
+relay (``/r/<token>``, served by :mod:`cobrowse.resource_route`). A token names the
 session, the kind of resource (which content types may come back) and the
 absolute URL; it cannot be forged or moved to another session.
 

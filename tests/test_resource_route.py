@@ -19,7 +19,7 @@ from cobrowse.config import Advisor, Config, FetchConfig, HostPattern, HostRule
 from cobrowse.fetch import FetchResult
 from cobrowse.keys import RESOURCE_CACHE, SIGNER
 from cobrowse.protocol import Msg, encode
-from cobrowse.proxy import RESOURCE_CSP, attachment_header
+from cobrowse.resource_route import RESOURCE_CSP, attachment_header
 from cobrowse.resources import ResourceCache, freshness_lifetime
 from tests.relay_client import (
     HASH,
