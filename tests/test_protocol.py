@@ -155,6 +155,8 @@ def test_every_client_message_has_a_body_type_and_a_command() -> None:
         (Msg.ADMIT, {"participant": "p", "phrase": "x" * 201}),
         (Msg.NAVIGATE, {"url": b"https://example.org/"}),
         (Msg.HELLO, {"version": PROTOCOL_VERSION, "last_seq": True}),
+        (Msg.HELLO, {"version": True}),
+        (Msg.HELLO, {"version": 1.0}),
     ],
 )
 def test_parse_refuses_wrong_types(kind: Msg, body: dict[str, object]) -> None:
@@ -165,7 +167,7 @@ def test_parse_refuses_wrong_types(kind: Msg, body: dict[str, object]) -> None:
 def test_parse_gives_typed_clamped_bodies() -> None:
     assert parse(Msg.POINTER_MOVE, {"node": 3, "x": 2, "y": -1}) == PointerMove(3, 1.0, 0.0)
     assert parse(Msg.POINTER_MOVE, {"node": None, "x": "ignored"}) == PointerMove(None)
-    assert parse(Msg.HELLO, {"version": True}).version is None  # not version 1: reload
+    assert parse(Msg.HELLO, {"version": 0, "viewport": "old shape"}).version == 0  # reload
     hello = parse(Msg.HELLO, {"version": PROTOCOL_VERSION, "viewport": [800, 600]})
     assert hello == Hello(PROTOCOL_VERSION, (800, 600), 0)
 
