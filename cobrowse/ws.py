@@ -31,6 +31,7 @@ from cobrowse.protocol import (
     Welcome,
     decode,
     encode,
+    parse,
 )
 from cobrowse.session.call import Call
 from cobrowse.session.commands import dispatch
@@ -214,8 +215,8 @@ async def _read_loop(ws: web.WebSocketResponse, call: Call) -> None:
             await ws.close(code=CLOSE_PROTOCOL, message=DE["close_bad_message"].encode())
             return
         try:
-            kind, _, body = decode(message.data)
-            if await dispatch(call, kind, body):
+            kind, _, raw = decode(message.data)
+            if await dispatch(call, parse(kind, raw)):
                 return
         except ProtocolError as exc:
             log.info("protocol violation: %s", exc)

@@ -1,8 +1,9 @@
 """Every client frame's one entry: ``Msg → (allowed roles, typed body, handler)``.
 
-:mod:`cobrowse.ws` hands each frame after ``HELLO`` to :func:`dispatch`, which
-checks the sender's role and state, parses the body once
-(:func:`cobrowse.protocol.parse`) and runs the handler from :data:`COMMANDS`.
+:mod:`cobrowse.ws` parses each frame after ``HELLO`` once
+(:func:`cobrowse.protocol.parse`) and hands the typed message to
+:func:`dispatch`, which checks the sender's state and role and runs the
+handler from :data:`COMMANDS`.
 A frame the sender may not send, or a malformed one, raises
 :class:`ProtocolError` (the connection is closed); a handler returns True when
 the sender's connection is done (it left, or ended the session).
@@ -13,7 +14,7 @@ sends keeps the session from going idle.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
@@ -42,7 +43,6 @@ from cobrowse.protocol import (
     Submit,
     Toggle,
     Viewport,
-    parse,
 )
 from cobrowse.session import admission, moves
 from cobrowse.session.call import Call
@@ -163,12 +163,13 @@ COMMANDS: Final = _table(
 )
 
 
-def apply(call: Call, kind: Msg, raw: Mapping[str, object]) -> Reply:
-    """Check and apply one frame (``HELLO`` is the WebSocket's, not a command).
+def apply(call: Call, message: ClientMessage) -> Reply:
+    """Check and apply one parsed frame (``HELLO`` is the WebSocket's, not a command).
 
     Returns the handler's reply: True when the sender's connection is done,
     or an awaitable of that (only ``END``).
     """
+    kind = message.MSG
     command = COMMANDS.get(kind)
     if command is None:
         raise ProtocolError(f"unexpected {kind.name}")
@@ -177,13 +178,12 @@ def apply(call: Call, kind: Msg, raw: Mapping[str, object]) -> Reply:
         raise ProtocolError(f"{kind.name} while waiting for admission")
     if me.role not in command.roles:
         raise ProtocolError(f"{kind.name} is not for the {me.role}")
-    body = parse(kind, raw)
     if me.role == Role.ADVISOR:
         call.session.touch()
-    return command.handler(call, body)
+    return command.handler(call, message)
 
 
-async def dispatch(call: Call, kind: Msg, raw: Mapping[str, object]) -> bool:
+async def dispatch(call: Call, message: ClientMessage) -> bool:
     """:func:`apply`, awaited: True when the sender's connection is done."""
-    reply = apply(call, kind, raw)
+    reply = apply(call, message)
     return reply if isinstance(reply, bool) else await reply

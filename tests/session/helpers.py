@@ -7,7 +7,7 @@ from typing import Any
 
 from cobrowse.config import Config
 from cobrowse.fetch import Fetcher
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Msg, parse
 from cobrowse.resources import ResourceSigner
 from cobrowse.session.call import Call, Services
 from cobrowse.session.commands import apply
@@ -25,5 +25,5 @@ def services() -> Services:
 
 
 def handle(session: CoSession, who: Participant, kind: Msg, body: dict[str, Any]) -> None:
-    """Apply one frame from ``who`` as the WebSocket would (role check, parse, handler)."""
-    apply(Call(services(), session, who), kind, body)
+    """Apply one frame from ``who`` as the WebSocket would (parse, state and role, handler)."""
+    apply(Call(services(), session, who), parse(kind, body))
