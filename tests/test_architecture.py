@@ -12,14 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "cobrowse"
-
-# Circles still being broken on other branches (#16); nothing else may join them.
-OWNED_ELSEWHERE = [
-    frozenset({"cobrowse.cluster.node", "cobrowse.cluster.ownership"}),  # branch cluster
-]
 
 
 def module_name(path: Path) -> str:
@@ -115,16 +108,5 @@ def test_the_checker_finds_a_circle_through_a_lazy_import() -> None:
     )
 
 
-def test_no_new_import_circles() -> None:
-    """Only circles that another branch is breaking may remain, and none may grow."""
-    for circle in circles(import_graph()):
-        assert any(circle <= owned for owned in OWNED_ELSEWHERE), sorted(circle)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cluster/ circle (node <-> ownership) is broken on the cluster branch (#16); "
-    "once it is merged this passes: remove the mark and OWNED_ELSEWHERE",
-)
 def test_no_import_circles() -> None:
     assert circles(import_graph()) == []
