@@ -182,7 +182,7 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     from cobrowse.bus import create_bus
     from cobrowse.cluster import Cluster
     from cobrowse.cluster.logins import SharedLogins
-    from cobrowse.hub import LOG_LIMIT
+    from cobrowse.session.hub import LOG_LIMIT
     from cobrowse.shared_state import StateSettings, ThrottleLimits, create_shared_state
 
     config = app[CONFIG]

@@ -9,7 +9,7 @@ whatever pages the relay sees.
 
 Live numbers (sessions, participants, connections) are read from the
 session store at scrape time. Frames and bytes handed to participants are
-counted by :mod:`cobrowse.hub` in :data:`TRAFFIC`, one tally per process (the
+counted by :mod:`cobrowse.session.hub` in :data:`TRAFFIC`, one tally per process (the
 hub has no app reference; production runs one relay app per process).
 """
 
@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from cobrowse.hub import TRAFFIC
+from cobrowse.session.hub import TRAFFIC
 from cobrowse.session.store import SessionStore
 
 __all__ = [

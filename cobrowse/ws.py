@@ -19,7 +19,6 @@ from aiohttp import WSMsgType, web
 
 from cobrowse.console import current_advisor
 from cobrowse.errors import ProtocolError
-from cobrowse.hub import Connection
 from cobrowse.i18n_catalogue import DE
 from cobrowse.keys import CLUSTER, SERVICES, STORE
 from cobrowse.protocol import (
@@ -35,6 +34,7 @@ from cobrowse.protocol import (
 )
 from cobrowse.session.call import Call
 from cobrowse.session.commands import dispatch
+from cobrowse.session.hub import Connection
 from cobrowse.session.model import (
     CLOSE_REMOVED,
     REMOVED_MESSAGES,

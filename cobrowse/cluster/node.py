@@ -49,9 +49,9 @@ from cobrowse.cluster.wire import (
 )
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
-from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
+from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession
 from cobrowse.session.store import SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState

@@ -26,13 +26,14 @@ from cobrowse.cluster.owner import OwnerRelay
 from cobrowse.cluster.replica import ReplicaHub, replica_of
 from cobrowse.cluster.wire import BusKind, ChannelRelay
 from cobrowse.config import Config
-from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg
+from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant, Role, State
 from cobrowse.session.publish import snapshot_body
 from cobrowse.session.store import SessionStore
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
+from cobrowse.tasks import spawn
 
 __all__ = ["Node", "Ownership"]
 
@@ -207,5 +208,5 @@ class Ownership:
         self.cluster.recorded.pop(session.id, None)
         advisor = replica.connections.pop("advisor", None)
         if advisor is not None:  # the advisor went on through the other node
-            replica.spawn(advisor.close(4002, DE["close_other_window"]))
+            spawn(advisor.close(4002, DE["close_other_window"]), "close-other-window")
         replica.follow(node)  # the new owner learns who is here

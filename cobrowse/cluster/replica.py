@@ -27,8 +27,8 @@ from cobrowse.cluster.wire import (
     WireError,
     frame_head,
 )
-from cobrowse.hub import LOGGED, Relay, SessionHub
 from cobrowse.protocol import Msg
+from cobrowse.session.hub import LOGGED, Relay, SessionHub
 from cobrowse.session.model import (
     CLOSE_REMOVED,
     REMOVED_MESSAGES,
@@ -38,6 +38,7 @@ from cobrowse.session.model import (
     State,
 )
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
+from cobrowse.tasks import spawn
 
 __all__ = ["ReplicaHub", "replica_of", "replica_session", "seed_replica"]
 
@@ -253,7 +254,7 @@ class ReplicaHub(SessionHub):
                 conn = self.connections.get(pid)
                 if conn is not None:
                     self.detach(conn)
-                    self.spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES[reason]))
+                    spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES[reason]), "close-removed")
         for pid, entry in listed.items():
             if pid not in session.participants and pid not in self.local:
                 role, state = Role(str(entry["role"])), State(str(entry["state"]))

@@ -121,7 +121,7 @@ def frame_head(frame: bytes) -> tuple[int, int]:
 
 
 class ChannelRelay:
-    """A hub's :class:`~cobrowse.hub.Relay` onto the session's bus channel."""
+    """A hub's :class:`~cobrowse.session.hub.Relay` onto the session's bus channel."""
 
     def __init__(self, bus: Bus, session_id: str) -> None:
         self.bus = bus

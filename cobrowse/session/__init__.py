@@ -2,6 +2,8 @@
 
 * :mod:`~cobrowse.session.model` — :class:`CoSession`, :class:`Participant`,
   the :class:`Role` and :class:`State` enums (leaf of the package)
+* :mod:`~cobrowse.session.hub` — :class:`SessionHub`: per-session fan-out
+  (encode once, bounded queues, latest-wins, replay for late joiners)
 * :mod:`~cobrowse.session.store` — :class:`SessionStore`: codes, tokens, join,
   admit, remove, end, sweep
 * :mod:`~cobrowse.session.publish` — the page state and publishing a new page
@@ -10,6 +12,7 @@
 * :mod:`~cobrowse.session.moves` — the advisor's moves (scroll, hover, pulse, edits)
 * :mod:`~cobrowse.session.admission` — admitting, denying, removing, new codes
 * :mod:`~cobrowse.session.navigation` — :class:`Navigator`: fetch, build, publish
+* :mod:`~cobrowse.session.call` — :class:`Call` and :class:`Services`: what a handler gets
 * :mod:`~cobrowse.session.commands` — the one table ``Msg → (roles, body, handler)``
 
 Nothing is re-exported here: import from the submodules (this keeps the

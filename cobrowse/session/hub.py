@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from aiohttp import web
 
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
+from cobrowse.tasks import spawn
 
 __all__ = ["TRAFFIC", "Connection", "FrameTally", "Relay", "SessionHub"]
 
@@ -101,7 +102,7 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{self.participant_id}")
+        self._writer = spawn(self._write_loop(), f"writer-{self.participant_id}")
 
     def send(self, frame: bytes) -> None:
         """Queue an ordered frame; on overflow, drop the backlog and resync later."""
@@ -202,7 +203,6 @@ class SessionHub:
         # late joiners and resume (bounded; see replay()).
         self.log: deque[tuple[int, bytes]] = deque(maxlen=LOG_LIMIT)
         self.frames_out = 0
-        self._closing: set[asyncio.Task[None]] = set()
         self._relay = relay  # cluster mode: the other nodes get every frame too
 
     @property
@@ -217,7 +217,7 @@ class SessionHub:
         otherwise the current snapshot and the page's later changes."""
         old = self.connections.get(conn.participant_id)
         if old is not None:
-            self.spawn(old.close(4002, DE["close_other_window"]))
+            spawn(old.close(4002, DE["close_other_window"]), "close-other-window")
         self.connections[conn.participant_id] = conn
         conn.start()
         for frame in self.replay(last_seq):
@@ -232,12 +232,6 @@ class SessionHub:
         self.snapshot_frame, self.snapshot_seq = old.snapshot_frame, old.snapshot_seq
         self.log = old.log
         self.frames_out = old.frames_out
-
-    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
-        """Run ``job`` (closing a connection) in the background, keeping a reference."""
-        task = asyncio.create_task(job)
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
 
     def detach(self, conn: Connection) -> None:
         if self.connections.get(conn.participant_id) is conn:

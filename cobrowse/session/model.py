@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from cobrowse.hub import SessionHub
 from cobrowse.i18n_catalogue import DE
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Page
 from cobrowse.protocol import Admissions, Msg, Notice, ParticipantInfo, Participants, Waiter
+from cobrowse.session.hub import SessionHub
 
 __all__ = [
     "CLOSE_REMOVED",

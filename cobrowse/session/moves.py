@@ -20,7 +20,6 @@ import logging
 from typing import Final
 
 from cobrowse.errors import ProtocolError
-from cobrowse.hub import LOG_LIMIT
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import MASK_ATTR
@@ -38,6 +37,7 @@ from cobrowse.protocol import (
 )
 from cobrowse.session.call import Call
 from cobrowse.session.edits import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
+from cobrowse.session.hub import LOG_LIMIT
 from cobrowse.session.model import CoSession, PageState
 from cobrowse.session.publish import FIELD_TAGS, HIGHLIGHT_ATTR, page_state, snapshot_body
 

@@ -26,6 +26,7 @@ from cobrowse.session.model import (
     Role,
     State,
 )
+from cobrowse.tasks import spawn
 
 __all__ = ["SessionStore", "StoreHooks"]
 
@@ -153,7 +154,7 @@ class SessionStore:
         conn = session.hub.connections.get(participant_id)
         if conn is not None:
             session.hub.detach(conn)
-            session.hub.spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES.get(reason, "")))
+            spawn(conn.close(CLOSE_REMOVED, REMOVED_MESSAGES.get(reason, "")), "close-removed")
         if reason != "left":
             self.codes.revoke(session.code)
             self._changed(session, "code_revoked", session.code)

@@ -21,8 +21,8 @@ from cobrowse.cluster.wire import (
     pack_control,
     unpack_control,
 )
-from cobrowse.hub import SessionHub
 from cobrowse.protocol import Msg, encode
+from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant
 from tests.session.test_moves import RecordingHub
 

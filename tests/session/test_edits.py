@@ -12,7 +12,6 @@ import pytest
 
 from cobrowse.config import HostPattern, HostRule
 from cobrowse.errors import ProtocolError
-from cobrowse.hub import SessionHub
 from cobrowse.pipeline import rules_for
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
@@ -20,6 +19,7 @@ from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import WIDGET_ATTR, WidgetRule
 from cobrowse.protocol import Msg
 from cobrowse.session.edits import PageEdit
+from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant
 from cobrowse.session.publish import publish_page
 from tests.session.helpers import handle

@@ -11,8 +11,8 @@ import msgpack
 from cobrowse.bus import session_channel
 from cobrowse.bus.memory import MemoryBroker, MemoryBus
 from cobrowse.cluster.wire import BusKind, ChannelRelay, unpack
-from cobrowse.hub import QUEUE_LIMIT, Connection, SessionHub
 from cobrowse.protocol import Msg
+from cobrowse.session.hub import QUEUE_LIMIT, Connection, SessionHub
 from tests.bus.test_contract import Inbox
 
 

@@ -17,7 +17,6 @@ from cobrowse.app import make_app
 from cobrowse.demo import make_demo_app
 from cobrowse.demo.server import DemoSite
 from cobrowse.errors import ProtocolError
-from cobrowse.hub import SessionHub
 from cobrowse.keys import STORE
 from cobrowse.pipeline import LINK_TARGET, Page
 from cobrowse.pipeline.build import build_shared_page
@@ -25,6 +24,7 @@ from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import HistoryGo, Msg, encode
+from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant
 from cobrowse.session.publish import HIGHLIGHT_ATTR, publish_page
 from tests.relay_client import (
