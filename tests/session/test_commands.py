@@ -1,0 +1,81 @@
+"""The command table: who may send what, checked before any handler runs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from cobrowse.errors import ProtocolError
+from cobrowse.protocol import CLIENT_TYPES, Msg
+from cobrowse.session.commands import ADVISOR, COMMANDS
+from cobrowse.session.model import CoSession, Participant, Role, State
+from tests.session.helpers import handle
+
+# A well-formed body for every command, so only the sender can be the problem.
+BODIES: dict[Msg, dict[str, Any]] = {
+    Msg.NAVIGATE: {"url": "https://example.org/"},
+    Msg.CLICK: {"node": 1},
+    Msg.POINTER_MOVE: {"node": 1, "x": 0.5, "y": 0.5},
+    Msg.SUBMIT: {"node": 1, "fields": [["q", "rente"]]},
+    Msg.LEAVE: {},
+    Msg.END: {},
+    Msg.VIEWPORT: {"viewport": [800, 600]},
+    Msg.SCROLL_TO: {"page": 1, "node": 1, "offset": 0},
+    Msg.HOVER_AT: {"page": 1, "node": 1},
+    Msg.INPUT_SET: {"page": 1, "node": 1, "value": "x"},
+    Msg.TOGGLE: {"page": 1, "node": 1},
+    Msg.HIGHLIGHT_SET: {"page": 1, "node": 1},
+    Msg.PULSE_AT: {"page": 1, "node": 1, "x": 0.5, "y": 0.5},
+    Msg.HISTORY_GO: {"step": -1},
+    Msg.ADMIT: {"participant": "g1", "phrase": None},
+    Msg.DENY: {"participant": "g1"},
+    Msg.REMOVE: {"participant": "g1"},
+    Msg.NEW_CODE: {},
+    Msg.EXTEND: {},
+}
+
+
+def session_with(*people: Participant) -> CoSession:
+    now = time.time()
+    session = CoSession("s1", "berater", "123456", now + 600, now)
+    session.participants = {p.id: p for p in (Participant(Role.ADVISOR, Role.ADVISOR), *people)}
+    return session
+
+
+def test_every_command_has_a_sample_body() -> None:
+    assert set(BODIES) == set(COMMANDS) == CLIENT_TYPES - {Msg.HELLO}
+
+
+@pytest.mark.parametrize("kind", sorted(k for k, c in COMMANDS.items() if c.roles == ADVISOR))
+@pytest.mark.parametrize("role", [Role.CITIZEN, Role.GUEST])
+def test_joiners_cannot_send_what_is_the_advisors(kind: Msg, role: Role) -> None:
+    joiner = Participant("c1", role)
+    session = session_with(joiner)
+    with pytest.raises(ProtocolError):
+        handle(session, joiner, kind, BODIES[kind])
+    assert session.participants.keys() == {"advisor", "c1"} and not session.ended
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in COMMANDS if k not in (Msg.VIEWPORT, Msg.LEAVE)))
+def test_a_pending_joiner_may_only_report_its_viewport_or_leave(kind: Msg) -> None:
+    waiting = Participant("c1", Role.CITIZEN, state=State.PENDING, phrase="rot blau")
+    session = session_with(waiting)
+    with pytest.raises(ProtocolError):
+        handle(session, waiting, kind, BODIES[kind])
+    handle(session, waiting, Msg.VIEWPORT, BODIES[Msg.VIEWPORT])
+    assert waiting.viewport == (800, 600) and waiting.state is State.PENDING
+
+
+def test_the_advisor_ends_but_does_not_leave() -> None:
+    session = session_with()
+    with pytest.raises(ProtocolError):
+        handle(session, session.participants["advisor"], Msg.LEAVE, {})
+    assert "advisor" in session.participants
+
+
+def test_hello_is_no_command() -> None:
+    session = session_with()
+    with pytest.raises(ProtocolError):
+        handle(session, session.participants["advisor"], Msg.HELLO, {"version": 1})
