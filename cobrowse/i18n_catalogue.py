@@ -209,6 +209,7 @@ DE: dict[str, str] = {
         "Dieses Formular sendet Daten ab. Das ist in der gemeinsamen Ansicht gesperrt."
     ),
     "download_unnamed": "Datei",
+    "ws_foreign_origin": "WebSocket von fremder Herkunft abgelehnt.",
     # why a removed person is out (sessions.REMOVED_MESSAGES)
     "removed_denied": "Ihre Beraterin oder Ihr Berater hat den Beitritt abgelehnt.",
     "removed_removed": "Ihre Beraterin oder Ihr Berater hat Sie aus der Sitzung entfernt.",
@@ -397,6 +398,7 @@ EN: dict[str, str] = {
     ),
     "notice_form_post_blocked": "This form sends data. That is blocked in the shared view.",
     "download_unnamed": "file",
+    "ws_foreign_origin": "WebSocket from another site refused.",
     "removed_denied": "Your advisor declined your request to join.",
     "removed_removed": "Your advisor removed you from the session.",
     "removed_confirm_failed": "The confirmation did not work. Please ask for a new code.",

@@ -99,7 +99,7 @@ def _authenticate(request: web.Request) -> tuple[CoSession, Participant] | None:
 async def websocket(request: web.Request) -> web.StreamResponse:
     """Handle one participant's connection for its whole life."""
     if not same_origin(request) or "Origin" not in request.headers:
-        raise web.HTTPForbidden(text="WebSocket von fremder Herkunft abgelehnt.")
+        raise web.HTTPForbidden(text=DE["ws_foreign_origin"])
     # autoping off: pings go through the read loop and its frame budget
     ws = web.WebSocketResponse(
         timeout=CLOSE_TIMEOUT,
