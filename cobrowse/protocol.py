@@ -183,7 +183,7 @@ def number(body: Body, key: str, low: float, high: float, default: float | None 
     """``body[key]`` as a finite number clamped to ``[low, high]``; ``default`` when
     missing (None: required)."""
     value = body.get(key, default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise ProtocolError(f"{key} is not a number")
     return min(high, max(low, float(value)))
 
