@@ -171,7 +171,7 @@ def render_form_page(
     request: web.Request, name: str, title: str, *, status: int = 200, **values: str
 ) -> web.Response:
     """:func:`render_page` for a public form (join, login): fills ``$form_token``
-    and sets the matching double-submit cookie (see :func:`cobrowse.appkeys.form_token_ok`)."""
+    and sets the matching double-submit cookie (see :func:`cobrowse.web_security.form_token_ok`)."""
     token = form_token(request)
     values["form_token"] = token
     response = render_page(
