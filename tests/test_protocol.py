@@ -180,3 +180,79 @@ def test_parse_survives_arbitrary_bodies(kind: Msg, body: dict[str, object]) -> 
     except ProtocolError:
         return
     assert type(parsed) is CLIENT_BODIES[kind]
+
+
+# client_js/protocol.js mirrors the bodies as JSDoc types (checked by tsc in
+# `make lint`); here their keys are compared with the Python types. Optional
+# keys may differ: a sender may omit what the receiver defaults.
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside any brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += 1 if char in "{[(<" else -1 if char in "}])>" else 0
+        if char == separator and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip()]
+
+
+def _braced(text: str, start: int) -> str:
+    depth = 0
+    for at in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[at], 0)
+        if depth == 0:
+            return text[start + 1 : at]
+    raise ValueError("unbalanced braces")
+
+
+def js_body_keys(source: str) -> dict[int, set[str]]:
+    """Msg number → the keys of its body type in protocol.js's JSDoc."""
+    text = re.sub(r"^\s*\*(?!/)\s?", "", source, flags=re.M)  # JSDoc line prefixes
+    types: dict[str, str] = {}
+    properties: dict[str, set[str]] = {}
+    for match in re.finditer(r"@typedef \{", text):
+        body = _braced(text, match.end() - 1)
+        rest = text[match.end() + len(body) :]
+        found = re.match(r"\}\s*(\w+)", rest)
+        assert found is not None, body
+        types[found.group(1)] = body.strip()
+        if body.strip() == "object":
+            block = rest.split("*/", 1)[0]
+            properties[found.group(1)] = set(re.findall(r"@property \{[^\n]*\} \[?(\w+)", block))
+
+    def keys(expr: str) -> set[str]:
+        if expr in properties:
+            return properties[expr]
+        if expr in types:
+            return keys(types[expr])
+        if expr == "Record<string, never>":
+            return set()
+        if expr.startswith("{") and expr.endswith("}"):
+            return {p.split(":", 1)[0].strip().rstrip("?") for p in _split(expr[1:-1], ",")}
+        parts = _split(expr, "&")
+        assert len(parts) > 1, f"not a body type: {expr}"
+        return set().union(*(keys(p) for p in parts))
+
+    table = {}
+    for name in ("ServerBodies", "ClientBodies"):
+        for entry in _split(types[name][1:-1], ","):
+            number, body_type = (s.strip() for s in entry.split(":"))
+            table[int(number)] = keys(body_type)
+    return table
+
+
+def test_js_body_types_have_the_keys_of_the_python_ones() -> None:
+    js = js_body_keys((ROOT / "client_js" / "protocol.js").read_text())
+    python = {int(m): {k.rstrip("?") for k in shape(m)[1:-1].split(", ") if k} for m in Msg}
+    assert js == python
+
+
+def test_the_js_body_check_sees_a_missing_key() -> None:
+    source = (ROOT / "client_js" / "protocol.js").read_text()
+    tampered = source.replace("{{url: string}} NavigateBody", "{{href: string}} NavigateBody")
+    assert tampered != source
+    assert js_body_keys(tampered)[Msg.NAVIGATE] == {"href"}
