@@ -52,7 +52,7 @@ class Node(Protocol):
     recorded: dict[str, int]
     reload: Callable[[CoSession], None]
 
-    def write(self, job: Callable[[], Awaitable[Any]]) -> None: ...
+    def write(self, job: Callable[[], Awaitable[Any]]) -> asyncio.Future[None]: ...
 
     async def subscribe(self, session_id: str) -> None: ...
 
@@ -130,13 +130,13 @@ class Ownership:
                 me = self.cluster.node_id
                 if await self.cluster.state.claim_owner(session_id, me, meta.owner):
                     log.info("took over a session from another node")
-                    return await self.promote(meta, local)
+                    return await self.promote(meta)
         return None
 
-    async def promote(self, meta: SessionMeta, local: CoSession | None) -> CoSession:
-        """This node just became the owner (the claim succeeded): turn ``local``
-        (a replica, or None) into the owned session with its page and people,
-        announce it and send everyone the page."""
+    async def promote(self, meta: SessionMeta) -> CoSession:
+        """This node just became the owner (the claim succeeded): turn its copy
+        of the session (a replica, or none) into the owned session with its page
+        and people, announce it and send everyone the page."""
         sid, state = meta.session_id, self.cluster.state
         records = await state.participants(sid)
         snapshot = await state.latest_snapshot(sid)
@@ -144,8 +144,11 @@ class Ownership:
         shared_seq = await state.current_seq(sid)
         saved = await state.load_page(sid)
         # No await from here until the session is whole and in the store: a
-        # citizen reconnecting meanwhile must find its people and its hub.
-        session = local if local is not None and not local.ended else None
+        # citizen reconnecting meanwhile must find its people and its hub. The
+        # copy is looked up only now: a citizen's reconnect that read the old
+        # owner before the claim may have built a replica during the reads
+        # above, and its connection is in that replica's hub.
+        session = self.cluster.store.get(sid)
         fresh = session is None
         if session is None:
             session = CoSession(

@@ -544,3 +544,39 @@ async def test_a_citizen_coming_back_during_a_take_over_waits_for_it_instead_of_
     ws = await joining  # WELCOME: let in, not refused
     page = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT))
     assert page[2]["tree"] == before[2]["tree"]
+
+
+async def test_a_citizen_whose_replica_was_built_while_the_advisor_took_over_follows_the_new_owner(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The citizen's reconnect reads the old owner before B claims the session and
+    # builds its replica while B's take-over is under way: B must take that replica
+    # over, not replace it with a second copy the citizen's connection is not in.
+    a, b = await nodes(2)
+    _, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
+    await open_home(adv_ws, demo, cit_ws)
+    await a.app[CLUSTER].settled()
+    heir = b.app[CLUSTER]
+    claiming, go_on = asyncio.Event(), asyncio.Event()
+    claim_of = heir.state.claim_owner
+
+    async def late_claim(session_id: str, node: str, expected: str) -> bool:
+        claiming.set()
+        await go_on.wait()
+        claimed: bool = await claim_of(session_id, node, expected)
+        return claimed
+
+    monkeypatch.setattr(heir.state, "claim_owner", late_claim)
+    taking = asyncio.create_task(heir.ownership.take_over(session["session"]))
+    await claiming.wait()  # B read the session (no copy here yet) and is about to claim it
+    back = await aiohttp_client(b, cookies={"cb_participant": _cookie(cit, "cb_participant")})
+    ws = await connect(back)  # a replica of A's session on B
+    await next_frame(ws, Msg.SNAPSHOT)  # the page, from the replica
+    go_on.set()
+    assert await taking is not None
+    _, seq, _ = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT))
+    assert seq >= 1 << 20  # the new owner's page reached the citizen
+    await adv_ws.send_bytes(
+        encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/themen/rente.html"})
+    )
+    assert "Rente" in (await next_page(ws))["title"]
