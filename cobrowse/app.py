@@ -98,11 +98,17 @@ async def _errors(
 async def _shared_logins(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Cluster mode: an advisor's login made on another node works here too."""
+    """Cluster mode: an advisor's login made on another node works here too,
+    and one made (or ended) here is in the shared state before the answer goes out."""
     logins = request.app.get(SHARED_LOGINS)
-    if logins is not None and not request.path.startswith(("/static/", "/r/")):
-        await logins.sync(request.cookies.get(ADVISOR_COOKIE))
-    return await handler(request)
+    if logins is None or request.path.startswith(("/static/", "/r/")):
+        return await handler(request)
+    await logins.sync(request.cookies.get(ADVISOR_COOKIE))
+    try:
+        return await handler(request)
+    finally:  # a login answers with a redirect (raised): it waits too
+        if request.method == "POST":
+            await logins.settled()
 
 
 def make_app(

@@ -24,7 +24,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
 from cobrowse.cluster.owner import (
@@ -65,6 +65,13 @@ RECONNECTED = DE["notice_bus_up"]
 CLOSE_RESTART = 1012  # "service restart": not final, the client reconnects
 
 
+class QueuedWrite(NamedTuple):
+    """A queued shared-state write and the future its queuer may wait on."""
+
+    job: Callable[[], Awaitable[Any]]
+    done: asyncio.Future[None]
+
+
 class Cluster:
     """This node's part of a multi-node relay (one per app, Redis mode only)."""
 
@@ -84,7 +91,7 @@ class Cluster:
         self.state = state
         self.node_id = bus.node_id
         self._subs: dict[str, Subscription] = {}
-        self._writes: asyncio.Queue[Callable[[], Awaitable[Any]]] = asyncio.Queue()
+        self._writes: asyncio.Queue[QueuedWrite] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # owner side: session id → participant id → node it joined through
@@ -150,18 +157,23 @@ class Cluster:
         if self.bus.state is not BusState.UP:
             raise RuntimeError("bus down")
 
-    def write(self, job: Callable[[], Awaitable[Any]]) -> None:
-        """Queue a shared-state write; writes run one after another, in order."""
-        self._writes.put_nowait(job)
+    def write(self, job: Callable[[], Awaitable[Any]]) -> asyncio.Future[None]:
+        """Queue a shared-state write; writes run one after another, in order.
+        The future is done once this write is (made, or given up after retries)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writes.put_nowait(QueuedWrite(job, done))
+        return done
 
     async def _write_loop(self) -> None:
         while True:
-            job = await self._writes.get()
+            write = await self._writes.get()
             try:
-                await retry(job)
+                await retry(write.job)
             except Exception as exc:  # a lost write is resynced later; keep writing
                 log.warning("shared state write failed: %s", type(exc).__name__)
             finally:
+                if not write.done.done():
+                    write.done.set_result(None)
                 self._writes.task_done()
 
     # -- sessions owned by this node -----------------------------------------

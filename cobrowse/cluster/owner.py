@@ -44,7 +44,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Write = Callable[[Callable[[], Awaitable[Any]]], None]
+# queues a shared-state write (Cluster.write); the future is done when the write is
+Write = Callable[[Callable[[], Awaitable[Any]]], asyncio.Future[None]]
 
 
 class OwnerRelay(ChannelRelay):

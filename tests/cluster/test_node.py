@@ -23,6 +23,7 @@ from cobrowse.keys import CLUSTER
 from cobrowse.keys import STORE as STORE_KEY
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
 from tests.relay_client import (
+    PASSWORD,
     ClientFactory,
     ServerFactory,
     advisor_client,
@@ -440,6 +441,36 @@ async def test_login_on_one_node_works_on_every_node_and_logout_ends_it_everywhe
     assert logout.status == 303
     await a.app[CLUSTER].settled()
     assert "csrf-token" not in await (await other.get("/berater")).text()
+
+
+@pytest.mark.parametrize("next_request_on", ["the same node", "another node"])
+async def test_the_page_after_logging_in_finds_the_login_while_redis_is_slow(
+    nodes: Nodes,
+    aiohttp_client: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    next_request_on: str,
+) -> None:
+    # The login's shared-state write lags behind (a loaded Redis, a fresh pool
+    # connection): the redirect's GET /berater must still find it, on this node
+    # (not dropped as "logged out elsewhere") and behind a load balancer on another.
+    a, b = await nodes(2)
+    state = a.app[CLUSTER].state
+    save_login = state.save_login
+
+    async def slow_save(token: str, record: bytes, seconds: float) -> None:
+        await asyncio.sleep(0.3)
+        await save_login(token, record, seconds)
+
+    monkeypatch.setattr(state, "save_login", slow_save)
+    adv = await aiohttp_client(a)
+    login = {"username": "berater", "password": PASSWORD}
+    response = await post_form(adv, "/berater", login, allow_redirects=False)
+    assert response.status == 303
+    token = _cookie(adv, "cb_advisor")
+    node = a if next_request_on == "the same node" else b
+    browser = await aiohttp_client(node, cookies={"cb_advisor": token})
+    assert "csrf-token" in await (await browser.get("/berater")).text()
+    assert "csrf-token" in await (await adv.get("/berater")).text()
 
 
 async def test_citizen_pointer_reaches_the_advisor_on_another_node(
