@@ -584,7 +584,7 @@ async def test_a_citizen_whose_replica_was_built_while_the_advisor_took_over_fol
     # builds its replica while B's take-over is under way: B must take that replica
     # over, not replace it with a second copy the citizen's connection is not in.
     a, b = await nodes(2)
-    _, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
+    adv, session, adv_ws, cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
     await open_home(adv_ws, demo, cit_ws)
     await a.app[CLUSTER].settled()
     heir = b.app[CLUSTER]
@@ -607,7 +607,10 @@ async def test_a_citizen_whose_replica_was_built_while_the_advisor_took_over_fol
     assert await taking is not None
     _, seq, _ = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT))
     assert seq >= 1 << 20  # the new owner's page reached the citizen
-    await adv_ws.send_bytes(
+    # the advisor goes on through B (A closes its old connection, having stepped down)
+    moved = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    moved_ws = await connect(moved, f"/ws?session={session['session']}")
+    await moved_ws.send_bytes(
         encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/themen/rente.html"})
     )
     assert "Rente" in (await next_page(ws))["title"]
