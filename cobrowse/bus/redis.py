@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import random
 
 from redis.asyncio import Redis
@@ -78,9 +79,12 @@ class RedisBus(Bus):
         self._served = False
 
     def _client(self, url: str, role: str) -> Redis:
-        # redis-py's own retries are off: this class owns reconnecting.
+        # redis-py's own retries are off: this class owns reconnecting. RESP2:
+        # pub/sub messages are plain replies, not RESP3 pushes, which redis-py
+        # routes through a push handler (and a logger lookup) one by one.
         return Redis.from_url(
             url,
+            protocol=2,
             client_name=f"cobrowse-{role}-{self.node_id}",
             retry=Retry(NoBackoff(), 0),
             socket_connect_timeout=self.timeout,
@@ -193,16 +197,31 @@ class RedisBus(Bus):
                 await reader
 
     async def _read(self, pubsub: PubSub) -> None:
+        """Hand every message of the subscriber connection to :meth:`_deliver`.
+
+        Reads the connection's replies directly instead of through
+        ``PubSub.get_message``, which builds a dict per message and goes
+        through its retry and handler layers: this loop runs for every frame
+        of every session this node replicates (and for this node's own echoes).
+        """
+        connection = pubsub.connection
+        if connection is None:
+            raise ConnectionError("subscriber not connected")
         prefix = len(self.prefix)
         while True:
-            message = await pubsub.get_message(timeout=None)
-            if message is None:
+            # Subscribed (RESP2, see _client): [b"message", channel, data],
+            # [b"pong", token], [b"subscribe" or b"unsubscribe", channel, count];
+            # PING before any subscription answers with the bare token.
+            reply = await connection.read_response(
+                timeout=math.inf, disconnect_on_error=False, push_request=True
+            )
+            if isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
+                self._deliver(reply[1][prefix:].decode("utf-8"), reply[2])
                 continue
-            kind = message["type"]
-            if kind == "message":
-                self._deliver(message["channel"].decode("utf-8")[prefix:], message["data"])
-            elif kind == "pong":
-                future = self._pongs.pop(message["data"], None)
+            if isinstance(reply, list) and len(reply) == 2 and reply[0] == b"pong":
+                reply = reply[1]
+            if isinstance(reply, bytes):
+                future = self._pongs.pop(reply, None)
                 if future is not None and not future.done():
                     future.set_result(True)
 
