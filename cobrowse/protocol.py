@@ -49,7 +49,9 @@ Server → client bodies:
   with ``params`` in their own language instead (see :mod:`cobrowse.i18n`); ``link``
   (with German ``link_text``): a download through the relay
 * ``LOADING`` ``{url}`` — a page is being fetched; nil when done or failed
-* ``ENDED`` ``{reason, visited}`` — ``visited``: ``[{url, title}]``
+* ``ENDED`` ``{reason, visited, summary?}`` — ``visited``: ``[{url, title}]``, each page
+  once, error pages left out; ``summary``: ``{operator, hotline, advisor, started_at,
+  ended_at}`` (not to a joiner still waiting, who gets ``visited`` empty)
 * ``ADMISSIONS`` ``{waiting, mode}`` — advisor only; ``waiting``: ``[{id, role, label,
   phrase|nil, confirm, attempts_left}]``, ``phrase`` only in "button" mode
 * ``WAITING`` ``{phrase, reason}`` — to a pending joiner (``reason``: "confirm" or
@@ -687,9 +689,20 @@ class Visit(TypedDict):
     title: str
 
 
+class VisitSummary(TypedDict):
+    """The header of the visited pages (times in seconds since the epoch)."""
+
+    operator: str
+    hotline: str
+    advisor: str  # the advisor's configured label, "" when none
+    started_at: float
+    ended_at: float
+
+
 class Ended(TypedDict):
     reason: str
     visited: list[Visit]
+    summary: NotRequired[VisitSummary]
 
 
 class Waiter(TypedDict):

@@ -99,7 +99,7 @@ def leave(call: Call, body: Leave) -> bool:
     if me.state != State.ACTIVE:
         store.remove(session, me.id, "left")
         return True
-    session.hub.send_to(me.id, Msg.ENDED, {"reason": "left", "visited": session.visited})
+    session.hub.send_to(me.id, Msg.ENDED, store.ended_body(session, "left"))
     store.remove_participant(session, me.id)
     return True
 

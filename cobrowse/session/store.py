@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from cobrowse.codes import CodeBook
 from cobrowse.config import Config
@@ -27,6 +27,7 @@ from cobrowse.session.model import (
     State,
 )
 from cobrowse.tasks import spawn
+from cobrowse.visit_record import ended_body
 
 __all__ = ["SessionStore", "StoreHooks"]
 
@@ -193,12 +194,18 @@ class SessionStore:
         self._changed(session, "participant_removed", participant_id)
         session.broadcast_participants()
 
+    def ended_body(self, session: CoSession, reason: str) -> dict[str, Any]:
+        """``ENDED`` for ``session``: the reason and the list of visited pages."""
+        return ended_body(
+            self.config, reason, session.visited, session.advisor, session.created_at, time.time()
+        )
+
     async def end(self, session: CoSession, reason: str) -> None:
         """End a session for everyone: send the visited pages, close, forget."""
         if session.ended:
             return
         session.ended = True
-        session.hub.broadcast(Msg.ENDED, {"reason": reason, "visited": session.visited})
+        session.hub.broadcast(Msg.ENDED, self.ended_body(session, reason))
         for person in session.participants.values():
             person.decided.set()  # whoever still waits for admission is let go (and closed)
         self.codes.revoke(session.code)
