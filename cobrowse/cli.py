@@ -25,6 +25,7 @@ from cobrowse.logs import configure_logging
 __all__ = ["main"]
 
 DEMO_ADVISOR = "berater"
+DEMO_LABEL = "Beratungsteam (Demo)"  # what citizens read about who advised them
 
 
 def _demo_config(config: Config, demo_port: int) -> tuple[Config, str]:
@@ -36,7 +37,7 @@ def _demo_config(config: Config, demo_port: int) -> tuple[Config, str]:
         allowed_hosts=(*config.fetch.allowed_hosts, demo_host),
         private_hosts=(*config.fetch.private_hosts, demo_host),
     )
-    advisors = (*config.advisors, Advisor(DEMO_ADVISOR, hash_password(password)))
+    advisors = (*config.advisors, Advisor(DEMO_ADVISOR, hash_password(password), DEMO_LABEL))
     return dataclasses.replace(config, fetch=fetch, advisors=advisors), password
 
 
@@ -136,6 +137,11 @@ def _config_warnings(config: Config, text: str) -> list[str]:
         warnings.append("fetch.allowed_hosts is empty: advisors cannot open any page.")
     for key in config.site.placeholders():
         warnings.append(f"site.{key} is not set: citizens see a placeholder marked as such.")
+    if not config.site.hotline:
+        warnings.append(
+            "site.hotline is not set: end screens and the list of visited pages "
+            "offer no number to call back."
+        )
     return warnings
 
 

@@ -18,6 +18,8 @@ DE: dict[str, str] = {
     "nav_help": "Hilfe",
     "nav_imprint": "Impressum",
     "nav_privacy": "Datenschutz",
+    "nav_easy": "Leichte Sprache",
+    "nav_accessibility": "Barrierefreiheit",
     "lang_switch_label": "Sprache",
     "this_page": "diese Seite",
     # page titles
@@ -27,6 +29,8 @@ DE: dict[str, str] = {
     "title_help": "Hilfe",
     "title_imprint": "Impressum",
     "title_privacy": "Datenschutz",
+    "title_accessibility": "Erklärung zur Barrierefreiheit",
+    "title_easy": "Leichte Sprache",
     "title_login": "Anmeldung",
     "title_console": "Beraterkonsole",
     "title_not_found": "Seite nicht gefunden",
@@ -68,9 +72,32 @@ DE: dict[str, str] = {
         "Diese Seiten haben Sie gemeinsam angesehen. Sie können sie hier wieder öffnen:"
     ),
     "ended_advisor": "Diese Seiten wurden gemeinsam angesehen:",
-    "print_list": "Liste drucken",
+    "print_list": "Drucken / als PDF speichern",
     "save_list": "Als Datei speichern",
     "to_home": "Zur Startseite",
+    "ended_next": "Wie geht es weiter?",
+    "ended_call": "Haben Sie noch Fragen? Rufen Sie uns an:",
+    "ended_no_call": "Haben Sie noch Fragen? Dann rufen Sie bitte wieder bei uns an.",
+    "visited_heading": "Gemeinsam angesehene Seiten",
+    "consent_heading": "Bevor es losgeht",
+    "consent_lead": (
+        "Ihre Beraterin oder Ihr Berater zeigt Ihnen gleich eine Internetseite. "
+        "Sie beide sehen dann dieselbe Seite."
+    ),
+    "consent_sees": "Ihre Beraterin oder Ihr Berater sieht nur diese gemeinsame Seite.",
+    "consent_not_shared": (
+        "Ihr Bildschirm, Ihre anderen Fenster, Ihre Programme und Ihre Dateien "
+        "werden nicht geteilt."
+    ),
+    "consent_nothing_installed": (
+        "Sie müssen nichts installieren. Alles läuft nur in diesem Browserfenster."
+    ),
+    "consent_leave": "Sie können jederzeit auf „Verlassen“ klicken.",
+    "consent_button": "Einverstanden – weiter",
+    "consent_cancel": "Nicht einverstanden – zur Startseite",
+    "consent_privacy": "Mehr dazu im Datenschutz",
+    "easy_call": "Rufen Sie uns an. Unsere Telefon-Nummer ist:",
+    "easy_ask": "Fragen Sie den Berater am Telefon.",
     "mirror_waiting": (
         "Bitte warten Sie einen Moment. Gleich erscheint hier die Seite, die Ihre Beraterin "
         "oder Ihr Berater öffnet. Sie sehen dann beide dasselbe."
@@ -239,6 +266,8 @@ EN: dict[str, str] = {
     "nav_help": "Help",
     "nav_imprint": "Legal notice",
     "nav_privacy": "Privacy",
+    "nav_easy": "Easy read",
+    "nav_accessibility": "Accessibility",
     "lang_switch_label": "Language",
     "this_page": "this page",
     "title_home": "Home",
@@ -247,6 +276,8 @@ EN: dict[str, str] = {
     "title_help": "Help",
     "title_imprint": "Legal notice",
     "title_privacy": "Privacy",
+    "title_accessibility": "Accessibility statement",
+    "title_easy": "Easy read",
     "title_login": "Sign in",
     "title_console": "Advisor console",
     "title_not_found": "Page not found",
@@ -279,9 +310,30 @@ EN: dict[str, str] = {
     "ended_heading": "The session has ended",
     "ended_citizen": "You looked at these pages together. You can open them again here:",
     "ended_advisor": "These pages were viewed together:",
-    "print_list": "Print list",
+    "print_list": "Print / save as PDF",
     "save_list": "Save as file",
     "to_home": "To the home page",
+    "ended_next": "What next?",
+    "ended_call": "Any more questions? Call us:",
+    "ended_no_call": "Any more questions? Then please call us again.",
+    "visited_heading": "Pages viewed together",
+    "consent_heading": "Before we start",
+    "consent_lead": (
+        "Your advisor will show you a web page in a moment. You will both see the same page."
+    ),
+    "consent_sees": "Your advisor sees only this shared page.",
+    "consent_not_shared": (
+        "Your screen, your other windows, your programs and your files are not shared."
+    ),
+    "consent_nothing_installed": (
+        "You do not need to install anything. Everything runs in this browser window only."
+    ),
+    "consent_leave": "You can click “Leave” at any time.",
+    "consent_button": "I agree – continue",
+    "consent_cancel": "I do not agree – to the home page",
+    "consent_privacy": "More about privacy",
+    "easy_call": "Call us. Our phone number is:",
+    "easy_ask": "Ask the advisor on the phone.",
     "mirror_waiting": (
         "Please wait a moment. The page your advisor opens will appear here shortly. "
         "You will both see the same."

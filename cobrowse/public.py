@@ -1,7 +1,10 @@
 """Citizen-facing routes: landing page with the code form, the session view,
-and the plain pages of the footer (Hilfe, Impressum, Datenschutz)."""
+and the plain pages of the footer (Hilfe, Leichte Sprache, Erklärung zur
+Barrierefreiheit, Impressum, Datenschutz)."""
 
 from __future__ import annotations
+
+import html
 
 from aiohttp import web
 
@@ -9,7 +12,14 @@ from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.keys import CLUSTER, JOIN_THROTTLE, METRICS, STORE
-from cobrowse.views import error_block, render, render_form_page, render_page
+from cobrowse.views import (
+    SITE,
+    error_block,
+    hotline_html,
+    render,
+    render_form_page,
+    render_page,
+)
 from cobrowse.web_security import PARTICIPANT_COOKIE, client_key, form_token_ok, set_cookie
 
 __all__ = ["routes"]
@@ -83,7 +93,16 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
             error=t("not_in_session"),
             status=403,
         )
-    return render_page("sitzung.html", t("title_session"), role="citizen", scripts=("citizen.js",))
+    hotline = hotline_html(SITE.get())
+    call = f"<p>{html.escape(t('ended_call'))} {hotline}</p>" if hotline else ""
+    return render_page(
+        "sitzung.html",
+        t("title_session"),
+        role="citizen",
+        scripts=("citizen.js",),
+        participant=found[1].id,  # consent is asked once per participant (see citizen.js)
+        ended_call_html=call or f"<p>{html.escape(t('ended_no_call'))}</p>",
+    )
 
 
 @routes.get("/spiegel")
@@ -101,6 +120,18 @@ async def link_page(request: web.Request) -> web.Response:
 @routes.get("/hilfe")
 async def help_page(request: web.Request) -> web.Response:
     return render_page("hilfe.html", t("title_help"))
+
+
+@routes.get("/leichte-sprache")
+async def easy_language(request: web.Request) -> web.Response:
+    """What this is and how to use it, in Leichte Sprache (BITV 2.0 §4)."""
+    return render_page("leichte_sprache.html", t("title_easy"))
+
+
+@routes.get("/barrierefreiheit")
+async def accessibility_statement(request: web.Request) -> web.Response:
+    """Erklärung zur Barrierefreiheit with the feedback contact (BGG §12b)."""
+    return render_page("barrierefreiheit.html", t("title_accessibility"))
 
 
 @routes.get("/impressum")

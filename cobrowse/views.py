@@ -1,11 +1,13 @@
-"""Server-rendered pages of the relay (landing, Hilfe, Impressum, Datenschutz, console).
+"""Server-rendered pages of the relay (landing, Hilfe, Impressum, Datenschutz,
+Barrierefreiheit, Leichte Sprache, console).
 
 Templates live in ``cobrowse/templates`` and use ``string.Template``
 placeholders. Every value is HTML-escaped unless its name ends in ``_html``,
 which marks markup built here from escaped parts.
 
-What the operator configures in ``[site]`` (name, logo, colour, imprint,
-privacy text, public host) reaches every page through :data:`SITE`, which
+What the operator configures in ``[site]`` (name, logo, colour, hotline,
+imprint, privacy, accessibility statement, consent and easy-language texts,
+public host) reaches every page through :data:`SITE`, which
 :func:`site_middleware` sets per request from the serving app's config.
 
 Every template also gets the catalogue of the request's language (see
@@ -30,7 +32,15 @@ from cobrowse.i18n import CATALOGUES, DEFAULT_LANG, LANG, LANG_COOKIE, choose_la
 from cobrowse.keys import CONFIG
 from cobrowse.web_security import form_token, set_cookie, set_form_cookie
 
-__all__ = ["SITE", "error_block", "render", "render_page", "site_middleware", "text_html"]
+__all__ = [
+    "SITE",
+    "error_block",
+    "hotline_html",
+    "render",
+    "render_page",
+    "site_middleware",
+    "text_html",
+]
 
 # The [site] settings of the app serving the current request (placeholders outside one).
 SITE: ContextVar[SiteConfig] = ContextVar("site", default=SiteConfig())  # noqa: B039 (frozen)
@@ -78,19 +88,48 @@ def text_html(text: str) -> str:
     return "\n".join(blocks)
 
 
+def hotline_html(site: SiteConfig) -> str:
+    """The hotline as a ``tel:`` link ("" when not configured)."""
+    href = site.hotline_href()
+    if not href:
+        return ""
+    return f'<a class="hotline" href="{html.escape(href)}">{html.escape(site.hotline)}</a>'
+
+
+def _operator_text(text: str, placeholder: str, **values: str) -> str:
+    """The operator's plain ``text`` as HTML, or the marked ``placeholder`` template."""
+    return text_html(text) if text.strip() else render(placeholder, **values)
+
+
 def _site_values() -> dict[str, str]:
     site = SITE.get()
     logo = site.logo_data_url
+    public_host = site.public_host or HOST.get() or t("this_page")
+    hotline = hotline_html(site)
+    easy_call = f"<p>{html.escape(t('easy_call'))}<br>{hotline}</p>" if hotline else ""
     return {
         "operator": site.operator,
-        "public_host": site.public_host or HOST.get() or t("this_page"),
+        "public_host": public_host,
         "logo_html": f'<img class="brand-logo" src="{html.escape(logo)}" alt="">' if logo else "",
-        "imprint_html": text_html(site.imprint)
-        if site.imprint.strip()
-        else render("impressum_platzhalter.html", operator=site.operator),
-        "privacy_html": text_html(site.privacy)
-        if site.privacy.strip()
-        else render("datenschutz_platzhalter.html"),
+        "hotline_html": hotline,
+        "imprint_html": _operator_text(
+            site.imprint, "impressum_platzhalter.html", operator=site.operator
+        ),
+        "privacy_html": _operator_text(site.privacy, "datenschutz_platzhalter.html"),
+        "accessibility_html": _operator_text(
+            site.accessibility, "barrierefreiheit_platzhalter.html"
+        ),
+        "accessibility_contact_html": _operator_text(
+            site.accessibility_contact, "barrierefreiheit_kontakt_platzhalter.html"
+        ),
+        "consent_html": _operator_text(site.consent, "einwilligung_text.html"),
+        "easy_html": _operator_text(
+            site.easy_language,
+            "leichte_sprache_text.html",
+            operator=site.operator,
+            public_host=public_host,
+            easy_call_html=easy_call or f"<p>{html.escape(t('easy_ask'))}</p>",
+        ),
     }
 
 

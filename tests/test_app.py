@@ -36,9 +36,19 @@ async def relay(aiohttp_server: ServerFactory, demo: TestServer) -> AsyncIterato
     await server.close()  # before the demo site, so the relay's keep-alive connections go first
 
 
+FOOTER = (
+    "Startseite",
+    "Hilfe",
+    "Leichte Sprache",
+    "Barrierefreiheit",
+    "Impressum",
+    "Datenschutz",
+)
 ROUTES = [
     "/",
     "/hilfe",
+    "/leichte-sprache",
+    "/barrierefreiheit",
     "/impressum",
     "/datenschutz",
     "/berater",
@@ -68,10 +78,12 @@ async def test_security_headers_on_every_route(
 
 async def test_public_pages_have_footer(relay: TestServer, aiohttp_client: ClientFactory) -> None:
     client = await aiohttp_client(relay)
-    for path in ("/", "/hilfe", "/impressum", "/datenschutz"):
+    pages = ("/", "/hilfe", "/leichte-sprache", "/barrierefreiheit", "/impressum", "/datenschutz")
+    footer = dict(zip(pages, FOOTER, strict=True))
+    for path in pages:
         text = await (await client.get(path)).text()
-        for label in ("Startseite", "Hilfe", "Impressum", "Datenschutz"):
-            assert f">{label}</a>" in text
+        links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', text.split("site-footer")[1])
+        assert links == list(footer.items()), path
     landing = await (await client.get("/")).text()
     assert ("Zugangscode" in landing and "Los geht&#x27;s" in landing) or "Los geht's" in landing
 

@@ -42,10 +42,18 @@ Telefon: 030 1234-0
 privacy = "Verantwortlich ist das Ministerium. <script>alert(1)</script>"
 logo = "logo.svg"
 accent_color = "#1d5e2f"
+hotline = "+49 30 1234-0"
+accessibility = \"\"\"
+## Stand der Vereinbarkeit mit den Anforderungen
+Diese Seiten sind vollständig mit der BITV 2.0 vereinbar.
+\"\"\"
+accessibility_contact = "E-Mail: barrierefrei@beispiele.example"
+easy_language = "Das ist der Web-Begleiter vom Ministerium."
 
 [[advisors]]
 name = "mueller"
 password_hash = "{HASH}"
+label = "Frau Müller, Team Rente"
 """
 
 BAD = """
@@ -61,10 +69,12 @@ timeout_seconds = -1
 accent_color = "#8fb3ff"
 logo = "fehlt.png"
 public_host = "Nicht Gültig!"
+hotline = "rufen Sie an"
 
 [[advisors]]
 name = "mueller"
 password_hash = "klartext"
+label = 7
 """
 
 LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10"/></svg>'
@@ -105,6 +115,8 @@ def test_check_config_lists_every_problem_at_once(
         ("site.accent_color", ":11:", "4.5:1"),
         ("site.logo", ":12:", "fehlt.png"),
         ("site.public_host", ":13:", "host name"),
+        ("site.hotline", ":14:", "phone number"),
+        ("advisors.label", "", "at most 120 characters"),
         ("advisors.password_hash", "", "cobrowse hash-password"),
     ]
     for key, line, explanation in expected:
@@ -132,8 +144,11 @@ def test_check_config_warns_about_placeholders_and_defaults(
     out = capsys.readouterr().out
     warnings = re.findall(r"^  warning: (.*)$", out, re.M)
     assert any("secure_cookies" in w for w in warnings)
-    for key in ("site.operator", "site.imprint", "site.privacy"):
-        assert any(w.startswith(key) and "placeholder" in w for w in warnings), key
+    placeholders = ("operator", "imprint", "privacy", "accessibility", "accessibility_contact")
+    for key in placeholders:
+        assert any(w.startswith(f"site.{key} ") and "placeholder" in w for w in warnings), key
+    assert any(w.startswith("site.hotline ") for w in warnings)
+    assert not any(w.startswith(("site.consent", "site.easy_language")) for w in warnings)
     assert not any("secret_key" in w for w in warnings)  # the example sets one
 
 
@@ -202,6 +217,14 @@ async def test_site_settings_reach_the_pages(tmp_path: Path, aiohttp_client: Cli
     assert "<script>alert" not in privacy and "&lt;script&gt;" in privacy
     assert "Platzhalter" not in privacy.split("Welche Daten")[0]
     assert "begleiter.example.org" in await (await client.get("/hilfe")).text()
+    statement = await (await client.get("/barrierefreiheit")).text()
+    assert "<h1>Erklärung zur Barrierefreiheit</h1>" in statement
+    assert "vollständig mit der BITV 2.0 vereinbar" in statement
+    assert "barrierefrei@beispiele.example" in statement and "Platzhalter" not in statement
+    assert "Bundesministeriums für Beispiele" in statement
+    easy = await (await client.get("/leichte-sprache")).text()
+    assert "<p>Das ist der Web-Begleiter vom Ministerium.</p>" in easy
+    assert config.advisors[0].label == "Frau Müller, Team Rente"
 
 
 async def test_default_site_shows_marked_placeholders(aiohttp_client: ClientFactory) -> None:
@@ -214,3 +237,9 @@ async def test_default_site_shows_marked_placeholders(aiohttp_client: ClientFact
     assert "Der Betreiber ergänzt hier" in privacy
     hilfe = await (await client.get("/hilfe", headers={"Host": "hotline.example"})).text()
     assert ">hotline.example</a>" in hilfe
+    statement = await (await client.get("/barrierefreiheit")).text()
+    assert statement.count('class="placeholder-note"') == 2  # the statement and the contact
+    assert "Schlichtungsstelle" in statement and "Welche Inhalte nicht barrierefrei" in statement
+    easy = await (await client.get("/leichte-sprache")).text()
+    assert "Die Zahl heißt: Zugangs-Code." in easy and "Wir sind: Bürgertelefon" in easy
+    assert "Fragen Sie den Berater am Telefon." in easy  # no hotline configured

@@ -16,7 +16,17 @@ from tests.relay_client import ClientFactory, post_form
 
 TEMPLATES = Path(__file__).parent.parent / "cobrowse" / "templates"
 CLIENT_I18N = Path(__file__).parent.parent / "client_js" / "i18n.js"
-PAGES = ["/", "/hilfe", "/impressum", "/datenschutz", "/berater", "/link", "/gibt-es-nicht"]
+PAGES = [
+    "/",
+    "/hilfe",
+    "/leichte-sprache",
+    "/barrierefreiheit",
+    "/impressum",
+    "/datenschutz",
+    "/berater",
+    "/link",
+    "/gibt-es-nicht",
+]
 _ENTRY = re.compile(r'    (\w+): ("(?:[^"\\]|\\.)*"),')
 GERMAN_LABELS = ["Zugangscode", "Los geht", "Startseite", "Hilfe", "Impressum", "Datenschutz"]
 

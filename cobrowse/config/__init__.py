@@ -48,6 +48,7 @@ class Advisor:
 
     name: str
     password_hash: str
+    label: str = ""  # what citizens may read about who advised them (never the user name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +173,17 @@ class _Reader:
         out = []
         for entry in entries:
             name, hashed = entry.get("name"), entry.get("password_hash")
-            unknown = set(entry) - {"name", "password_hash"}
+            label = entry.get("label", "")
+            unknown = set(entry) - {"name", "password_hash", "label"}
             if unknown:
                 self.fail(
-                    "advisors", sorted(unknown)[0], "unknown key (known: name, password_hash)"
+                    "advisors",
+                    sorted(unknown)[0],
+                    "unknown key (known: name, password_hash, label)",
                 )
+            if not isinstance(label, str) or len(label) > 120:
+                self.fail("advisors", "label", "expected a label of at most 120 characters")
+                label = ""
             if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
                 self.fail("advisors", "name", "expected a user name of letters, digits, . _ -")
                 continue
@@ -187,7 +194,7 @@ class _Reader:
                     f"advisor {name!r}: expected an argon2 hash from `cobrowse hash-password`",
                 )
                 continue
-            out.append(Advisor(name, hashed))
+            out.append(Advisor(name, hashed, label.strip()))
         return tuple(out)
 
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from cobrowse.config.site import contrast_on_white
+from cobrowse.config.site import HOTLINE_RE, contrast_on_white
 from cobrowse.hosts import HOST_RE
 
 __all__ = ["TABLES", "Check"]
@@ -78,6 +78,19 @@ _SITE: dict[str, Check] = {
         'a colour "#rrggbb" with a contrast of at least 4.5:1 to white (WCAG AA)',
     ),
     "negotiate_language": (bool, None, "true or false"),
+    "hotline": (
+        str,
+        lambda v: v == "" or HOTLINE_RE.fullmatch(v),
+        'a phone number of digits, spaces and + / - ( ), e.g. "030 1234-0"',
+    ),
+    "accessibility": (str, lambda v: len(v) <= 20000, "plain text of at most 20000 characters"),
+    "accessibility_contact": (
+        str,
+        lambda v: len(v) <= 2000,
+        "plain text of at most 2000 characters",
+    ),
+    "consent": (str, lambda v: len(v) <= 2000, "plain text of at most 2000 characters"),
+    "easy_language": (str, lambda v: len(v) <= 20000, "plain text of at most 20000 characters"),
 }
 _BUS: dict[str, Check] = {
     "url": (

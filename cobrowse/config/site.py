@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PLACEHOLDER_OPERATOR", "SiteConfig", "contrast_on_white", "read_logo"]
+__all__ = [
+    "HOTLINE_RE",
+    "PLACEHOLDER_OPERATOR",
+    "SiteConfig",
+    "contrast_on_white",
+    "read_logo",
+]
 
 PLACEHOLDER_OPERATOR = "Bürgertelefon (Platzhalter)"
 _LOGO_TYPES = {
@@ -16,6 +23,8 @@ _LOGO_TYPES = {
     ".webp": "image/webp",
 }
 _LOGO_MAX_BYTES = 100_000
+# A phone number as people write it: digits, spaces, "+", "/", "-", "(", ")".
+HOTLINE_RE = re.compile(r"\+?[0-9][0-9 ()/-]{2,38}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +38,31 @@ class SiteConfig:
     logo: str = ""  # path of an SVG/PNG/JPEG/WebP file (relative to the config file)
     accent_color: str = "#0b4f9c"
     negotiate_language: bool = False  # True: Accept-Language may pick English
+    hotline: str = ""  # the number citizens may call, e.g. "030 1234-0" (end screens, lists)
+    # Erklärung zur Barrierefreiheit (BITV 2.0, BGG §12b): the operator's part of the
+    # statement (state of compliance, date, arbitration body) and the feedback contact.
+    accessibility: str = ""
+    accessibility_contact: str = ""
+    # The notice a citizen confirms before the shared page is shown (empty: the built-in one).
+    consent: str = ""
+    # Explanations in Leichte Sprache (BITV 2.0 §4; empty: the built-in ones).
+    easy_language: str = ""
     logo_data_url: str = ""  # derived from ``logo`` when the file is loaded
 
     def placeholders(self) -> list[str]:
         """Keys still showing placeholder text to citizens."""
         unset = {"operator": self.operator == PLACEHOLDER_OPERATOR}
         unset |= {"imprint": not self.imprint.strip(), "privacy": not self.privacy.strip()}
+        unset |= {
+            "accessibility": not self.accessibility.strip(),
+            "accessibility_contact": not self.accessibility_contact.strip(),
+        }
         return [key for key, placeholder in unset.items() if placeholder]
+
+    def hotline_href(self) -> str:
+        """``tel:`` URL of :attr:`hotline` (digits and a leading +), "" when unset."""
+        digits = re.sub(r"[^0-9+]", "", self.hotline)
+        return f"tel:{digits}" if digits.strip("+") else ""
 
 
 def contrast_on_white(color: str) -> float:
