@@ -1,8 +1,10 @@
-// Citizen view at /sitzung: watch the shared page and the advisor's
-// pointer, leave at any time. Only the advisor navigates; the citizen's
-// clicks on links and form buttons do nothing but explain that.
+// Citizen view at /sitzung: confirm the consent notice, then watch the
+// shared page and the advisor's pointer, leave at any time. Only the advisor
+// navigates; the citizen's clicks on links and form buttons do nothing but
+// explain that. Every end (ended, left, denied, removed) shows the end screen.
 // The frame table in main() is what each relay message does here.
 
+import { askConsent, forgetConsent } from "./consent.js";
 import { showEnded } from "./ended_view.js";
 import { guardCitizenFields } from "./forms.js";
 import { frameTable } from "./frames.js";
@@ -21,66 +23,60 @@ import { createSessionView } from "./session_view.js";
 import { waitingFrames } from "./waiting.js";
 import { t } from "./i18n.js";
 
-/** @typedef {import("./protocol.js").Handlers} Handlers */
-/** @typedef {import("./protocol.js").VisitedPage} VisitedPage */
-
-const HIDE_WHEN_ENDED = ["#view", "#leave"];
+// Everything of the live session and of the time before it; the end screen replaces them.
+const HIDE_WHEN_ENDED = ["#view", "#leave", "#waiting", "#idle-warning", "#consent", "#follow-box"];
+// Hidden until the citizen confirmed the consent notice.
+const SHOWN_AFTER_CONSENT = ["#session-bar", "#view"];
 // After LEAVE, how long the relay may still answer with its list of visited pages.
 const LEAVE_GRACE_MS = 2000;
+// ENDED's reasons as the citizen reads them.
+/** @type {Record<string, string>} */
+const END_REASONS = { advisor: "ended_by_advisor", timeout: "ended_by_timeout", left: "removed_left" };
 
 if (document.body.dataset.role === "citizen") main();
 
-/**
- * Pages seen here, shown on leaving unless the relay sends its own list.
- * @param {Map<string, VisitedPage>} seen
- * @returns {Handlers}
- */
-function seenPages(seen) {
-  /** @param {{url: string, title: string}} page */
-  const remember = (page) => {
-    if (page.url) seen.set(page.url, { url: page.url, title: page.title ?? "" });
-  };
-  return {
-    [Msg.SNAPSHOT]: remember,
-    [Msg.MUTATIONS]: (body) => {
-      if (body.navigate) remember(body.navigate);
-    },
-  };
+/** @param {string} reason ENDED's reason */
+function endReason(reason) {
+  return Object.hasOwn(END_REASONS, reason) ? t(END_REASONS[reason]) : "";
 }
 
 function main() {
-  const view = createSessionView({ path: "/ws", hideWhenEnded: HIDE_WHEN_ENDED }); // the cookie says who
+  const view = createSessionView({
+    path: "/ws", // the cookie says who
+    hideWhenEnded: HIDE_WHEN_ENDED,
+    endReason,
+    endScreenOnClose: true,
+    onEnded: forgetConsent,
+  });
   const pointer = citizenPointer(view.send);
   const hover = citizenHover();
   const scroll = citizenScroll();
   const overlays = citizenOverlays();
   guardCitizenFields();
-  /** @type {Map<string, VisitedPage>} */
-  const seen = new Map();
   // The view's frame table; per message, handlers run in this order.
-  view.start(
-    frameTable([
-      waitingFrames(), // WAITING; any other frame but WELCOME: hide the waiting screen
-      mirrorFrames(), // SNAPSHOT, MUTATIONS: the shared page
-      view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED
-      pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
-      participantsFrames(), // WELCOME, PARTICIPANTS: the list
-      idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
-      noticeFrames(), // NOTICE
-      pointer, // WELCOME, SNAPSHOT: send own pointer if shown; POINTER; new page hides it
-      seenPages(seen), // SNAPSHOT, MUTATIONS.navigate: remember the page
-      hover, // HOVER
-      scroll.frames, // SCROLL
-      overlays, // PULSE
-    ]),
-  );
+  const table = frameTable([
+    waitingFrames(), // WAITING; any other frame but WELCOME: hide the waiting screen
+    mirrorFrames(), // SNAPSHOT, MUTATIONS: the shared page
+    view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED: end screen, visited pages
+    pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
+    participantsFrames(), // WELCOME, PARTICIPANTS: the list
+    idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
+    noticeFrames(), // NOTICE
+    pointer, // WELCOME, SNAPSHOT: send own pointer if shown; POINTER; new page hides it
+    hover, // HOVER
+    scroll.frames, // SCROLL
+    overlays, // PULSE
+  ]);
+  // nothing of the session is loaded before the citizen agreed
+  askConsent(SHOWN_AFTER_CONSENT, () => view.start(table));
   interceptMirror({
     onLink: () => showNotice(t("links_advisor_only"), { key: "links" }),
     onFragment: () => scroll.goFree(), // scrolling on one's own: stop following
   });
   document.getElementById("leave")?.addEventListener("click", () => {
     view.send(Msg.LEAVE, {});
-    view.conn.end(LEAVE_GRACE_MS);
-    showEnded([...seen.values()], HIDE_WHEN_ENDED);
+    view.conn.end(LEAVE_GRACE_MS); // the relay's ENDED brings the list of visited pages
+    showEnded({ hide: HIDE_WHEN_ENDED, reason: t("removed_left") });
+    forgetConsent();
   });
 }

@@ -119,7 +119,11 @@ export const Msg = Object.freeze({
  */
 /** @typedef {{url: string | null}} LoadingBody null: done or failed */
 /** @typedef {{url: string, title: string}} VisitedPage */
-/** @typedef {{reason: string, visited: VisitedPage[]}} EndedBody */
+/**
+ * The header of the visited pages (times: seconds since the epoch; advisor: "" unnamed)
+ * @typedef {{operator: string, hotline: string, advisor: string, started_at: number, ended_at: number}} VisitSummary
+ */
+/** @typedef {{reason: string, visited: VisitedPage[], summary?: VisitSummary}} EndedBody */
 /**
  * @typedef {object} Joiner
  * @property {string} id

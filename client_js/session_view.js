@@ -5,12 +5,12 @@
 
 import { Connection } from "./connection.js";
 import { attachMirror, onMirrorChange } from "./mirror.js";
-import { hideLiveParts, showEnded, wireVisitedExport } from "./ended_view.js";
+import { hideLiveParts, showEnded, showVisited, wireVisitedExport } from "./ended_view.js";
 import { dispatch } from "./frames.js";
 import { showNotice } from "./notices.js";
 import { Msg, PROTOCOL_VERSION } from "./protocol.js";
 import { keepOnPixelGrid } from "./viewport.js";
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 /** @typedef {import("./frames.js").FrameTable} FrameTable */
 /** @typedef {import("./protocol.js").Handlers} Handlers */
@@ -45,12 +45,16 @@ function reportResize(iframe, viewport, report) {
  * @param {string} options.path WebSocket path, e.g. "/ws"
  * @param {string[]} options.hideWhenEnded selectors of live-session parts to hide at the end
  * @param {() => void} [options.onEnded] the session is over (ENDED, or a final close)
+ * @param {(reason: string) => string} [options.endReason] the sentence #ended shows for
+ *   ENDED's reason ("advisor", "timeout", "left"); none: no sentence
+ * @param {boolean} [options.endScreenOnClose] a final close without ENDED (denied,
+ *   removed, ended while waiting …) shows #ended with the relay's reason too
  * @returns {{conn: Connection, send: Send, frames: Handlers, start: (table: FrameTable) => void}}
  *   send: on the live connection; frames: this file's part of the view's
  *   table (WELCOME's version check, SNAPSHOT's pixel alignment, ENDED);
  *   start: connect, each frame goes through `table`
  */
-export function createSessionView({ path, hideWhenEnded, onEnded }) {
+export function createSessionView({ path, hideWhenEnded, onEnded, endReason, endScreenOnClose = false }) {
   const iframe = /** @type {HTMLIFrameElement} */ (document.getElementById("mirror"));
   attachMirror(iframe);
   const realign = keepOnPixelGrid(iframe);
@@ -58,13 +62,15 @@ export function createSessionView({ path, hideWhenEnded, onEnded }) {
   /** @type {FrameTable} */
   let table = new Map();
   let ended = false;
-  /** @param {import("./protocol.js").VisitedPage[]} visited */
-  const finish = (visited) => {
+  /** @param {import("./protocol.js").EndedBody} body */
+  const finish = (body) => {
+    // also after the citizen's own "Verlassen": the relay's list is the one to keep
+    showEnded({ hide: hideWhenEnded, reason: endReason?.(body.reason) ?? "" });
+    showVisited(body.visited ?? [], body.summary);
     if (ended) return;
     ended = true;
     stopResync();
     conn.end();
-    showEnded(visited, hideWhenEnded);
     onEnded?.();
   };
 
@@ -76,12 +82,14 @@ export function createSessionView({ path, hideWhenEnded, onEnded }) {
     path,
     onFrame: (frame) => dispatch(table, frame),
     viewport,
-    onFinalClose: () => {
-      // Closed for good without an ENDED frame (opened elsewhere, session
-      // unknown): the close reason is already shown; no visited list.
+    onFinalClose: (_code, reason) => {
+      // Closed for good without an ENDED frame (denied, removed, opened
+      // elsewhere, session unknown): the reason is a notice, or the end
+      // screen's sentence; no visited list.
       ended = true;
       stopResync();
-      hideLiveParts(hideWhenEnded);
+      if (endScreenOnClose) showEnded({ hide: hideWhenEnded, reason: reason ? serverText(reason) : t("closed_by_server") });
+      else hideLiveParts(hideWhenEnded);
       onEnded?.();
     },
   });
@@ -97,7 +105,7 @@ export function createSessionView({ path, hideWhenEnded, onEnded }) {
       if (body.version !== PROTOCOL_VERSION) showNotice(t("outdated"), { level: "warning", key: "version" });
     },
     [Msg.SNAPSHOT]: () => realign(),
-    [Msg.ENDED]: (body) => finish(body.visited ?? []),
+    [Msg.ENDED]: (body) => finish(body),
   };
   return {
     conn,

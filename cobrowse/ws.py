@@ -12,6 +12,7 @@ flood beyond the :class:`FrameBudget`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -175,6 +176,10 @@ async def _attach_when_admitted(
 ) -> None:
     await participant.decided.wait()
     if session.ended:
+        # why, so the end screen can say it; nothing of the session (no visited pages)
+        ended = encode(Msg.ENDED, 0, {"reason": session.end_reason, "visited": []})
+        with contextlib.suppress(ConnectionError):
+            await conn.ws.send_bytes(ended)
         await conn.close(CLOSE_ENDED, DE["close_ended"])
     elif participant.state == State.ACTIVE:
         session.hub.attach(conn, last_seq)

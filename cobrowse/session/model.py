@@ -123,6 +123,7 @@ class CoSession:
     page_no: int = 0
     visited: list[dict[str, str]] = field(default_factory=list)
     ended: bool = False
+    end_reason: str = ""  # why it ended: "advisor", "timeout" (see SessionStore.end)
     nav_task: asyncio.Task[None] | None = None
     last_activity: float = field(default_factory=time.monotonic)
     idle_warned: bool = False

@@ -205,6 +205,7 @@ class SessionStore:
         if session.ended:
             return
         session.ended = True
+        session.end_reason = reason
         session.hub.broadcast(Msg.ENDED, self.ended_body(session, reason))
         for person in session.participants.values():
             person.decided.set()  # whoever still waits for admission is let go (and closed)

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.procs import Server, start_relay
-from tests.e2e.journey import mirror_html, navigate, wait_until
+from tests.e2e.journey import consent, mirror_html, navigate, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,7 +34,17 @@ DESKTOP = {"width": 1400, "height": 950}
 PHONE = {"width": 360, "height": 740}
 ZOOM_200 = {"width": 640, "height": 400}
 REFLOW_320 = {"width": 320, "height": 256}  # WCAG 1.4.10: 1280 × 1024 at 400 %
-PUBLIC_PAGES = ["/", "/hilfe", "/impressum", "/datenschutz", "/berater", "/link", "/gibt-es-nicht"]
+PUBLIC_PAGES = [
+    "/",
+    "/hilfe",
+    "/leichte-sprache",
+    "/barrierefreiheit",
+    "/impressum",
+    "/datenschutz",
+    "/berater",
+    "/link",
+    "/gibt-es-nicht",
+]
 # The journey's joiner gets in at once here; the read-back confirmation has its own relay.
 CONFIG = "[sessions]\nconfirm_join = false\n"
 CONFIRMING = "[sessions]\nconfirm_join = true\n"
@@ -122,6 +132,7 @@ def join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
+    consent(page)
     expect(page.locator("#status")).to_have_text("Verbunden")
     return page
 
@@ -194,6 +205,9 @@ def test_read_back_confirmation_has_no_violations(
     citizen.goto(relay.base + "/")
     citizen.get_by_label("Zugangscode").fill(code)
     citizen.get_by_role("button", name=re.compile("Los geht")).click()
+    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
+    assert_accessible(citizen, "the consent notice")
+    consent(citizen)
     words = citizen.get_by_test_id("join-phrase")
     expect(words).to_be_visible()
     assert_accessible(citizen, "the waiting view with the words to read out")

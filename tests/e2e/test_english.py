@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
-from tests.e2e.journey import advisor_login, navigate, wait_same_doc
+from tests.e2e.journey import advisor_login, consent, navigate, wait_same_doc
 from tests.e2e.test_accessibility import AXE, PUBLIC_PAGES, assert_accessible
 
 VIEWPORT = {"width": 1280, "height": 900}
@@ -31,6 +31,8 @@ def test_switch_to_english_join_and_follow(browser: Browser, relay: Server) -> N
         expect(citizen.get_by_role("link", name="Deutsch")).to_have_attribute("lang", "de")
         citizen.get_by_label("Access code").fill(code[:3] + " " + code[3:])
         citizen.get_by_role("button", name="Let's go").click()
+        expect(citizen.get_by_role("heading", name="Before we start")).to_be_visible()
+        consent(citizen)
         citizen.get_by_test_id("mirror").wait_for()
 
         expect(citizen.locator("html")).to_have_attribute("lang", "en")
@@ -47,7 +49,7 @@ def test_switch_to_english_join_and_follow(browser: Browser, relay: Server) -> N
 
         citizen.get_by_role("button", name="Leave").click()
         expect(citizen.get_by_role("heading", name="The session has ended")).to_be_visible()
-        expect(citizen.get_by_role("button", name=re.compile("Print list"))).to_be_visible()
+        expect(citizen.get_by_role("button", name="Print / save as PDF")).to_be_visible()
     finally:
         adv_ctx.close()
         cit_ctx.close()
@@ -85,12 +87,15 @@ def test_english_console_and_citizen_view(browser: Browser, relay: Server) -> No
         citizen.goto(relay.base + "/?lang=en")
         citizen.get_by_label("Access code").fill(code)
         citizen.get_by_role("button", name="Let's go").click()
+        assert_accessible(citizen, "consent notice (English)")
+        consent(citizen)
         expect(citizen.locator("#status")).to_have_text("Connected")
         expect(advisor.get_by_test_id("participants")).to_contain_text("Citizen")
         assert_accessible(citizen, "citizen view (English)")
         advisor.get_by_role("button", name="Remove Citizen").click()
         # the server's German close reason, shown from the client catalogue
-        expect(citizen.locator("#notices")).to_contain_text("Your advisor removed you")
+        expect(citizen.get_by_test_id("ended-reason")).to_contain_text("Your advisor removed you")
+        expect(citizen.get_by_role("link", name="To the home page")).to_be_visible()
         cit_ctx.close()
     finally:
         ctx.close()

@@ -23,6 +23,7 @@ from bench.harness.procs import Server
 from tests.e2e.journey import (
     JOIN,
     advisor_login,
+    consent,
     mirror,
     navigate,
     wait_same_doc,
@@ -63,8 +64,9 @@ def join(ctx: BrowserContext, relay: Server, code: str, advisor: Page) -> Page:
     page.on("websocket", on_socket)
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
-    with page.expect_websocket():
-        page.get_by_role("button", name=JOIN).click()
+    page.get_by_role("button", name=JOIN).click()
+    with page.expect_websocket():  # opened only once the notice is confirmed
+        consent(page)
     # after WELCOME comes WAITING (admission needed) or the session itself
     while len(kinds) < 2:
         sockets[0].wait_for_event("framereceived")

@@ -18,7 +18,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 from bench.harness.procs import Server
 from cobrowse.protocol import Msg
 from tests.e2e.conftest import configured_relay
-from tests.e2e.journey import advisor_login, mirror_html, navigate, wait_same_doc, wait_until
+from tests.e2e.journey import (
+    advisor_login,
+    consent_if_asked,
+    mirror_html,
+    navigate,
+    wait_same_doc,
+    wait_until,
+)
 
 VIEWPORT = {"width": 1400, "height": 950}
 CONFIG = """
@@ -68,6 +75,7 @@ def enter_code(page: Page, relay: Server, code: str) -> None:
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
+    consent_if_asked(page)
 
 
 def phrase_of(page: Page) -> str:
@@ -124,7 +132,7 @@ def test_three_wrong_entries_remove_the_joiner_and_the_code(
         if attempt < 2:
             expect(advisor.locator("#notices")).to_contain_text(f"Noch {2 - attempt}")
     expect(advisor.locator("#notices")).to_contain_text("neuen Code")
-    expect(citizen.locator("#notices")).to_contain_text("Bestätigung hat nicht geklappt")
+    expect(citizen.get_by_test_id("ended-reason")).to_contain_text("Bestätigung hat nicht geklappt")
     again = again_ctx.new_page()
     enter_code(again, relay, code)
     expect(again.get_by_role("alert")).to_contain_text("abgelaufen")
@@ -156,7 +164,7 @@ def test_second_person_admitted_then_removed_cannot_return(browser: Browser, rel
     navigate(advisor, relay.demo + "/service/faq.html")
     wait_same_doc([advisor, citizen, guest], "Fragen")
     participants.get_by_role("button", name=re.compile("Gast.*entfernen")).click()
-    expect(guest.locator("#notices")).to_contain_text("entfernt")
+    expect(guest.get_by_test_id("ended-reason")).to_contain_text("entfernt")
     expect(participants).not_to_contain_text("Gast")
     enter_code(guest, relay, code)
     expect(guest.get_by_role("alert")).to_contain_text("abgelaufen")

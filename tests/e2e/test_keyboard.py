@@ -98,6 +98,7 @@ def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Server)
     tab_to(citizen, lambda i: i["id"] == "code", "the code field")
     citizen.keyboard.insert_text(f"{code[:3]} {code[3:]}")  # pasted, with a space
     citizen.keyboard.press("Enter")
+    consent_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(citizen.locator("#status")).to_have_text("Verbunden")
 
@@ -109,6 +110,9 @@ def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Server)
     citizen.keyboard.press("Enter")
     heading = citizen.get_by_role("heading", name="Die Sitzung ist beendet")
     expect(heading).to_be_focused()
+    # the next step comes first, then the pages visited together
+    first = tab_to(citizen, lambda i: i["tag"] == "a", "the first link after the heading")
+    assert first["name"] == "Zur Startseite"
     link = tab_to(citizen, lambda i: i["tag"] == "a", "the first visited page")
     assert "Rente" in link["name"]
     links = citizen.get_by_test_id("visited-pages").get_by_role("link")
@@ -144,6 +148,17 @@ def read_words(citizen: Page) -> str:
     return words.inner_text().strip()
 
 
+def consent_by_keyboard(citizen: Page) -> None:
+    """The notice before the shared view: focus starts on its heading, the next Tab
+    reaches the button, Enter confirms; focus then stays in the page's content."""
+    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
+    tab_to(citizen, named("Einverstanden – weiter"), "the consent button")
+    citizen.keyboard.press("Enter")
+    expect(citizen.locator("#consent")).to_be_hidden()
+    assert citizen.evaluate("() => document.activeElement.id") == "main"  # not <body>
+    tab_to(citizen, named("Verlassen"), "the leave button")
+
+
 def confirm_by_keyboard(advisor: Page, words: str) -> None:
     """The advisor tabs to the field for the heard words, types them and presses Enter."""
     tab_to(advisor, lambda i: i["testid"] == "confirm-phrase", "the confirmation field")
@@ -165,6 +180,7 @@ def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Server)
     citizen.goto(relay.base + "/")
     citizen.get_by_label("Zugangscode").fill(code)
     citizen.keyboard.press("Enter")
+    consent_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
     open_address(advisor, relay.demo + "/service/faq.html")

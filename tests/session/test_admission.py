@@ -277,3 +277,23 @@ async def test_a_waiting_joiner_is_let_go_when_the_session_ends(
     await receive(cit_ws, Msg.WAITING)
     await adv_ws.send_bytes(encode(Msg.END, 0, {}))
     assert await closed_with(cit_ws) == 4000
+
+
+async def test_an_idle_end_tells_a_waiting_joiner_why_and_nothing_of_the_session(
+    aiohttp_server: ServerFactory, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    relay = await aiohttp_server(make_app(relay_config(demo)))  # confirmation on
+    store = relay.app[STORE]
+    _, adv_ws, session = await setup(relay, aiohttp_client)
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
+    await receive(adv_ws, Msg.SNAPSHOT, seconds=10)
+    cit_ws = await open_ws(await citizen_client(relay, aiohttp_client, session["code"]))
+    await receive(cit_ws, Msg.WAITING)
+    live = store.get(session["session"])
+    assert live is not None and live.visited  # a page was seen, by the advisor only
+    live.last_activity -= store.config.idle_timeout_seconds + 1
+    await store.sweep()
+    ended = await receive(cit_ws, Msg.ENDED)
+    assert ended == {"reason": "timeout", "visited": []}
+    assert await closed_with(cit_ws) == 4000
+    await relay.close()
