@@ -1,0 +1,232 @@
+"""At the door and at the end, in real Chromium, as a caller of 70 meets them.
+
+Consent: after the code is accepted, a short notice (what the advisor sees,
+what is not shared, nothing installed, Datenschutz) comes first; nothing of
+the session reaches the browser (no WebSocket) until it is confirmed with one
+button; a reload does not ask again. End screens: however the session ends
+for the citizen (advisor ended, „Ablehnen“, ended while waiting, removed, code
+revoked after three wrong words) the screen says why, offers „Zur Startseite“
+and the hotline, and shows nothing left from before (read-back words, notices).
+The relay runs with read-back confirmation and admission on, and a hotline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import Relay, configured_relay
+from tests.e2e.journey import JOIN, advisor_login, consent, navigate
+from tests.e2e.test_accessibility import assert_accessible, overflow
+
+VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CONFIG = """
+[sessions]
+confirm_join = true
+join_policy = "admit"
+[site]
+hotline = "0800 123 456"
+"""
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+    yield from configured_relay(tmp_path_factory, CONFIG)
+
+
+# Counts the WebSockets a page creates (synchronously, unlike Playwright's events).
+COUNT_SOCKETS = """
+window.__sockets = 0;
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) { super(...args); window.__sockets += 1; }
+};
+"""
+
+
+def browser_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A context for axe (bypasses the CSP that forbids its injected script)."""
+    ctx = browser.new_context(**{"viewport": VIEWPORT, "bypass_csp": True, **options})
+    ctx.add_init_script(COUNT_SOCKETS)
+    return ctx
+
+
+def sockets(page: Page) -> int:
+    count: int = page.evaluate("() => window.__sockets")
+    return count
+
+
+def enter_code(ctx: BrowserContext, relay: Relay, code: str) -> Page:
+    """Type the code and press "Los geht's"."""
+    page = ctx.new_page()
+    page.goto(relay.base + "/")
+    page.get_by_label("Zugangscode").fill(code)
+    page.get_by_role("button", name=JOIN).click()
+    return page
+
+
+def words_of(page: Page) -> str:
+    words = page.get_by_test_id("join-phrase")
+    expect(words).to_be_visible()
+    return words.inner_text().strip()
+
+
+def confirm(advisor: Page, words: str) -> None:
+    field = advisor.get_by_test_id("confirm-phrase").first
+    field.fill(words)
+    field.press("Enter")
+
+
+def joined(browser: Browser, relay: Relay, advisor: Page, code: str) -> Page:
+    page = enter_code(browser_context(browser), relay, code)
+    consent(page)
+    confirm(advisor, words_of(page))
+    expect(page.locator("#status")).to_have_text("Verbunden")
+    return page
+
+
+def assert_end_screen(page: Page, reason: str) -> None:
+    """The end: why, the next step, and nothing left over from before."""
+    heading = page.get_by_role("heading", name="Die Sitzung ist beendet")
+    expect(heading).to_be_focused()
+    expect(page.get_by_test_id("ended-reason")).to_contain_text(reason)
+    home = page.get_by_role("link", name="Zur Startseite", exact=True)
+    expect(home).to_be_visible()
+    expect(home).to_have_attribute("href", "/")
+    expect(page.get_by_role("link", name="0800 123 456")).to_have_attribute(
+        "href", "tel:0800123456"
+    )
+    for leftover in ("#waiting", "#idle-warning", "#consent", "#view", "#leave"):
+        expect(page.locator(leftover)).to_be_hidden()
+    expect(page.get_by_test_id("join-phrase")).to_be_hidden()
+    expect(page.get_by_text("Bitte lesen Sie Ihrem Berater")).to_be_hidden()
+    expect(page.locator("#notices > *")).to_have_count(0)
+    assert_accessible(page, f"the end screen ({reason})")
+
+
+def test_consent_comes_first_and_nothing_loads_before_it(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    cit_ctx = browser_context(browser)
+    citizen = enter_code(cit_ctx, relay, code)
+    notice = citizen.get_by_test_id("consent")
+    # focus on the heading: citizen.js has run and stopped at the notice
+    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
+    for text in ("sieht nur diese gemeinsame Seite", "nicht geteilt", "nichts installieren"):
+        expect(notice).to_contain_text(text)
+    expect(notice.get_by_role("link", name="Mehr dazu im Datenschutz")).to_have_attribute(
+        "href", "/datenschutz"
+    )
+    for hidden in ("#view", "#waiting", "#session-bar"):
+        expect(citizen.locator(hidden)).to_be_hidden()
+    assert_accessible(citizen, "the consent notice")
+    assert sockets(citizen) == 0  # the relay has sent this browser nothing of the session
+    consent(citizen)
+    words = words_of(citizen)
+    assert sockets(citizen) == 1
+    expect(citizen.get_by_test_id("consent")).to_be_hidden()
+    confirm(advisor, words)
+    expect(citizen.locator("#status")).to_have_text("Verbunden")
+    navigate(advisor, relay.demo + "/")
+    expect(citizen.locator("#page-title")).to_contain_text("Bundesministerium")
+    # a reload of the same tab resumes without asking again
+    citizen.reload()
+    expect(citizen.locator("#page-title")).to_contain_text("Bundesministerium")
+    expect(citizen.get_by_test_id("consent")).to_be_hidden()
+    adv_ctx.close()
+    cit_ctx.close()
+
+
+def test_not_agreeing_leads_home(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    _, code = advisor_login(adv_ctx, relay)
+    citizen = enter_code(browser_context(browser), relay, code)
+    assert sockets(citizen) == 0
+    citizen.get_by_role("link", name="Nicht einverstanden – zur Startseite").click()
+    expect(citizen.get_by_label("Zugangscode")).to_be_visible()
+    adv_ctx.close()
+    citizen.context.close()
+
+
+def test_consent_on_a_phone(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    _, code = advisor_login(adv_ctx, relay)
+    ctx = browser_context(browser, viewport=PHONE, device_scale_factor=2, has_touch=True)
+    citizen = enter_code(ctx, relay, code)
+    button = citizen.get_by_role("button", name="Einverstanden – weiter")
+    button.scroll_into_view_if_needed()
+    expect(button).to_be_in_viewport()
+    assert overflow(citizen) == []
+    button.tap()
+    words_of(citizen)
+    adv_ctx.close()
+    ctx.close()
+
+
+def test_advisor_ended(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = joined(browser, relay, advisor, code)
+    navigate(advisor, "https://nicht-freigegeben.example/")  # a notice that must not stay
+    expect(citizen.locator("#notices")).to_contain_text("nicht freigegeben")
+    advisor.get_by_test_id("end-session").click()
+    assert_end_screen(citizen, "Ihre Beraterin oder Ihr Berater hat die Sitzung beendet")
+    citizen.get_by_role("link", name="Zur Startseite", exact=True).click()
+    expect(citizen.get_by_label("Zugangscode")).to_be_visible()
+    adv_ctx.close()
+    citizen.context.close()
+
+
+def test_denied_while_waiting(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = enter_code(browser_context(browser), relay, code)
+    consent(citizen)
+    words_of(citizen)
+    advisor.get_by_role("button", name="Ablehnen").click()
+    assert_end_screen(citizen, "hat den Beitritt abgelehnt")
+    expect(citizen.locator("#visited")).to_be_hidden()  # nothing was seen together
+    adv_ctx.close()
+    citizen.context.close()
+
+
+def test_ended_while_waiting(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = enter_code(browser_context(browser), relay, code)
+    consent(citizen)
+    words_of(citizen)
+    # the same way out as an idle end while waiting: the session ends under the joiner
+    advisor.get_by_test_id("end-session").click()
+    assert_end_screen(citizen, "hat die Sitzung beendet")
+    adv_ctx.close()
+    citizen.context.close()
+
+
+def test_removed(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = joined(browser, relay, advisor, code)
+    advisor.get_by_test_id("participants").get_by_role("button", name="Bürger/in entfernen").click()
+    assert_end_screen(citizen, "hat Sie aus der Sitzung entfernt")
+    adv_ctx.close()
+    citizen.context.close()
+
+
+def test_code_revoked_after_three_wrong_words(browser: Browser, relay: Relay) -> None:
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = enter_code(browser_context(browser), relay, code)
+    consent(citizen)
+    words_of(citizen)
+    for attempt in range(3):
+        confirm(advisor, f"Falsch Geraten{attempt}")
+        if attempt < 2:
+            expect(advisor.locator("#notices")).to_contain_text(f"Noch {2 - attempt}")
+    assert_end_screen(citizen, "neuen Code")
+    adv_ctx.close()
+    citizen.context.close()
