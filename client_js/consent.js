@@ -59,7 +59,9 @@ export function askConsent(reveal, onConsent) {
     () => {
       remember(participant);
       proceed();
-      document.getElementById("main")?.focus();
+      // the view starts at the top (status and "Verlassen"), as if just loaded
+      document.getElementById("main")?.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
     },
     { once: true },
   );
