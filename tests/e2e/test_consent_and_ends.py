@@ -24,6 +24,7 @@ from tests.e2e.test_accessibility import assert_accessible, overflow
 
 VIEWPORT = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+ZOOM_200 = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 CONFIG = """
 [sessions]
 confirm_join = true
@@ -152,10 +153,13 @@ def test_not_agreeing_leads_home(browser: Browser, relay: Relay) -> None:
     citizen.context.close()
 
 
-def test_consent_on_a_phone(browser: Browser, relay: Relay) -> None:
+@pytest.mark.parametrize("viewport", [PHONE, ZOOM_200], ids=["390x844 phone", "200 % zoom"])
+def test_consent_on_a_phone_and_zoomed(
+    browser: Browser, relay: Relay, viewport: dict[str, int]
+) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     _, code = advisor_login(adv_ctx, relay)
-    ctx = browser_context(browser, viewport=PHONE, device_scale_factor=2, has_touch=True)
+    ctx = browser_context(browser, viewport=viewport, device_scale_factor=2, has_touch=True)
     citizen = enter_code(ctx, relay, code)
     button = citizen.get_by_role("button", name="Einverstanden – weiter")
     button.scroll_into_view_if_needed()
