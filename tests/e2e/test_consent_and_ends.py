@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import JOIN, advisor_login, consent, navigate
 from tests.e2e.test_accessibility import assert_accessible, overflow
 
@@ -35,7 +36,7 @@ hotline = "0800 123 456"
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -61,7 +62,7 @@ def sockets(page: Page) -> int:
     return count
 
 
-def enter_code(ctx: BrowserContext, relay: Relay, code: str) -> Page:
+def enter_code(ctx: BrowserContext, relay: Server, code: str) -> Page:
     """Type the code and press "Los geht's"."""
     page = ctx.new_page()
     page.goto(relay.base + "/")
@@ -82,7 +83,7 @@ def confirm(advisor: Page, words: str) -> None:
     field.press("Enter")
 
 
-def joined(browser: Browser, relay: Relay, advisor: Page, code: str) -> Page:
+def joined(browser: Browser, relay: Server, advisor: Page, code: str) -> Page:
     page = enter_code(browser_context(browser), relay, code)
     consent(page)
     confirm(advisor, words_of(page))
@@ -109,7 +110,7 @@ def assert_end_screen(page: Page, reason: str) -> None:
     assert_accessible(page, f"the end screen ({reason})")
 
 
-def test_consent_comes_first_and_nothing_loads_before_it(browser: Browser, relay: Relay) -> None:
+def test_consent_comes_first_and_nothing_loads_before_it(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     cit_ctx = browser_context(browser)
@@ -142,7 +143,7 @@ def test_consent_comes_first_and_nothing_loads_before_it(browser: Browser, relay
     cit_ctx.close()
 
 
-def test_not_agreeing_leads_home(browser: Browser, relay: Relay) -> None:
+def test_not_agreeing_leads_home(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     _, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
@@ -155,7 +156,7 @@ def test_not_agreeing_leads_home(browser: Browser, relay: Relay) -> None:
 
 @pytest.mark.parametrize("viewport", [PHONE, ZOOM_200], ids=["390x844 phone", "200 % zoom"])
 def test_consent_on_a_phone_and_zoomed(
-    browser: Browser, relay: Relay, viewport: dict[str, int]
+    browser: Browser, relay: Server, viewport: dict[str, int]
 ) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     _, code = advisor_login(adv_ctx, relay)
@@ -171,7 +172,7 @@ def test_consent_on_a_phone_and_zoomed(
     ctx.close()
 
 
-def test_advisor_ended(browser: Browser, relay: Relay) -> None:
+def test_advisor_ended(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = joined(browser, relay, advisor, code)
@@ -185,7 +186,7 @@ def test_advisor_ended(browser: Browser, relay: Relay) -> None:
     citizen.context.close()
 
 
-def test_denied_while_waiting(browser: Browser, relay: Relay) -> None:
+def test_denied_while_waiting(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
@@ -198,7 +199,7 @@ def test_denied_while_waiting(browser: Browser, relay: Relay) -> None:
     citizen.context.close()
 
 
-def test_ended_while_waiting(browser: Browser, relay: Relay) -> None:
+def test_ended_while_waiting(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
@@ -211,7 +212,7 @@ def test_ended_while_waiting(browser: Browser, relay: Relay) -> None:
     citizen.context.close()
 
 
-def test_removed(browser: Browser, relay: Relay) -> None:
+def test_removed(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = joined(browser, relay, advisor, code)
@@ -221,7 +222,7 @@ def test_removed(browser: Browser, relay: Relay) -> None:
     citizen.context.close()
 
 
-def test_code_revoked_after_three_wrong_words(browser: Browser, relay: Relay) -> None:
+def test_code_revoked_after_three_wrong_words(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Relay, configured_relay, start_relay, stop_relay
+from bench.harness.procs import Server, start_relay
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join
 from tests.e2e.test_accessibility import assert_accessible, context, overflow
 
@@ -57,7 +58,7 @@ Telefon: 030 1234-9999
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -68,7 +69,7 @@ def footer_links(page: Page) -> list[tuple[str, str]]:
     return [(name, href) for name, href in links]
 
 
-def test_every_relay_page_has_the_whole_footer(browser: Browser, relay: Relay) -> None:
+def test_every_relay_page_has_the_whole_footer(browser: Browser, relay: Server) -> None:
     ctx = browser.new_context()
     page = ctx.new_page()
     for path in PAGES:
@@ -84,7 +85,7 @@ def test_every_relay_page_has_the_whole_footer(browser: Browser, relay: Relay) -
 
 
 def test_the_footer_leads_to_both_pages_with_the_operators_texts(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     ctx = context(browser)
     page = ctx.new_page()
@@ -115,8 +116,7 @@ def test_the_footer_leads_to_both_pages_with_the_operators_texts(
 
 def test_unset_texts_are_marked_placeholders(browser: Browser) -> None:
     """The demo relay without a config: the operator's parts are visibly placeholders."""
-    proc, relay = start_relay()
-    try:
+    with start_relay() as relay:
         ctx = context(browser)
         page = ctx.new_page()
         page.goto(relay.base + "/barrierefreiheit")
@@ -124,13 +124,11 @@ def test_unset_texts_are_marked_placeholders(browser: Browser) -> None:
         expect(page.locator("main")).to_contain_text("Schlichtungsstelle")
         assert_accessible(page, "the statement with placeholders")
         ctx.close()
-    finally:
-        stop_relay(proc)
 
 
 @pytest.mark.parametrize(("viewport", "label"), [(PHONE, "phone"), (ZOOM_200, "200 % zoom")])
 def test_the_footer_is_usable_on_a_phone_and_zoomed(
-    browser: Browser, relay: Relay, viewport: dict[str, int], label: str
+    browser: Browser, relay: Server, viewport: dict[str, int], label: str
 ) -> None:
     ctx = browser.new_context(viewport=viewport, device_scale_factor=2, has_touch=True)
     page = ctx.new_page()

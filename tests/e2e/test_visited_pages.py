@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, navigate
 from tests.e2e.test_accessibility import assert_accessible, overflow
 
@@ -40,11 +41,11 @@ WALK = [
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
-def walk_and_end(browser: Browser, relay: Relay, **citizen_options: Any) -> tuple[Page, Page]:
+def walk_and_end(browser: Browser, relay: Server, **citizen_options: Any) -> tuple[Page, Page]:
     """The advisor walks WALK with a citizen watching, then ends the session."""
     advisor, code = advisor_login(browser.new_context(viewport=DESKTOP), relay)
     options = {"viewport": {"width": 1280, "height": 800}, "bypass_csp": True, **citizen_options}
@@ -59,7 +60,7 @@ def walk_and_end(browser: Browser, relay: Relay, **citizen_options: Any) -> tupl
 
 
 def test_the_list_is_deduplicated_without_the_error_page_and_has_a_header(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, citizen = walk_and_end(browser, relay)
     for page in (citizen, advisor):
@@ -85,7 +86,7 @@ def test_the_list_is_deduplicated_without_the_error_page_and_has_a_header(
 
 
 def test_the_list_is_saved_as_a_document_named_after_operator_and_date(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, citizen = walk_and_end(browser, relay)
     expect(citizen.get_by_test_id("visited-pages").locator("li")).to_have_count(2)
@@ -111,7 +112,7 @@ def test_the_list_is_saved_as_a_document_named_after_operator_and_date(
 
 
 def test_printing_keeps_only_the_list_and_a_phone_shows_it_whole(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, citizen = walk_and_end(browser, relay, viewport=PHONE, device_scale_factor=2)
     expect(citizen.get_by_test_id("visited-pages").locator("li")).to_have_count(2)
