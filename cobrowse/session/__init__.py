@@ -14,6 +14,7 @@
 * :mod:`~cobrowse.session.navigation` — :class:`Navigator`: fetch, build, publish
 * :mod:`~cobrowse.session.call` — :class:`Call` and :class:`Services`: what a handler gets
 * :mod:`~cobrowse.session.commands` — the one table ``Msg → (roles, body, handler)``
+* :mod:`~cobrowse.session.visits` — the visited pages everyone takes home (``ENDED``)
 
 Nothing is re-exported here: import from the submodules (this keeps the
 import graph free of circles).

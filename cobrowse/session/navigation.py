@@ -187,7 +187,7 @@ class Navigator:
             return
         session.record_history(page.url, at)
         # error pages (404 …) are shown but not worth taking home; the list of
-        # visited pages drops repeated addresses itself (cobrowse.visit_record)
+        # visited pages drops repeated addresses itself (cobrowse.session.visits)
         if result.status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
             session.visited.append({"url": page.url, "title": page.title or page.url})
         publish_page(session, page)  # a snapshot, or a diff within the same site

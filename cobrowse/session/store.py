@@ -26,8 +26,8 @@ from cobrowse.session.model import (
     Role,
     State,
 )
+from cobrowse.session.visits import ended_body
 from cobrowse.tasks import spawn
-from cobrowse.visit_record import ended_body
 
 __all__ = ["SessionStore", "StoreHooks"]
 

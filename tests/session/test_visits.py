@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, SiteConfig
 from cobrowse.protocol import Msg, encode
-from cobrowse.visit_record import ended_body, visit_summary, visited_pages
+from cobrowse.session.visits import ended_body, visit_summary, visited_pages
 from tests.relay_client import (
     HASH,
     ClientFactory,
