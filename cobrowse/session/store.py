@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Protocol
+from typing import Protocol
 
 from cobrowse.codes import CodeBook
 from cobrowse.config import Config
 from cobrowse.errors import JoinError
 from cobrowse.i18n_catalogue import DE
 from cobrowse.phrases import draw_phrase, phrase_matches
-from cobrowse.protocol import Code, IdleWarning, Msg
+from cobrowse.protocol import Code, Ended, IdleWarning, Msg
 from cobrowse.session.model import (
     CLOSE_REMOVED,
     REMOVED_MESSAGES,
@@ -194,7 +194,7 @@ class SessionStore:
         self._changed(session, "participant_removed", participant_id)
         session.broadcast_participants()
 
-    def ended_body(self, session: CoSession, reason: str) -> dict[str, Any]:
+    def ended_body(self, session: CoSession, reason: str) -> Ended:
         """``ENDED`` for ``session``: the reason and the list of visited pages."""
         return ended_body(
             self.config, reason, session.visited, session.advisor, session.created_at, time.time()

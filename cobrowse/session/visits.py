@@ -10,18 +10,18 @@ and who advised (the advisor's configured ``label``, never the user name).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 from urllib.parse import urldefrag
 
 from cobrowse.config import Config
+from cobrowse.protocol import Ended, Visit, VisitSummary
 
 __all__ = ["ended_body", "visit_summary", "visited_pages"]
 
 
-def visited_pages(entries: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+def visited_pages(entries: Iterable[Mapping[str, str]]) -> list[Visit]:
     """Each address once (``#fragment`` ignored), first visit first, with that visit's title."""
     seen: set[str] = set()
-    pages = []
+    pages: list[Visit] = []
     for entry in entries:
         url = urldefrag(entry["url"]).url
         if url in seen:
@@ -31,9 +31,7 @@ def visited_pages(entries: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
     return pages
 
 
-def visit_summary(
-    config: Config, advisor: str, started_at: float, ended_at: float
-) -> dict[str, Any]:
+def visit_summary(config: Config, advisor: str, started_at: float, ended_at: float) -> VisitSummary:
     """The header of the list: ``{operator, hotline, advisor, started_at, ended_at}``
     (times in seconds since the epoch; the browser shows them in its own time zone)."""
     labels = {a.name: a.label for a in config.advisors}
@@ -53,7 +51,7 @@ def ended_body(
     advisor: str,
     started_at: float,
     ended_at: float,
-) -> dict[str, Any]:
+) -> Ended:
     """The body of ``ENDED``: ``{reason, visited, summary}``."""
     return {
         "reason": reason,
