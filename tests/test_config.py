@@ -278,3 +278,24 @@ def test_check_config_reports_widget_problems(
     out = capsys.readouterr().out
     assert "rules[0].widgets[0].toggle_attribute: 'onclick'" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("written", "href"),
+    [
+        ("030 1234-0", "tel:03012340"),
+        ("(030) 1234 56", "tel:030123456"),
+        ("+49 30 1234/56", "tel:+4930123456"),
+        ("0800 123 456", "tel:0800123456"),
+        ("115", "tel:115"),  # the public-service number
+    ],
+)
+def test_the_hotline_takes_the_usual_ways_of_writing_a_number(written: str, href: str) -> None:
+    site = parse_config(f'[site]\nhotline = "{written}"\n').site
+    assert site.hotline == written and site.hotline_href() == href
+
+
+@pytest.mark.parametrize("written", ["Rufen Sie an", "12", "tel:0301234", "+49 30 1234-0 oder"])
+def test_a_hotline_that_is_no_number_is_refused(written: str) -> None:
+    with pytest.raises(ConfigError, match=r"site\.hotline: expected a phone number"):
+        parse_config(f'[site]\nhotline = "{written}"\n')

@@ -24,7 +24,7 @@ _LOGO_TYPES = {
 }
 _LOGO_MAX_BYTES = 100_000
 # A phone number as people write it: digits, spaces, "+", "/", "-", "(", ")".
-HOTLINE_RE = re.compile(r"\+?[0-9][0-9 ()/-]{2,38}")
+HOTLINE_RE = re.compile(r"\+?[0-9(][0-9 ()/-]{2,38}")
 
 
 @dataclass(frozen=True, slots=True)
