@@ -48,7 +48,7 @@ def test_file_with_rules(files: tuple[Path, Path], capsys: pytest.CaptureFixture
     assert "script" not in out and "onclick" not in out and "Cookies" not in out
     assert '<img src="https://www.example.org/a/bild.png" alt="Bild">' in out
     assert "tracker.example" not in out  # not allowed: dropped, as the proxy would
-    assert '<a href="/link">stellen</a>' in out
+    assert '<a href="/link" data-cobrowse-href="/antrag">stellen</a>' in out
     assert 'data-cobrowse-blocked="post"' in out
     assert "Vorschau für https://www.example.org/a/: 1 Links, 1 Formulare" in err
     lines = err.splitlines()

@@ -21,6 +21,8 @@ from typing import Final
 
 from lxml.etree import _Element as Element
 
+from cobrowse.pipeline.href_copy import HREF_COPY_ATTR, href_copy
+from cobrowse.pipeline.lazy import promote_lazy
 from cobrowse.pipeline.page import ResourceUrl
 from cobrowse.pipeline.site_rules import PageRules
 from cobrowse.pipeline.srcset import rewrite_srcset
@@ -30,7 +32,6 @@ from cobrowse.pipeline.urls import PageUrls, fragment_only
 
 __all__ = ["AttributeRewriter"]
 
-_PLACEHOLDER_SRC: Final = ("data:", "about:blank")
 _DATA_ARIA: Final = ("data-", "aria-")
 # data-*/aria-* names the client's setAttribute() accepts (it throws on e.g. '"').
 _DATA_ARIA_NAME: Final = re.compile(r"(?:data|aria)-[a-z0-9_.\-]+\Z")
@@ -61,12 +62,14 @@ class AttributeRewriter:
         if tag == "img" or tag == "source":
             items = self.promote_lazy(items)
         attrs: dict[str, str] = {}
+        href: str | None = None
         for name, value in items:
             if name in allowed:
                 kind = kinds.get(name)
                 if kind is None:
                     pass  # plain: kept as it is
                 elif kind == AttrKind.NAV:  # the most common kind by far (a href)
+                    href = value
                     new = self.urls.link(value, node_id)
                     if new is None:
                         continue
@@ -96,6 +99,8 @@ class AttributeRewriter:
                 attrs[name] = value
             else:
                 self.removed["attr:" + name[:40]] += 1
+        if href is not None:  # CSS may select on the address (see .href_copy)
+            attrs[HREF_COPY_ATTR] = href_copy(href)
         if tag == "input" and attrs.get("type", "").strip().lower() == "password":
             attrs.pop("value", None)
         return attrs
@@ -129,6 +134,7 @@ class AttributeRewriter:
             kind = kinds[name]  # allowed but not plain: it has a kind
             if kind == AttrKind.NAV:
                 new = self.urls.link(value, node_id)
+                attrs[HREF_COPY_ATTR] = href_copy(value)  # after the others, as attributes() does
             else:
                 new = self.special(kind, value, tag, el)
             if new is None:
@@ -158,20 +164,11 @@ class AttributeRewriter:
         return None  # a kind this walk does not know is never emitted
 
     def promote_lazy(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Lazy-loading images: data-src/data-srcset become src/srcset when needed."""
-        attrs = dict(items)
-        src = attrs.get("src", "").strip()
-        if not src or src.lower().startswith(_PLACEHOLDER_SRC):
-            for lazy in self._rules.lazy_src:
-                if attrs.get(lazy, "").strip():
-                    attrs["src"] = attrs.pop(lazy)
-                    break
-        if not attrs.get("srcset", "").strip():
-            for lazy in self._rules.lazy_srcset:
-                if attrs.get(lazy, "").strip():
-                    attrs["srcset"] = attrs.pop(lazy)
-                    break
-        return list(attrs.items())
+        """Lazy-loading images: their real address becomes src/srcset (:mod:`.lazy`)."""
+        rules = self._rules
+        if not rules.promote_lazy_images:
+            return items
+        return promote_lazy(items, rules.lazy_src, rules.lazy_srcset)
 
     def style(self, value: str) -> str | None:
         css = self._styles.get(value)

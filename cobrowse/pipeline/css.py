@@ -28,6 +28,7 @@ from tinycss2.ast import (
 )
 
 from cobrowse.pipeline.hover import rewrite_state_selectors
+from cobrowse.pipeline.href_copy import rewrite_href_selectors
 from cobrowse.pipeline.page import ResourceUrl
 from cobrowse.pipeline.urls import small_data_image
 
@@ -171,6 +172,7 @@ class _CssWalker:
                     self.drop("selector")
                     continue
                 node.prelude = rewrite_state_selectors(node.prelude)  # :hover → .cb-hover
+                rewrite_href_selectors(node.prelude)  # [href$=".pdf"] → [data-cobrowse-href…]
                 content = self.block(tinycss2.parse_blocks_contents(node.content, True, True))
                 if content:
                     node.content = content

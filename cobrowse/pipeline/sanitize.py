@@ -33,6 +33,8 @@ from typing import Any, Final
 from lxml.etree import _Element as Element
 
 from cobrowse.pipeline.attributes import AttributeRewriter
+from cobrowse.pipeline.consent import remove_consent_banners
+from cobrowse.pipeline.noscript import clean_noscript
 from cobrowse.pipeline.page import LINK_TARGET, FormInfo, Page, ResourceUrl
 from cobrowse.pipeline.site_rules import NO_RULES, PageRules, strip_page_marks
 from cobrowse.pipeline.style_cache import cached_stylesheet
@@ -66,6 +68,11 @@ def sanitize_document(
     """
     walk = _Walk(url, resource_url, rules)
     strip_page_marks(root)  # before the rules mark widgets: a page must not fake one
+    # Automatic fixes (consent banners, <noscript>) before the operator's rules.
+    if rules.remove_consent_banners:
+        remove_consent_banners(root, walk.removed)
+    lazy_names = (*rules.lazy_src, *rules.lazy_srcset) if rules.promote_lazy_images else ()
+    clean_noscript(root, walk.removed, warnings=rules.drop_noscript_warnings, lazy_names=lazy_names)
     if rules.changes_tree:
         rules.apply(root, walk.removed)
     tree = walk.document(root)

@@ -43,6 +43,7 @@ from lxml.etree import _Element as Element
 from lxml.etree import strip_attributes
 
 from cobrowse.hosts import HostPattern
+from cobrowse.pipeline.href_copy import HREF_COPY_ATTR
 from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     LAZY_SRC_ATTRS,
@@ -313,9 +314,10 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
 
 
 def strip_page_marks(root: Element) -> None:
-    """Drop the page's own widget marks (a page must not fake a widget); cheap
+    """Drop the page's own widget marks (a page must not fake a widget) and link
+    address copies (:mod:`.href_copy`: the walk sets them); cheap
     when there are none (libxml2 knows no such attribute name)."""
-    strip_attributes(root, WIDGET_ATTR, WIDGET_TARGET_ATTR)
+    strip_attributes(root, WIDGET_ATTR, WIDGET_TARGET_ATTR, HREF_COPY_ATTR)
 
 
 @lru_cache(maxsize=512)
@@ -342,6 +344,12 @@ class PageRules:
     lazy_srcset: tuple[str, ...] = LAZY_SRCSET_ATTRS
     allow_post_forms: bool = False
     widgets: tuple[WidgetRule, ...] = ()
+    # Automatic fixes for how real sites look without their scripts (each one
+    # ``[pipeline]`` switch and ``[[rules]]`` key): see cobrowse.pipeline.consent,
+    # .noscript and .lazy.
+    remove_consent_banners: bool = True
+    drop_noscript_warnings: bool = True
+    promote_lazy_images: bool = True
     # namespace → tag table with the attribute changes applied
     tables: MappingProxyType[str, dict[str, TagRule]] = field(
         default_factory=lambda: MappingProxyType({ns: dict(t) for ns, t in TABLES.items()})

@@ -9,13 +9,16 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from cobrowse.pipeline import build_page, parse_html
+from cobrowse.pipeline import NO_RULES, build_page, parse_html
+from cobrowse.pipeline.consent import remove_consent_banners
+from cobrowse.pipeline.noscript import clean_noscript
 
 from .helpers import assert_safe, fake_resource_url
 
@@ -64,8 +67,12 @@ def test_xss_payload(payload: str | None) -> None:
 
 
 def _source_words(body: bytes) -> int:
-    """Words of the page's body text as parsed, without script and style."""
+    """Words of the page's body text as parsed, without script and style, and
+    without what the pipeline leaves out on purpose (consent banners, JavaScript
+    warnings in <noscript>)."""
     root = parse_html(body, "text/html")
+    remove_consent_banners(root, Counter())
+    clean_noscript(root, Counter(), lazy_names=NO_RULES.lazy_src + NO_RULES.lazy_srcset)
     page_body = root.find("body")
     assert page_body is not None
     etree.strip_elements(page_body, "script", "style", with_tail=False)

@@ -45,12 +45,15 @@ GOLDEN = [
     pytest.param(
         '<a href="#top">top</a><a href="page.html#sec">sec</a>'
         '<a href="/x" target=_blank ping=/p>x</a>',
-        '<a href="#top">top</a><a href="#sec">sec</a><a href="/link">x</a>',
+        '<a href="#top" data-cobrowse-href="#top">top</a>'
+        '<a href="#sec" data-cobrowse-href="page.html#sec">sec</a>'
+        '<a href="/link" data-cobrowse-href="/x">x</a>',
         id="links",
     ),
     pytest.param(
         '<a href="mailto:a@example.org">m</a><a href="tel:+4930">t</a><a href="javascript:x">j</a>',
-        '<a href="/link">m</a><a href="/link">t</a><a>j</a>',
+        '<a href="/link" data-cobrowse-href="mailto:a@example.org">m</a>'
+        '<a href="/link" data-cobrowse-href="tel:+4930">t</a><a data-cobrowse-href="">j</a>',
         id="link-schemes",
     ),
     pytest.param(
@@ -128,9 +131,14 @@ GOLDEN = [
         id="custom-elements-unwrapped",
     ),
     pytest.param(
-        "<noscript><p>Bitte JavaScript aktivieren</p></noscript>",
-        "<p>Bitte JavaScript aktivieren</p>",
+        '<noscript><p>Fallback</p><a href="/karte">Karte</a></noscript>',
+        '<p>Fallback</p><a href="/link" data-cobrowse-href="/karte">Karte</a>',
         id="noscript-unwrapped",
+    ),
+    pytest.param(
+        "<noscript><p>Bitte JavaScript aktivieren</p></noscript>",
+        "",
+        id="noscript-javascript-warning-dropped",
     ),
     pytest.param(
         "<div>a<script>alert(1)</script>b<iframe src=x>i</iframe>c<object data=x></object>d</div>",
@@ -311,7 +319,8 @@ def test_attribute_order_is_kept_around_rewritten_and_dropped_ones() -> None:
     result = page(f"<!DOCTYPE html><html><body>{html}</body></html>")
     assert body_html(result) == (
         '<p data-a="1" class="c" title="t" style="color:red" aria-label="l" data-x="2"'
-        ' lang="de">x</p><a data-n="1" href="/link" class="c" id="i" rel="next">x</a>'
+        ' lang="de">x</p><a data-n="1" href="/link" class="c" id="i" rel="next"'
+        ' data-cobrowse-href="x.html">x</a>'
     )
     assert result.removed == {"attr:onclick": 1, "attr:clobber": 1, "attr:target": 1}
     assert list(result.links.values()) == ["https://example.org/dir/x.html"]
@@ -371,7 +380,9 @@ def test_plain_attributes_are_only_allowed_ones_without_a_kind(rules: PageRules)
 
 def test_a_host_with_a_stray_bracket_does_not_break_the_page() -> None:
     result = page('<a href="https://example.org]/#x">a</a><form action="https://e]/#y"></form>')
-    assert body_html(result) == '<a>a</a><form method="get"></form>'
+    assert body_html(result) == (
+        '<a data-cobrowse-href="https://example.org]/#x">a</a><form method="get"></form>'
+    )
     assert result.links == {}
     assert result.forms == {}
 
