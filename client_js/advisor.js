@@ -250,7 +250,11 @@ function submitForm(form, submitter) {
     showNotice(t("form_blocked"), { level: "warning", key: "form" });
     return;
   }
-  send(Msg.SUBMIT, { node, fields: formFields(form, submitter) });
+  const body = { node, fields: formFields(form, submitter) };
+  // The button's own formmethod/formaction live on the relay, under its node id.
+  const button = submitter ? nodeIdOf(submitter) : undefined;
+  if (button !== undefined) body.submitter = button;
+  send(Msg.SUBMIT, body);
 }
 
 /**

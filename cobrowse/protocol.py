@@ -63,8 +63,9 @@ Client → server bodies (who may send which: :mod:`cobrowse.session.commands`):
 
 * ``HELLO`` ``{version, viewport?, last_seq?}`` — must be the first frame; ``viewport``:
   ``[w, h]``; ``last_seq``: the last ordered frame a reconnecting client has
-* ``NAVIGATE`` ``{url}``, ``CLICK`` ``{node}``, ``SUBMIT`` ``{node, fields}`` —
-  ``fields``: ``[[name, value]]``
+* ``NAVIGATE`` ``{url}``, ``CLICK`` ``{node}``, ``SUBMIT`` ``{node, fields, submitter?}`` —
+  ``fields``: ``[[name, value]]``; ``submitter``: the node id of the button used, whose
+  own formmethod/formaction the pipeline recorded
 * ``POINTER_MOVE`` ``{node, x?, y?}`` — ``x``/``y`` needed unless ``node`` is nil
 * ``LEAVE`` ``{}``, ``END`` ``{}``, ``NEW_CODE`` ``{}``, ``EXTEND`` ``{}`` (keep the idle session)
 * ``VIEWPORT`` ``{viewport}`` — the mirror's size changed
@@ -308,13 +309,18 @@ class Click:
 
 @dataclass(frozen=True, slots=True)
 class Submit:
+    """``submitter``: the button used, whose own formmethod/formaction the pipeline
+    recorded under its node id (None: the form's own method and action)."""
+
     MSG: ClassVar = Msg.SUBMIT
     node: int
     fields: tuple[tuple[str, str], ...]
+    submitter: int | None = None
 
     @classmethod
     def parse(cls, body: Body) -> "Submit":
-        return cls(node_id(body, "node"), form_fields(body.get("fields")))
+        fields = form_fields(body.get("fields"))
+        return cls(node_id(body, "node"), fields, optional_node_id(body, "submitter"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,6 +580,7 @@ _CLIENT_OPTIONAL: dict[Msg, frozenset[str]] = {
     Msg.HIGHLIGHT_SET: frozenset({"node"}),
     Msg.INPUT_SET: frozenset({"value", "checked", "selected"}),
     Msg.ADMIT: frozenset({"phrase"}),
+    Msg.SUBMIT: frozenset({"submitter"}),
 }
 
 

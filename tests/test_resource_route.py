@@ -87,6 +87,12 @@ class Origin:
                 '<input name="q" value="Wohngeld"><button>Senden</button></form>'
             )
             return web.Response(text=html, content_type="text/html")
+        if name == "search.html":  # a GET search form with a POST button of its own
+            html = (
+                '<form action="/suche"><input name="q" value="Rente"><button>Suchen</button>'
+                '<button formmethod="post" formaction="/send">Merken</button></form>'
+            )
+            return web.Response(text=html, content_type="text/html")
         if name == "thanks.html":
             return web.Response(text="<title>Danke</title><p>Danke</p>", content_type="text/html")
         if name == "page.html":
@@ -396,8 +402,48 @@ async def test_post_forms_are_blocked_by_default(
     snapshot = await navigate(ws, f"http://127.0.0.1:{origin[1].port}/form.html")
     flat = str(snapshot["tree"])
     assert "Cookies?" in flat and "data-cobrowse-blocked" in flat
+    form = next(n for n in _nodes(snapshot["tree"]) if n[1] == "form")
+    assert "aria-disabled" not in form[2]  # the fields work: only sending is blocked
     button = next(n for n in _nodes(snapshot["tree"]) if n[1] == "button")
-    assert button[2] == {"disabled": ""}
+    assert button[2]["disabled"] == "" and "gesperrt" in button[2]["title"]
+
+
+async def test_a_post_button_in_a_get_form_is_blocked_not_run_as_a_search(
+    relay: TestServer, origin: tuple[Origin, TestServer], aiohttp_client: ClientFactory
+) -> None:
+    site, server = origin
+    session_id, advisor, _ = await session_with_citizen(relay, aiohttp_client)
+    ws = await connect(advisor, f"/ws?session={session_id}")
+    snapshot = await navigate(ws, f"http://127.0.0.1:{server.port}/search.html")
+    form = next(n for n in _nodes(snapshot["tree"]) if n[1] == "form")
+    search, post = [n for n in _nodes(snapshot["tree"]) if n[1] == "button"]
+    assert "disabled" not in search[2] and "formaction" not in str(post)
+    assert post[2]["disabled"] == ""
+    body = {"page": snapshot["page"], "node": form[0], "fields": [["q", "Rente"]]}
+    await ws.send_bytes(encode(Msg.SUBMIT, 0, body | {"submitter": post[0]}))
+    notice = await receive(ws, Msg.NOTICE)
+    assert notice["key"] == "form_post_blocked"
+    assert site.posted == [] and site.hits["suche"] == 0
+
+
+async def test_a_post_button_in_a_get_form_posts_where_the_host_allows_it(
+    aiohttp_server: ServerFactory,
+    origin: tuple[Origin, TestServer],
+    aiohttp_client: ClientFactory,
+) -> None:
+    site, server = origin
+    rule = HostRule(HostPattern.parse("127.0.0.1"), allow_post_forms=True)
+    relay = await start_relay(aiohttp_server, relay_config(server, rule))
+    session_id, advisor, _ = await session_with_citizen(relay, aiohttp_client)
+    ws = await connect(advisor, f"/ws?session={session_id}")
+    snapshot = await navigate(ws, f"http://127.0.0.1:{server.port}/search.html")
+    form = next(n for n in _nodes(snapshot["tree"]) if n[1] == "form")
+    post = [n for n in _nodes(snapshot["tree"]) if n[1] == "button"][1]
+    body = {"page": snapshot["page"], "node": form[0], "fields": [["q", "Rente"]]}
+    await ws.send_bytes(encode(Msg.SUBMIT, 0, body | {"submitter": post[0]}))
+    thanks = await receive(ws, Msg.SNAPSHOT)
+    assert thanks["title"] == "Danke" and site.posted == [{"q": "Rente"}]
+    await relay.close()
 
 
 async def test_host_rules_apply_and_allowed_post_forms_are_sent(

@@ -9,8 +9,8 @@ on the parsed tree before the walk:
 
 * a block whose text says JavaScript is off or needed (German or English,
   :data:`_JAVASCRIPT` plus :data:`_NEEDED`), that is short and holds no
-  fallback content (images, forms, tables, links other than "how to enable
-  JavaScript") is dropped — the whole ``<noscript>`` or only the warning
+  fallback content (images, forms, tables, lists, more than a link or two)
+  is dropped — the whole ``<noscript>`` or only the warning
   paragraph inside a block that also has fallback content;
 * tracking pixels (1×1 or hidden images, counter and analytics addresses)
   are dropped whatever the switch says: the relay must not count as a visitor;
@@ -46,8 +46,12 @@ _MAX_WARNING_CHARS: Final = 600
 # Elements that make a block fallback content rather than a warning.
 _CONTENT_TAGS: Final = frozenset(
     "img picture video audio svg form input select textarea button table iframe object "
-    "embed canvas map".split()
+    "embed canvas map ul ol li dl nav".split()
 )
+# A short warning may link elsewhere in its sentence ("Please enable JavaScript
+# to view the <a>comments powered by …</a>"); more links are a fallback menu.
+_MAX_LINKS_IN_WARNING: Final = 2
+_MAX_LINKED_WARNING_CHARS: Final = 300
 # Blocks inside a <noscript> that may be a warning of their own.
 _TEXT_BLOCKS: Final = frozenset(
     "p div span strong b em i u small font center h1 h2 h3 h4 h5 h6 li ul ol dl dd dt "
@@ -96,11 +100,17 @@ def _help_link(link: Element) -> bool:
 
 def _only_warning(el: Element) -> bool:
     """True if ``el`` is a JavaScript warning with no fallback content in it."""
+    links = 0
     for inner in el.iter():
         tag = inner.tag
-        if tag in _CONTENT_TAGS or (tag == "a" and not _help_link(inner)):
+        if tag in _CONTENT_TAGS:
             return False
-    return is_javascript_warning(_text(el))
+        if tag == "a" and not _help_link(inner):
+            links += 1
+    text = _text(el)
+    if links and (links > _MAX_LINKS_IN_WARNING or len(text) > _MAX_LINKED_WARNING_CHARS):
+        return False
+    return is_javascript_warning(text)
 
 
 def _prune_warnings(el: Element, removed: Counter[str]) -> None:

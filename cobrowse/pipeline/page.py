@@ -65,7 +65,8 @@ class Page:
 
     ``tree`` is the root ``html`` node; ``links`` maps the node id of every
     ``a``/``area`` with an http(s) target to its absolute URL, ``forms`` the
-    node id of every ``form`` to its :class:`FormInfo`; ``removed`` counts
+    node id of every ``form`` (and of every submit button with a
+    ``formmethod``/``formaction`` of its own) to its :class:`FormInfo`; ``removed`` counts
     what the sanitizer dropped (``element:script``, ``attr:onclick``,
     ``url:javascript``, ``css:expression``, ``rule:remove:<selector>`` …)
     for ``preview`` and metrics.

@@ -28,7 +28,7 @@ attributes an element keeps is :mod:`cobrowse.pipeline.attributes`.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Final
+from typing import Any
 
 from lxml.etree import _Element as Element
 
@@ -38,6 +38,12 @@ from cobrowse.pipeline.noscript import clean_noscript
 from cobrowse.pipeline.page import LINK_TARGET, FormInfo, Page, ResourceUrl
 from cobrowse.pipeline.site_rules import NO_RULES, PageRules, strip_page_marks
 from cobrowse.pipeline.style_cache import cached_stylesheet
+from cobrowse.pipeline.submitters import (
+    BLOCKED_FORM_TITLE,
+    BLOCKED_MARK,
+    FormScope,
+    submit_control,
+)
 from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     FORM_CONTROLS,
@@ -49,10 +55,6 @@ from cobrowse.pipeline.tables import (
 from cobrowse.pipeline.urls import PageUrls
 
 __all__ = ["BLOCKED_FORM_TITLE", "sanitize_document"]
-
-BLOCKED_FORM_TITLE: Final = (
-    "Dieses Formular würde Daten absenden. In der gemeinsamen Ansicht ist es gesperrt."
-)
 
 
 def sanitize_document(
@@ -87,7 +89,7 @@ class _Walk(AttributeRewriter):
     """
 
     __slots__ = (
-        "_blocked_form",
+        "_form",
         "_next_id",
         "_resource_url",
         "_rules",
@@ -107,7 +109,7 @@ class _Walk(AttributeRewriter):
         self.tables = rules.tables
         self._next_id = 1
         self._styles: dict[str, str] = {}
-        self._blocked_form = 0  # depth inside POST forms that may not be sent
+        self._form: FormScope | None = None  # the form the walk is inside
         self.forms: dict[int, FormInfo] = {}
         self.removed: Counter[str] = Counter()
         self.urls = PageUrls(url, resource_url, self.removed)
@@ -167,8 +169,8 @@ class _Walk(AttributeRewriter):
                     self.rewrite_attributes(child, tag, items, attrs, rule, node_id)
             else:
                 attrs = self.attributes(child, tag, items, rule, node_id)
-            if self._blocked_form and tag in FORM_CONTROLS and rule.ns == "html":
-                _disable_submitter(tag, attrs)
+            if self._form is not None and tag in FORM_CONTROLS and rule.ns == "html":
+                self.submit_control(child, tag, attrs, node_id)
             children: list[Any] = []
             out.append([node_id, rule.name, attrs, children])
             if len(child):  # has child elements (len() counts no text)
@@ -237,14 +239,14 @@ class _Walk(AttributeRewriter):
         self._next_id += 1
         items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
         attrs = self.attributes(el, tag, items, rule, node_id) if items else {}
-        blocked = False
+        form: FormScope | None = None
         if ns == "html":
             if tag == "form":
-                blocked = self.form(el, node_id, attrs)
+                form = self.form(el, node_id, attrs)
             elif tag == "link":
                 attrs["rel"] = "stylesheet"  # stylesheet_link() checked it is one
-            elif self._blocked_form and tag in FORM_CONTROLS:
-                _disable_submitter(tag, attrs)
+            elif self._form is not None and tag in FORM_CONTROLS:
+                self.submit_control(el, tag, attrs, node_id)
         children: list[Any] = []
         out.append([node_id, rule.name, attrs, children])
         if rule.void:
@@ -257,40 +259,41 @@ class _Walk(AttributeRewriter):
         else:
             if tag == "title" and ns == "html" and self.title is None:
                 self.title = " ".join("".join(el.itertext()).split())  # type: ignore[arg-type]
-            self._blocked_form += blocked
+            outer = self._form
+            if form is not None:
+                self._form = form
             self.content(el, children, depth + 1, self.tables[ns], not rule.skip_ws)
-            self._blocked_form -= blocked
+            self._form = outer
 
     # --- forms and links ----------------------------------------------------
 
-    def form(self, el: Element, node_id: int, attrs: dict[str, str]) -> bool:
+    def form(self, el: Element, node_id: int, attrs: dict[str, str]) -> FormScope:
         """Record where a form submits (its action becomes ``/link``).
 
-        Returns True for a POST form the host rules do not allow: it is shown
-        with its submit buttons disabled and a title that says why.
+        A POST form the host rules do not allow is marked ``data-cobrowse-blocked``;
+        its submit controls are disabled with a title that says why (see
+        :mod:`cobrowse.pipeline.submitters`), the form itself stays usable.
         """
         method = "post" if (el.get("method") or "").strip().lower() == "post" else "get"
         attrs["method"] = method
         blocked = method == "post" and not self._rules.allow_post_forms
         if blocked:
             self.removed["form:post"] += 1
-            attrs["title"] = BLOCKED_FORM_TITLE
-            attrs["aria-disabled"] = "true"
-            attrs["data-cobrowse-blocked"] = "post"
+            attrs[BLOCKED_MARK] = "post"
         action = self.urls.form_action(el.get("action") or "")
-        if action is None:
-            return blocked
-        self.forms[node_id] = FormInfo(method, action, not blocked)
-        attrs["action"] = LINK_TARGET
-        return blocked
+        if action is not None:
+            self.forms[node_id] = FormInfo(method, action, not blocked)
+            attrs["action"] = LINK_TARGET
+        return FormScope(method, action, blocked)
+
+    def submit_control(self, el: Element, tag: str, attrs: dict[str, str], node_id: int) -> None:
+        """An input/button inside a form: blocked, or its own submit target recorded."""
+        assert self._form is not None
+        info = submit_control(el, tag, attrs, self._form, self.urls, self._rules.allow_post_forms)
+        if info is not None:
+            self.forms[node_id] = info
 
     def stylesheet_link(self, el: Element) -> bool:
         """Only ``<link rel=stylesheet href=…>`` is kept (rewritten in attributes())."""
         rel = (el.get("rel") or "").lower().split()
         return rel == ["stylesheet"] and bool((el.get("href") or "").strip())
-
-
-def _disable_submitter(tag: str, attrs: dict[str, str]) -> None:
-    kind = attrs.get("type", "").strip().lower()
-    if kind in ("submit", "image") or (tag == "button" and kind in ("", "submit")):
-        attrs["disabled"] = ""

@@ -118,7 +118,7 @@ def click(call: Call, body: Click) -> bool:
 
 
 def submit(call: Call, body: Submit) -> bool:
-    call.services.navigator.submit(call.session, body.node, list(body.fields))
+    call.services.navigator.submit(call.session, body.node, list(body.fields), body.submitter)
     return False
 
 

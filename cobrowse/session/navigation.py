@@ -94,17 +94,27 @@ class Navigator:
             return
         self.navigate(session, target)
 
-    def submit(self, session: CoSession, node: int, fields: list[tuple[str, str]]) -> None:
-        """The advisor submitted the form ``node``: GET forms navigate, POST forms
-        only where a host rule allows them (the sanitizer marked the others)."""
+    def submit(
+        self,
+        session: CoSession,
+        node: int,
+        fields: list[tuple[str, str]],
+        submitter: int | None = None,
+    ) -> None:
+        """The advisor submitted the form ``node`` (with the button ``submitter``, whose
+        own formmethod/formaction the pipeline recorded, if any): GET forms navigate,
+        POST forms only where a host rule allows them (the sanitizer marked the others)."""
         page = session.page
-        form = page.forms.get(node) if page else None
+        if page is None:
+            return
+        form = page.forms.get(submitter) if submitter is not None else None
+        form = form or page.forms.get(node)
         if form is None:
             return
         if form.method == "post" and form.enabled:
             self.navigate(session, form.action, post=fields)
             return
-        if form.method.lower() != "get":
+        if form.method.lower() != "get" or not form.enabled:
             session.notice("form_post_blocked", DE["notice_form_post_blocked"], "warning")
             return
         parts = urlsplit(form.action)
