@@ -156,7 +156,11 @@ async def test_faq_uses_details_summary(client: Client) -> None:
 async def test_images_have_srcset_and_dimensions(client: Client) -> None:
     doc = lxml.html.fromstring(await get_text(client, "/"))
     images = doc.xpath("//img")
-    assert any("480w" in (img.get("srcset") or "") for img in images)
+    # the hero is a blur-up image: its srcset waits in data-srcset, as on many real sites
+    assert any("480w" in (img.get("data-srcset") or "") for img in images)
+    hero = doc.xpath("//img[contains(@class, 'blur-up')]")[0]
+    assert hero.get("src") == "/static/img/hero-blur.png"
+    assert hero.get("data-src") == "/static/img/hero-960.png"
     assert any("2x" in (img.get("srcset") or "") for img in images)
     for img in images:
         assert img.get("alt") and img.get("width") and img.get("height")

@@ -75,8 +75,12 @@
     });
   });
 
-  // Lazy images: data-src -> src.
+  // Lazy images (and the blur-up hero): data-srcset -> srcset, data-src -> src.
   document.querySelectorAll("img[data-src]").forEach(function (img) {
+    if (img.hasAttribute("data-srcset")) {
+      img.srcset = img.getAttribute("data-srcset");
+      img.removeAttribute("data-srcset");
+    }
     img.src = img.getAttribute("data-src");
     img.removeAttribute("data-src");
   });
