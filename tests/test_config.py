@@ -6,6 +6,7 @@ import pytest
 
 from cobrowse.config import HostPattern, load_config, parse_config
 from cobrowse.errors import ConfigError
+from cobrowse.pipeline import rules_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,11 +87,11 @@ def test_host_patterns(pattern: str, host: str, port: int, scheme: str, ok: bool
 
 
 def test_example_config_documents_every_rules_key() -> None:
-    from cobrowse.pipeline.site_rules import RULE_LISTS
+    from cobrowse.pipeline.site_rules import AUTOMATIC_FIXES, RULE_LISTS
 
     text = (ROOT / "config.example.toml").read_text()
     assert "\n[[rules]]\n" in text
-    for key in ("host", *RULE_LISTS, "allow_post_forms"):
+    for key in ("host", *RULE_LISTS, "allow_post_forms", *AUTOMATIC_FIXES):
         assert f"\n{key} = " in text, f"rules.{key} is not documented"
 
 
@@ -193,7 +194,7 @@ def test_example_config_documents_every_widget_key() -> None:
     assert "\n  [[rules.widgets]]\n" in text
     for key in WIDGET_KEYS:
         assert f"\n  {key} = " in text, f"rules.widgets.{key} is not documented"
-    assert load_config(ROOT / "config.example.toml").rules[0].widgets
+    assert load_config(ROOT / "config.example.toml").rules[-1].widgets  # [0]: [pipeline]
 
 
 BAD_WIDGETS = """[[rules]]
@@ -299,3 +300,31 @@ def test_the_hotline_takes_the_usual_ways_of_writing_a_number(written: str, href
 def test_a_hotline_that_is_no_number_is_refused(written: str) -> None:
     with pytest.raises(ConfigError, match=r"site\.hotline: expected a phone number"):
         parse_config(f'[site]\nhotline = "{written}"\n')
+
+
+def test_automatic_fixes_are_on_unless_pipeline_or_a_host_rule_says_false() -> None:
+    url, other = "https://www.example.org/", "https://www.example.net/"
+    assert rules_for(parse_config("").rules, url).remove_consent_banners is True
+    config = parse_config(
+        "[pipeline]\nremove_consent_banners = false\npromote_lazy_images = false\n"
+        "[[rules]]\nhost = 'www.example.org'\nremove_consent_banners = true\n"
+        "drop_noscript_warnings = false\n"
+    )
+    here, there = rules_for(config.rules, url), rules_for(config.rules, other)
+    assert (here.remove_consent_banners, there.remove_consent_banners) == (True, False)
+    assert (here.drop_noscript_warnings, there.drop_noscript_warnings) == (False, True)
+    assert here.promote_lazy_images is False and there.promote_lazy_images is False
+    assert parse_config("[pipeline]\n").rules == ()
+
+
+def test_automatic_fix_problems_name_key_and_line() -> None:
+    text = (
+        "[pipeline]\nremove_consent_banners = 'nein'\nconsent = false\n\n"
+        "[[rules]]\nhost = 'www.example.org'\npromote_lazy_images = 1\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "relay.toml")
+    message = str(info.value)
+    assert "relay.toml:2: pipeline.remove_consent_banners: expected true or false" in message
+    assert "relay.toml:3: pipeline.consent: unknown key" in message
+    assert "relay.toml:7: rules[0].promote_lazy_images: expected true or false" in message

@@ -105,6 +105,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     advisors: tuple[Advisor, ...] = ()
     site: SiteConfig = field(default_factory=SiteConfig)
+    # [[rules]], after a rule for every host (host None) with the [pipeline] switches.
     rules: tuple[HostRule, ...] = ()
     # [bus] url: Redis shared by several relay nodes ("" = one node, in memory).
     bus_url: str = ""
@@ -210,6 +211,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     site: dict[str, Any] = {}
     advisors: tuple[Advisor, ...] = ()
     rules: tuple[HostRule, ...] = ()
+    every_host: tuple[HostRule, ...] = ()
     for name, body in data.items():
         if name == "advisors":
             advisors = reader.advisors(body)
@@ -225,6 +227,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
                 fetch = checked
             elif name == "site":
                 site = checked
+            elif name == "pipeline":
+                # A rule for every host, before the [[rules]] that may override it.
+                every_host = (HostRule(None, **checked),) if checked else ()
             elif name == "bus":
                 values["bus_url"] = checked.get("url", "")
                 if "owner_timeout_seconds" in checked:
@@ -257,7 +262,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         fetch=FetchConfig(**fetch),
         advisors=advisors,
         site=SiteConfig(**site),
-        rules=rules,
+        rules=every_host + rules,
     )
 
 

@@ -104,6 +104,13 @@ _BUS: dict[str, Check] = {
         "seconds between 0.3 and 300",
     ),
 }
+# The pipeline's automatic fixes for every host (a [[rules]] table may say
+# otherwise for its host): cobrowse.pipeline.site_rules.AUTOMATIC_FIXES.
+_PIPELINE: dict[str, Check] = {
+    "remove_consent_banners": (bool, None, "true or false"),
+    "drop_noscript_warnings": (bool, None, "true or false"),
+    "promote_lazy_images": (bool, None, "true or false"),
+}
 TABLES = {
     "bus": _BUS,
     "server": _SERVER,
@@ -111,4 +118,5 @@ TABLES = {
     "limits": _LIMITS,
     "fetch": _FETCH,
     "site": _SITE,
+    "pipeline": _PIPELINE,
 }

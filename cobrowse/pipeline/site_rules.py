@@ -12,7 +12,11 @@ marks form fields whose values must stay private (``data-cb-masked``); extra
 attributes may be allowed or forbidden, more lazy-image attribute names
 promoted, POST forms enabled, and ``widgets`` describe the site's own
 disclosure markup (burger menus, accordions) for the relay to emulate
-(:class:`WidgetRule`). Rules never loosen the safety tables:
+(:class:`WidgetRule`). The automatic fixes (:data:`AUTOMATIC_FIXES`: consent
+banners, ``<noscript>`` warnings, lazy images) are on for every host unless
+``[pipeline]`` (a rule for every host, ``host`` None) or a host's rule turns
+them off; the most specific rule that says something wins. Rules never
+loosen the safety tables:
 attribute names that carry URLs or script can not be allowed (checked when
 the config is loaded, :func:`attribute_problem`), and everything a rule
 keeps still goes through the sanitizing walk.
@@ -54,6 +58,7 @@ from cobrowse.pipeline.tables import (
 )
 
 __all__ = [
+    "AUTOMATIC_FIXES",
     "MASK_ATTR",
     "NO_RULES",
     "RELATIVE_TARGETS",
@@ -219,7 +224,7 @@ class HostRule:
     key does.
     """
 
-    host: HostPattern
+    host: HostPattern | None  # None: every host (the [pipeline] table's switches)
     remove: tuple[str, ...] = ()
     unwrap: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
@@ -229,7 +234,15 @@ class HostRule:
     lazy_image_attributes: tuple[str, ...] = ()
     allow_post_forms: bool = False
     widgets: tuple[WidgetRule, ...] = ()
+    # The automatic fixes (AUTOMATIC_FIXES); None: this rule does not say.
+    remove_consent_banners: bool | None = None
+    drop_noscript_warnings: bool | None = None
+    promote_lazy_images: bool | None = None
 
+
+# Switches of the pipeline's automatic fixes, each on unless a rule says false:
+# in [pipeline] for every host, in a [[rules]] table for its host.
+AUTOMATIC_FIXES: Final = ("remove_consent_banners", "drop_noscript_warnings", "promote_lazy_images")
 
 # The keys of a [[rules]] table that hold lists of strings.
 RULE_LISTS: Final = (
@@ -264,7 +277,7 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
     Entries with problems are left out of the rule; selectors and attribute
     names are checked with :func:`selector_problem` / :func:`attribute_problem`.
     """
-    known = ", ".join(["host", *RULE_LISTS, "allow_post_forms", "widgets"])
+    known = ", ".join(["host", *RULE_LISTS, "allow_post_forms", *AUTOMATIC_FIXES, "widgets"])
     problems: list[RuleProblem] = []
     values: dict[str, Any] = {}
     for key, value in entry.items():
@@ -275,7 +288,7 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
                 problems.append(
                     RuleProblem(key, f'expected a host like "*.example.org", got {value!r}')
                 )
-        elif key == "allow_post_forms":
+        elif key == "allow_post_forms" or key in AUTOMATIC_FIXES:
             if isinstance(value, bool):
                 values[key] = value
             else:
@@ -445,11 +458,25 @@ def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageR
         allow_post_forms=any(r.allow_post_forms for r in matching),
         widgets=tuple(dict.fromkeys(w for r in matching for w in r.widgets)),
         tables=MappingProxyType(tables),
+        remove_consent_banners=_switch(matching, "remove_consent_banners"),
+        drop_noscript_warnings=_switch(matching, "drop_noscript_warnings"),
+        promote_lazy_images=_switch(matching, "promote_lazy_images"),
     )
+
+
+def _switch(matching: list[HostRule], name: str) -> bool:
+    """An automatic fix is on unless the last matching rule that names it says false."""
+    for rule in reversed(matching):
+        value: bool | None = getattr(rule, name)
+        if value is not None:
+            return value
+    return True
 
 
 def _matches(rule: HostRule, host: str, port: int | None) -> bool:
     pattern = rule.host
+    if pattern is None:  # [pipeline]: every host
+        return True
     if pattern.port is not None and port != pattern.port:
         return False
     host = host.lower()
