@@ -21,10 +21,11 @@ Two ways to recognise a banner:
   whose text speaks of cookies or consent and which has a control that
   accepts or rejects (:data:`_CHOICE`). It must look like a banner, not
   like content: at most :data:`_MAX_BANNER_CHARS` of text, no ``main``,
-  ``h1`` or ``article`` inside, and not inside the page's ``main`` or an
-  ``article`` unless it is a dialog or fixed (so a privacy page's own cookie
-  settings stay). The outermost match goes; an empty backdrop named like a
-  banner goes with it.
+  ``h1`` or ``article`` inside. Banners sit near the top of the tree, so
+  the search never enters the page's ``main``, an ``article`` or other
+  content blocks (so a privacy page's own cookie settings stay, and the
+  search stays cheap). The outermost match goes; an empty backdrop named
+  like a banner goes with it.
 
 Counts ``element:consent-<vendor>`` (or ``element:consent-banner``).
 """
@@ -35,7 +36,6 @@ import re
 from collections import Counter
 from typing import Final
 
-from lxml import etree
 from lxml.etree import _Element as Element
 
 from cobrowse.pipeline.prune import drop_element
@@ -65,7 +65,14 @@ VENDOR_CONTAINERS: Final = {
     "ccm19": ("?#ccm-widget", "?.ccm-root"),
 }
 
-_UPPER: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# selector → vendor, and whether it needs the element to speak of consent
+_VENDOR_OF: Final = {
+    s.lstrip("?"): (vendor, s.startswith("?"))
+    for vendor, names in VENDOR_CONTAINERS.items()
+    for s in names
+}
+_VENDOR_IDS: Final = frozenset(s[1:] for s in _VENDOR_OF if s[0] == "#")
+_VENDOR_CLASSES: Final = frozenset(s[1:] for s in _VENDOR_OF if s[0] == ".")
 _BANNER_NAMES: Final = ("cookie", "consent", "gdpr", "dsgvo", "privacy-banner")
 _MAX_BANNER_CHARS: Final = 3000
 _CONSENT_TEXT: Final = re.compile(
@@ -82,39 +89,67 @@ _CHOICE: Final = re.compile(
 )
 _CONTROLS: Final = ("button", "a", "input")
 _NOT_A_BANNER: Final = frozenset({"html", "head", "body", "main", "article"})
+_DIALOG_ROLES: Final = frozenset({"dialog", "alertdialog"})
+# Where banners are searched: this deep below body, not inside content blocks.
+_MAX_SEARCH_DEPTH: Final = 8
+_NOT_SEARCHED: Final = frozenset(
+    "main article table ul ol dl p svg math nav select picture figure pre blockquote".split()
+)
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+def _candidates(body: Element) -> list[Element]:
+    """Elements under ``body`` that may be a banner, outermost first (document order).
+
+    Banners sit near the top of the tree (a child of ``body``, of a page
+    wrapper, of the header or footer), never deep inside the content: the
+    search goes :data:`_MAX_SEARCH_DEPTH` levels down and not into
+    :data:`_NOT_SEARCHED`. That keeps it to a small share of a page's
+    elements, at about a microsecond each (an XPath costs ten).
+    """
+    found: list[Element] = []
+
+    def visit(parent: Element, depth: int) -> None:
+        for el in parent:
+            tag = el.tag
+            if type(tag) is not str:
+                continue
+            get = el.get
+            ident, names = get("id"), get("class")
+            if (
+                (ident is not None and (ident in _VENDOR_IDS or _named(ident)))
+                or (names is not None and (_named(names) or _vendor_class(names)))
+                or get("role") in _DIALOG_ROLES
+                or tag == "dialog"
+                or get("aria-modal") == "true"
+                or _fixed(get("style"))
+            ):
+                found.append(el)
+            if depth < _MAX_SEARCH_DEPTH and tag not in _NOT_SEARCHED and len(el):
+                visit(el, depth + 1)
+
+    visit(body, 1)
+    return found
 
 
-def _lower(attr: str) -> str:
-    return f"translate({attr}, '{_UPPER}', '{_UPPER.lower()}')"
+def _vendor_class(names: str) -> bool:
+    return not _VENDOR_CLASSES.isdisjoint(names.split())
 
 
-def _vendor_test(selector: str) -> str:
-    name = selector.lstrip("?")
-    return f"@id = '{name[1:]}'" if name[0] == "#" else _has_class(name[1:])
+def _fixed(style: str | None) -> bool:
+    return style is not None and ("fixed" in style or "sticky" in style)
 
 
-def _candidates_xpath() -> etree.XPath:
-    """One XPath for every vendor container and every generic candidate (one walk in C)."""
-    tests = [_vendor_test(s) for names in VENDOR_CONTAINERS.values() for s in names]
-    tests += ["@role = 'dialog'", "@role = 'alertdialog'", "@aria-modal = 'true'"]
-    tests += ["self::dialog", "contains(@style, 'fixed')", "contains(@style, 'sticky')"]
-    for name in _BANNER_NAMES:
-        tests.append(f"contains({_lower('@id')}, '{name}')")
-        tests.append(f"contains({_lower('@class')}, '{name}')")
-    return etree.XPath("//body//*[" + " or ".join(tests) + "]")
-
-
-_CANDIDATES: Final = _candidates_xpath()
-# selector → vendor, and whether it needs the element to speak of consent
-_VENDOR_OF: Final = {
-    s.lstrip("?"): (vendor, s.startswith("?"))
-    for vendor, names in VENDOR_CONTAINERS.items()
-    for s in names
-}
+def _named(value: str) -> bool:
+    """An id or class named like a banner (_BANNER_NAMES; spelled out: this runs
+    for every element, and ``in`` on a lower-cased copy beats a regex by far)."""
+    low = value.lower()
+    return (
+        "cookie" in low
+        or "consent" in low
+        or "gdpr" in low
+        or "dsgvo" in low
+        or "privacy-banner" in low
+    )
 
 
 def _text(el: Element) -> str:
@@ -179,13 +214,16 @@ def _generic_banner(el: Element) -> bool:
 
 def remove_consent_banners(root: Element, removed: Counter[str]) -> None:
     """Drop every consent banner under ``root``'s ``body`` (see the module docstring)."""
-    result = _CANDIDATES(root)
-    if not isinstance(result, list) or not result:
+    body = root.find("body")
+    if body is None:
+        return
+    candidates = _candidates(body)
+    if not candidates:
         return
     gone: set[Element] = set()
     backdrops: list[Element] = []
-    for el in result:
-        if not isinstance(el, Element) or any(a in gone for a in el.iterancestors()):
+    for el in candidates:
+        if gone and any(a in gone for a in el.iterancestors()):
             continue
         vendor = _vendor(el)
         if vendor is not None:
