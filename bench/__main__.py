@@ -26,6 +26,7 @@ BENCHMARKS = (
     "redis",
     "handover",
     "e2e",
+    "fidelity",
 )
 # module per benchmark ("redis" would shadow the redis package's name).
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS} | {"redis": "bench.redis_bus"}
