@@ -77,6 +77,14 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{_f(f, 'failover_p50_ms')} ms (p50, max {_f(f, 'failover_max_ms')} ms) with "
         f"owner_timeout_seconds = {_f(f, 'owner_timeout_s')}."
     ),
+    "fidelity": lambda f: (
+        f"Against the scripts-off page without what the relay leaves out on purpose (a'), "
+        f"the median page keeps {f['median_words_kept_intended']:.1%} of its visible words "
+        f"at SSIM {f['median_ssim_intended']:.3f} (against the plain scripts-off page: "
+        f"{f['median_words_kept']:.1%}, {f['median_ssim']:.3f}); on average "
+        f"{f['mean_images_rendered']:.1%} of the images that render without scripts render "
+        f"in the mirror; {f['not_arrived']} renderings were not compared."
+    ),
     "e2e": lambda f: (
         f"In real Chromium the citizen sees the advisor's pointer move after "
         f"{_f(f, 'pointer_p50_ms')} ms (p50) and a new demo page after {_f(f, 'nav_p50_ms')} ms."
