@@ -38,10 +38,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from lxml import etree
 
-from bench.corpus import load_pages
-from bench.demo_pages import TOUR
-from bench.outcome import Check, Outcome, Table
-from bench.procs import start_relay
+from bench.harness.corpus import load_pages
+from bench.harness.demo_pages import TOUR
+from bench.harness.outcome import Check, Outcome, Table
+from bench.harness.procs import start_relay
 from cobrowse.pipeline import NO_RULES, parse_html
 from cobrowse.pipeline.consent import remove_consent_banners
 from cobrowse.pipeline.noscript import clean_noscript
@@ -204,7 +204,7 @@ def _measure(quick: bool) -> tuple[list[PageResult], str]:
     ):
         config = Path(tmp) / "relay.toml"
         config.write_text(CONFIG.format(port=port))
-        with start_relay(extra=("--config", str(config))) as relay, sync_playwright() as pw:
+        with start_relay("--config", str(config)) as relay, sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )

@@ -250,11 +250,10 @@ function submitForm(form, submitter) {
     showNotice(t("form_blocked"), { level: "warning", key: "form" });
     return;
   }
-  const body = { node, fields: formFields(form, submitter) };
+  const fields = formFields(form, submitter);
   // The button's own formmethod/formaction live on the relay, under its node id.
   const button = submitter ? nodeIdOf(submitter) : undefined;
-  if (button !== undefined) body.submitter = button;
-  send(Msg.SUBMIT, body);
+  send(Msg.SUBMIT, button === undefined ? { node, fields } : { node, fields, submitter: button });
 }
 
 /**

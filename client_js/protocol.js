@@ -154,7 +154,7 @@ export const Msg = Object.freeze({
 /** @typedef {{version: number, viewport: Size, last_seq: number}} HelloBody must be the first frame */
 /** @typedef {{url: string}} NavigateBody */
 /** @typedef {{node: number}} ClickBody */
-/** @typedef {{node: number, fields: Array<[string, string]>}} SubmitBody masked fields never */
+/** @typedef {{node: number, fields: Array<[string, string]>, submitter?: number}} SubmitBody masked fields never; submitter: the button used (its formmethod/formaction live on the relay) */
 /** @typedef {{node: number | null, x: number, y: number}} PointerMoveBody */
 /** @typedef {{viewport: Size}} ViewportBody */
 /** @typedef {ScrollBody} ScrollToBody */
