@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Frame, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_until
 
 CONFIG = """
@@ -25,7 +26,7 @@ join_policy = "open"
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
@@ -35,7 +36,7 @@ def _natural_width(frame: Frame, selector: str) -> int:
 
 
 def test_no_banner_no_javascript_warning_and_the_real_images(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     advisor, code = advisor_login(
         browser.new_context(viewport={"width": 1280, "height": 800}), relay
