@@ -18,6 +18,7 @@ __all__ = [
     "FetchError",
     "JoinError",
     "ProtocolError",
+    "RenderError",
 ]
 
 
@@ -74,3 +75,16 @@ class FetchError(CobrowseError):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
         self.user_message = self.MESSAGES[kind]
+
+
+class RenderError(FetchError):
+    """A page in the relay's own browser (``render = "browser"``) failed:
+    ``kind`` is ``render_timeout`` (too slow, or its scripts kept the CPU
+    busy), ``render_crashed`` (it ran out of memory, or the browser died) or
+    ``render_unavailable`` (no browser could be started). The page is closed;
+    the participants keep the page they had."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        kind: DE[f"notice_{kind}"]
+        for kind in ("render_timeout", "render_crashed", "render_unavailable")
+    }

@@ -247,13 +247,16 @@ class Fetcher:
         form: list[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         read_body_for: Collection[str] | None = None,
+        content: bytes | None = None,
     ) -> FetchResult:
         """Fetch ``url`` (absolute http/https), following checked redirects.
 
         ``method`` "POST" sends ``form`` urlencoded (a 301/302/303 redirect
         then continues with GET, as browsers do). ``headers`` are added to
-        the request (e.g. validators). With ``read_body_for`` the body is only
-        read for those media types; otherwise ``body`` is empty and
+        the request (e.g. validators); ``content`` is a raw POST body (with its
+        Content-Type in ``headers``) when there is no ``form``. With
+        ``read_body_for`` the body is only read for those media types;
+        otherwise ``body`` is empty and
         ``body_read`` False. Raises :class:`FetchError` with kind
         ``not_allowed``, ``invalid_url``, ``unreachable``, ``too_large``,
         ``too_many_redirects`` or ``bad_redirect`` (a ``Location`` httpx
@@ -262,7 +265,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.config.timeout_seconds):
                 return await self._fetch(
-                    url, max_bytes, accept, method, form, headers or {}, read_body_for
+                    url, max_bytes, accept, method, form, headers or {}, read_body_for, content
                 )
         except TimeoutError:
             raise FetchError("unreachable", "timeout") from None
@@ -276,6 +279,7 @@ class Fetcher:
         form: list[tuple[str, str]] | None,
         extra: Mapping[str, str],
         read_body_for: Collection[str] | None,
+        raw: bytes | None = None,
     ) -> FetchResult:
         for _ in range(self.config.max_redirects + 1):
             scheme, host, port = self.check_allowed(url)
@@ -286,7 +290,9 @@ class Fetcher:
             headers = {**extra, "Accept": accept}
             headers["Host"] = host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
             content = None
-            if method == "POST":
+            if method == "POST" and form is None and raw is not None:
+                content = raw
+            elif method == "POST":
                 content = urlencode(form or []).encode("utf-8")
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
             request = self._client.build_request(
@@ -305,7 +311,7 @@ class Fetcher:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     if response.status_code in (301, 302, 303) and method != "GET":
-                        method, form = "GET", None
+                        method, form, raw = "GET", None, None
                     continue
                 content_type = response.headers.get("content-type")
                 media = (content_type or "").split(";")[0].strip().lower()

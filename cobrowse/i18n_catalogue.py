@@ -195,6 +195,19 @@ DE: dict[str, str] = {
         "Die Seite leitet auf eine ungültige Adresse weiter (fehlerhafte Weiterleitung) "
         "und kann nicht angezeigt werden. Sie sehen weiter die bisherige Seite."
     ),
+    "notice_render_queued": "Seite wird vorbereitet …",
+    "notice_render_timeout": (
+        "Die Seite braucht zu lange oder rechnet ununterbrochen und wurde angehalten. "
+        "Sie sehen weiter die bisherige Seite. Bitte versuchen Sie es noch einmal."
+    ),
+    "notice_render_crashed": (
+        "Die Seite hat zu viel Speicher gebraucht und wurde beendet. Sie sehen weiter "
+        "die bisherige Seite. Die Beratung kann eine andere Seite öffnen."
+    ),
+    "notice_render_unavailable": (
+        "Diese Seite kann gerade nicht vorbereitet werden. Sie sehen weiter die "
+        "bisherige Seite. Bitte versuchen Sie es in einigen Minuten noch einmal."
+    ),
     "notice_link_not_allowed": (
         "Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht "
         "nicht freigegeben und wird nicht geöffnet."
@@ -415,6 +428,19 @@ EN: dict[str, str] = {
     "notice_bad_redirect": (
         "The page redirects to an invalid address (a broken redirect) and cannot be "
         "shown. You still see the previous page."
+    ),
+    "notice_render_queued": "Preparing the page …",
+    "notice_render_timeout": (
+        "The page took too long or kept computing and was stopped. You still see the "
+        "previous page. Please try again."
+    ),
+    "notice_render_crashed": (
+        "The page needed too much memory and was stopped. You still see the previous "
+        "page. The advisor can open another page."
+    ),
+    "notice_render_unavailable": (
+        "This page cannot be prepared right now. You still see the previous page. "
+        "Please try again in a few minutes."
     ),
     "notice_link_not_allowed": (
         "This link leads to {host}. That page is not approved for the shared view "

@@ -36,6 +36,7 @@ __all__ = [
     "FetchConfig",
     "HostPattern",
     "HostRule",
+    "RenderConfig",
     "SiteConfig",
     "load_config",
     "parse_config",
@@ -67,6 +68,22 @@ class FetchConfig:
 
     def may_be_private(self, host: str, port: int, scheme: str) -> bool:
         return any(p.matches(host, port, scheme) for p in self.private_hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderConfig:
+    """``[render]``: the relay's headless Chromium for ``render = "browser"`` hosts.
+
+    ``max_browsers`` pages are loaded at once (more navigations wait in a
+    queue, never dropped); a page gets ``page_timeout_seconds`` to load and
+    settle (no request in flight and no DOM change for ``settle_seconds``);
+    ``memory_mb`` caps each page's script heap.
+    """
+
+    max_browsers: int = 2
+    page_timeout_seconds: float = 15.0
+    settle_seconds: float = 0.3
+    memory_mb: int = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +124,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     # [[rules]], after a rule for every host (host None) with the [pipeline] switches.
     rules: tuple[HostRule, ...] = ()
+    render: RenderConfig = field(default_factory=RenderConfig)
     # [bus] url: Redis shared by several relay nodes ("" = one node, in memory).
     bus_url: str = ""
     # [bus] owner_timeout_seconds: a node silent this long has its sessions taken over.
@@ -209,6 +227,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     values: dict[str, Any] = {}
     fetch: dict[str, Any] = {}
     site: dict[str, Any] = {}
+    render: dict[str, Any] = {}
     advisors: tuple[Advisor, ...] = ()
     rules: tuple[HostRule, ...] = ()
     every_host: tuple[HostRule, ...] = ()
@@ -230,6 +249,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             elif name == "pipeline":
                 # A rule for every host, before the [[rules]] that may override it.
                 every_host = (HostRule(None, **checked),) if checked else ()
+            elif name == "render":
+                render = checked
             elif name == "bus":
                 values["bus_url"] = checked.get("url", "")
                 if "owner_timeout_seconds" in checked:
@@ -255,6 +276,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         raise ConfigError("\n".join(reader.problems))
     if "timeout_seconds" in fetch:
         fetch["timeout_seconds"] = float(fetch["timeout_seconds"])
+    for key in ("page_timeout_seconds", "settle_seconds"):
+        if key in render:
+            render[key] = float(render[key])
     if "trusted_proxies" in values:
         values["trusted_proxies"] = tuple(str(v) for v in values["trusted_proxies"])
     return Config(
@@ -263,6 +287,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         advisors=advisors,
         site=SiteConfig(**site),
         rules=every_host + rules,
+        render=RenderConfig(**render),
     )
 
 

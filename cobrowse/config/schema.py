@@ -111,8 +111,15 @@ _PIPELINE: dict[str, Check] = {
     "drop_noscript_warnings": (bool, None, "true or false"),
     "promote_lazy_images": (bool, None, "true or false"),
 }
+_RENDER: dict[str, Check] = {
+    "max_browsers": (int, lambda v: 1 <= v <= 64, "a number between 1 and 64"),
+    "page_timeout_seconds": ((int, float), lambda v: 1 <= v <= 120, "seconds between 1 and 120"),
+    "settle_seconds": ((int, float), lambda v: 0.05 <= v <= 5, "seconds between 0.05 and 5"),
+    "memory_mb": (int, lambda v: 32 <= v <= 4096, "megabytes between 32 and 4096"),
+}
 TABLES = {
     "bus": _BUS,
+    "render": _RENDER,
     "server": _SERVER,
     "sessions": _SESSIONS,
     "limits": _LIMITS,

@@ -329,6 +329,22 @@ def _redirect(target: str, status: type[web.HTTPMove]) -> Handler:
     return handler
 
 
+#: Free appointments of service/termine.html (its script fetches them).
+APPOINTMENTS = (
+    ("Montag, 7. Dezember", "9:00"),
+    ("Montag, 7. Dezember", "11:30"),
+    ("Dienstag, 8. Dezember", "14:00"),
+    ("Mittwoch, 9. Dezember", "8:30"),
+    ("Donnerstag, 10. Dezember", "18:00"),
+)
+
+
+async def appointments(request: web.Request) -> web.Response:
+    """GET /service/termine.json: what the appointment page's script shows."""
+    slots = [{"tag": day, "zeit": time, "ort": "Bürgerbüro Mitte"} for day, time in APPOINTMENTS]
+    return web.json_response({"termine": slots})
+
+
 def make_demo_app(*, site_dir: Path = SITE_DIR, font_path: Path = FONT_SOURCE) -> web.Application:
     """Build the aiohttp application that serves the demo ministry site."""
     site = DemoSite(site_dir, font_path)
@@ -343,6 +359,7 @@ def make_demo_app(*, site_dir: Path = SITE_DIR, font_path: Path = FONT_SOURCE) -
     )
     router.add_post("/service/kontakt", site.contact_post)
     router.add_get("/service/wohngeldrechner", site.calculator)
+    router.add_get("/service/termine.json", appointments)
     router.add_get("/downloads/merkblatt.pdf", site.pdf)
     router.add_get("/static/fonts/demo-sans.ttf", site.font)
     for source, target in _REDIRECTS.items():

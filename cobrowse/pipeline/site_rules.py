@@ -62,6 +62,7 @@ __all__ = [
     "MASK_ATTR",
     "NO_RULES",
     "RELATIVE_TARGETS",
+    "RENDER_MODES",
     "RULE_LISTS",
     "TOGGLE_ATTRIBUTES",
     "WIDGET_ATTR",
@@ -238,12 +239,17 @@ class HostRule:
     remove_consent_banners: bool | None = None
     drop_noscript_warnings: bool | None = None
     promote_lazy_images: bool | None = None
+    # "html": fetch and sanitize what the site sends; "browser": load the page
+    # in the relay's own headless Chromium first (cobrowse.render)
+    render: str = "html"
 
 
 # Switches of the pipeline's automatic fixes, each on unless a rule says false:
 # in [pipeline] for every host, in a [[rules]] table for its host.
 AUTOMATIC_FIXES: Final = ("remove_consent_banners", "drop_noscript_warnings", "promote_lazy_images")
 
+# How a host's pages are loaded (HostRule.render).
+RENDER_MODES: Final = ("html", "browser")
 # The keys of a [[rules]] table that hold lists of strings.
 RULE_LISTS: Final = (
     "remove",
@@ -277,7 +283,9 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
     Entries with problems are left out of the rule; selectors and attribute
     names are checked with :func:`selector_problem` / :func:`attribute_problem`.
     """
-    known = ", ".join(["host", *RULE_LISTS, "allow_post_forms", *AUTOMATIC_FIXES, "widgets"])
+    known = ", ".join(
+        ["host", *RULE_LISTS, "allow_post_forms", *AUTOMATIC_FIXES, "render", "widgets"]
+    )
     problems: list[RuleProblem] = []
     values: dict[str, Any] = {}
     for key, value in entry.items():
@@ -293,6 +301,11 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
                 values[key] = value
             else:
                 problems.append(RuleProblem(key, f"expected true or false, got {value!r}"))
+        elif key == "render":
+            if value in RENDER_MODES:
+                values[key] = value
+            else:
+                problems.append(RuleProblem(key, f'expected "html" or "browser", got {value!r}'))
         elif key == "widgets":
             tables = value if isinstance(value, list) else [value]
             widgets = []

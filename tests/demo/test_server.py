@@ -20,6 +20,7 @@ Client = TestClient[web.Request, web.Application]
 
 PAGES = [
     "/",
+    "/service/termine.html",
     "/themen/",
     "/themen/rente.html",
     "/themen/wohngeld.html",
@@ -143,6 +144,23 @@ async def test_places_page_has_class_toggled_widgets_without_aria(client: Client
     assert all(h.getnext().get("class") == "zeiten-text" for h in heads)
     for el in [button, *heads]:
         assert not [a for a in el.attrib if a.startswith("aria-") or a == "role"]
+
+
+async def test_appointment_page_is_empty_until_its_script_fetches_the_list(
+    client: Client,
+) -> None:
+    text = await get_text(client, "/service/termine.html")
+    doc = lxml.html.fromstring(text)
+    (app,) = doc.xpath("//div[@id='termine-app']")
+    assert len(app) == 0 and not (app.text or "").strip()  # nothing without the script
+    assert "Weitere Termine anzeigen" not in text and "Freie Termine" not in text
+    assert '<script src="/static/js/termine.js" defer></script>' in text
+    script = await get_text(client, "/static/js/termine.js")
+    assert 'setAttribute("data-demo-script-ran", "1")' in script
+    resp = await client.get(app.get("data-quelle"))
+    assert resp.status == 200
+    slots = (await resp.json())["termine"]
+    assert len(slots) == 5 and all({"tag", "zeit", "ort"} <= slot.keys() for slot in slots)
 
 
 async def test_faq_uses_details_summary(client: Client) -> None:

@@ -1,0 +1,126 @@
+"""Every request of a server-side page goes through the relay's own fetcher.
+
+:class:`RequestGuard` is installed as the route handler of a session's
+browser context (``context.route("**/*", guard.handle)``): Chromium never
+opens a connection itself. Each request is fetched by
+:class:`cobrowse.fetch.Fetcher` — the host allowlist, the SSRF guard (every
+resolved address checked *before* any connection; loopback, private,
+link-local and metadata addresses refused unless the operator opted in for
+that host), the size limits and the deadline all apply exactly as for the
+relay's own fetches — and the answer is handed to Chromium with
+``route.fulfill``. A refused request is aborted and counted.
+
+Only the relay decides where the session's page goes: a top-level
+navigation the page starts by itself (a script setting ``location``, a link
+the page clicks) is aborted and reported to ``on_navigate`` so the relay can
+load it the usual way (allowlist check, pipeline, everyone sees it).
+WebSockets are closed before they reach any server.
+
+The guard also counts requests in flight, which the settle detection needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Final
+
+from playwright.async_api import Request, Route, WebSocketRoute
+
+from cobrowse.errors import FetchError
+from cobrowse.fetch import Fetcher
+
+__all__ = ["RequestGuard"]
+
+log = logging.getLogger(__name__)
+
+# Request headers Chromium may pass on (the fetcher sets Host, Accept-Language, UA).
+_FORWARD: Final = frozenset(
+    {"accept", "content-type", "cookie", "x-requested-with", "range", "if-none-match"}
+)
+# Response headers Chromium gets back; the body is already decoded and complete.
+_DROP: Final = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
+_METHODS: Final = frozenset({"GET", "HEAD", "POST"})
+
+
+class RequestGuard:
+    """Route handler of one session's context (see the module docstring)."""
+
+    def __init__(self, fetcher: Fetcher, on_navigate: Callable[[str], None]) -> None:
+        self.fetcher = fetcher
+        self.on_navigate = on_navigate
+        self.in_flight = 0
+        self.last_activity = time.monotonic()
+        self.refused = 0  # requests the allowlist or the SSRF guard refused
+        self.served = 0
+        # the next top-level navigation is the relay's own (or its redirect)
+        self.expected = False
+        self.post: list[tuple[str, str]] | None = None
+        self.main_error: FetchError | None = None
+
+    def expect(self, url: str, post: list[tuple[str, str]] | None) -> None:
+        """The relay is about to load ``url`` (POSTing ``post`` if given) at the top level."""
+        del url  # Chromium may spell it differently; the next one is ours
+        self.expected, self.post, self.main_error = True, post, None
+
+    async def handle(self, route: Route, request: Request) -> None:
+        self.in_flight += 1
+        self.last_activity = time.monotonic()
+        try:
+            await self._handle(route, request)
+        finally:
+            self.in_flight -= 1
+            self.last_activity = time.monotonic()
+
+    async def _handle(self, route: Route, request: Request) -> None:
+        url = request.url
+        top = request.is_navigation_request() and request.frame.parent_frame is None
+        post = None
+        if top:
+            if not self.expected:
+                # the page tries to go somewhere by itself: the relay decides
+                await route.abort("blockedbyclient")
+                self.on_navigate(url)
+                return
+            post, self.post, self.expected = self.post, None, False
+        if request.method not in _METHODS or not url.startswith(("http://", "https://")):
+            self.refused += 1
+            await route.abort("blockedbyclient")
+            return
+        headers = {k: v for k, v in (await request.all_headers()).items() if k in _FORWARD}
+        method = "POST" if post is not None else request.method
+        content = request.post_data_buffer if method == "POST" and post is None else None
+        try:
+            result = await self.fetcher.fetch(
+                url,
+                max_bytes=self.fetcher.config.max_page_bytes,
+                accept=headers.pop("accept", "*/*"),
+                method=method,
+                form=post,
+                headers=headers,
+                content=content,
+            )
+        except FetchError as exc:
+            self.refused += 1
+            if top:
+                self.main_error = exc
+            log.info("render: request refused: %s", exc.kind)
+            await route.abort("blockedbyclient")
+            return
+        self.served += 1
+        if result.url != url:
+            # Chromium must know the page's real address (relative links, origin)
+            if top:
+                self.expected = True
+            await route.fulfill(status=302, headers={"location": result.url})
+            return
+        out = {k: v for k, v in result.headers.items() if k.lower() not in _DROP}
+        await route.fulfill(status=result.status, headers=out, body=result.body)
+
+    @staticmethod
+    async def close_socket(ws: WebSocketRoute) -> None:
+        """WebSockets never connect anywhere (``context.route_web_socket``)."""
+        await ws.close(code=1008, reason="blocked")
