@@ -44,6 +44,9 @@ _DROP: Final = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
 _METHODS: Final = frozenset({"GET", "HEAD", "POST"})
+# What no DOM depends on: not fetched for the server-side page (the
+# participants' browsers get images and fonts through the /r/ proxy).
+_SKIPPED: Final = frozenset({"image", "media", "font"})
 
 
 class RequestGuard:
@@ -86,6 +89,9 @@ class RequestGuard:
                 self.on_navigate(url)
                 return
             post, self.post, self.expected = self.post, None, False
+        if request.resource_type in _SKIPPED:
+            await route.abort("blockedbyclient")
+            return
         if request.method not in _METHODS or not url.startswith(("http://", "https://")):
             self.refused += 1
             await route.abort("blockedbyclient")

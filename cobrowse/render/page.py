@@ -80,7 +80,8 @@ class SessionBrowser:
         self.changed.set()
 
     async def _popup(self, page: Page) -> None:
-        if page is not self.page and page.opener is not None:
+        # a pop-up (window.open is sealed, but target=_blank links remain)
+        if page is not self.page and await page.opener() is not None:
             with contextlib.suppress(Error):
                 await page.close()
 
@@ -117,6 +118,7 @@ class SessionBrowser:
             await _close(page)
             raise RenderError("render_timeout", "load") from None
         except Error as exc:
+            log.info("render: load failed: %s", type(exc).__name__)
             await _close(page)
             kind = "render_crashed" if crashed.is_set() else "render_timeout"
             raise RenderError(kind, type(exc).__name__) from None
