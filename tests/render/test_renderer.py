@@ -44,7 +44,8 @@ HOOK = """
     return open.apply(this, args);
   };
   Object.defineProperty(window, "demoStatistik", {set() { record("inline script"); }});
-  document.addEventListener("securitypolicyviolation", (e) => record("csp " + e.effectiveDirective));
+  const csp = (e) => record("csp " + e.effectiveDirective);
+  document.addEventListener("securitypolicyviolation", csp);
 })();
 """
 
