@@ -85,7 +85,8 @@ class RequestGuard:
         if top:
             if not self.expected:
                 # the page tries to go somewhere by itself: the relay decides
-                await route.abort("blockedbyclient")
+                # ("aborted" keeps the current document, like a cancelled load)
+                await route.abort("aborted")
                 self.on_navigate(url)
                 return
             post, self.post, self.expected = self.post, None, False

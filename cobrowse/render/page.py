@@ -111,8 +111,8 @@ class SessionBrowser:
                 if crashed.is_set():
                     raise RenderError("render_crashed")
                 html = await page.evaluate(SERIALIZE)
-        except (FetchError, RenderError):
-            await _close(page)
+        except (FetchError, RenderError, asyncio.CancelledError):
+            await _close(page)  # cancelled: a newer navigation replaces this one
             raise
         except TimeoutError:
             await _close(page)

@@ -1,0 +1,187 @@
+"""The relay's browser reaches only what the fetcher would: a page script that
+tries loopback, private and metadata addresses (by IP, by odd spellings, by an
+allowed name that resolves privately, by WebSocket, image, frame and by
+navigating) is refused — by the fetcher's guard, before any connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from aiohttp import web
+
+from cobrowse.config import parse_config
+from cobrowse.fetch import Fetcher
+from cobrowse.render import Renderer
+from cobrowse.render.page import SessionBrowser
+from cobrowse.sessions import SessionStore
+
+SECRET = "s" * 32
+
+
+class Canary:
+    """A server on loopback that must never be reached."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self.hit)
+
+    async def hit(self, request: web.Request) -> web.Response:
+        self.hits.append(request.path)
+        return web.Response(text="secret")
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """The fetcher's only way out: records every connection it is asked for and
+    refuses (without connecting) anything but the test site."""
+
+    def __init__(self, allowed: str) -> None:
+        self.allowed = allowed
+        self.targets: list[str] = []
+        self._real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = f"{request.url.host}:{request.url.port}"
+        self.targets.append(target)
+        if target != self.allowed:
+            raise httpx.ConnectError("the test refuses this connection")
+        return await self._real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+def attack_page(canary: int) -> str:
+    targets = {
+        "loopback": f"http://127.0.0.1:{canary}/",
+        "localhost": f"http://localhost:{canary}/",
+        "loopback-hex": f"http://0x7f.1:{canary}/",
+        "loopback-v6": f"http://[::1]:{canary}/",
+        "private-10": "http://10.0.0.1/",
+        "private-192": "http://192.168.1.1/",
+        "private-172": "http://172.16.0.1/",
+        "metadata": "http://169.254.169.254/latest/meta-data/",
+        "metadata-decimal": "http://2852039166/latest/meta-data/",
+        "allowed-name-private": "http://intern.example/",
+        "allowed-name-metadata": "http://meta.example/latest/meta-data/",
+    }
+    return f"""<!DOCTYPE html><html><head><title>Angriff</title></head><body>
+<h1>Angriff</h1><ul id="out"></ul>
+<img src="http://127.0.0.1:{canary}/img">
+<iframe src="http://10.0.0.1/"></iframe>
+<script>
+const out = document.getElementById("out");
+const show = (name, verdict) => {{
+  const li = document.createElement("li");
+  li.id = "r-" + name;
+  li.textContent = verdict;
+  out.appendChild(li);
+}};
+const targets = {json.dumps(targets)};
+for (const [name, url] of Object.entries(targets)) {{
+  fetch(url).then(() => show(name, "reached"), () => show(name, "blocked"));
+}}
+try {{
+  const ws = new WebSocket("ws://127.0.0.1:{canary}/");
+  ws.onopen = () => show("websocket", "reached");
+  ws.onclose = () => show("websocket", "blocked");
+}} catch (e) {{ show("websocket", "blocked"); }}
+</script></body></html>"""
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[tuple[int, Canary]]:
+    canary = Canary()
+    canary_runner = web.AppRunner(canary.app)
+    await canary_runner.setup()
+    await web.TCPSite(canary_runner, "127.0.0.1", 0).start()
+    canary_port = canary_runner.addresses[0][1]
+    site = web.Application()
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=attack_page(canary_port), content_type="text/html")
+
+    async def away(request: web.Request) -> web.Response:
+        return web.Response(
+            text="<p>Weiter …</p><script>setTimeout(() => {"
+            " location.href = 'http://169.254.169.254/latest/meta-data/'; }, 20);</script>",
+            content_type="text/html",
+        )
+
+    site.router.add_get("/", page)
+    site.router.add_get("/weg", away)
+    site_runner = web.AppRunner(site)
+    await site_runner.setup()
+    await web.TCPSite(site_runner, "127.0.0.1", 0).start()
+    yield site_runner.addresses[0][1], canary
+    await site_runner.cleanup()
+    await canary_runner.cleanup()
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    return {"intern.example": ["10.0.0.7"], "meta.example": ["169.254.169.254"]}[host]
+
+
+async def test_page_scripts_cannot_reach_loopback_private_or_metadata(
+    servers: tuple[int, Canary],
+) -> None:
+    port, canary = servers
+    config = parse_config(
+        f'[fetch]\nallowed_hosts = ["127.0.0.1:{port}", "intern.example", "meta.example"]\n'
+        f'private_hosts = ["127.0.0.1:{port}"]\n'
+        '[render]\nmax_browsers = 1\nsettle_seconds = 0.2\n'
+        '[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
+    )
+    transport = RecordingTransport(f"127.0.0.1:{port}")
+    fetcher = Fetcher(config.fetch, transport=transport, resolver=_resolve)
+    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, page_workers=0)
+    session = SessionStore(config).create("berater")
+    try:
+        rendered = await renderer.render(session, f"http://127.0.0.1:{port}/")
+        page = rendered.page
+        await page.wait_for_function("document.querySelectorAll('#out li').length >= 12")
+        verdicts = await page.eval_on_selector_all(
+            "#out li", "items => items.map((li) => [li.id.slice(2), li.textContent])"
+        )
+        _, browser = renderer.browsers[session.id]
+        refused = browser.guard.refused
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    assert len(verdicts) == 12
+    assert {verdict for _, verdict in verdicts} == {"blocked"}, verdicts
+    assert canary.hits == []
+    # Nothing but the test site was ever connected to: the guard refused the
+    # others before the transport (the only way out) was asked.
+    assert set(transport.targets) == {f"127.0.0.1:{port}"}
+    assert refused >= 11  # every fetch and the frame
+
+
+async def test_a_page_navigating_by_itself_is_stopped_and_reported(
+    servers: tuple[int, Canary],
+) -> None:
+    port, canary = servers
+    config = parse_config(
+        f'[fetch]\nallowed_hosts = ["127.0.0.1:{port}"]\nprivate_hosts = ["127.0.0.1:{port}"]\n'
+        "[render]\nsettle_seconds = 0.2\n"
+    )
+    transport = RecordingTransport(f"127.0.0.1:{port}")
+    fetcher = Fetcher(config.fetch, transport=transport)
+    renderer = Renderer(config.render, fetcher, (), secret=SECRET, page_workers=0)
+    asked: list[str] = []
+    browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
+    try:
+        page, url, html = await browser.load(f"http://127.0.0.1:{port}/weg")
+        await page.wait_for_timeout(100)  # let Chromium settle on its answer
+        assert url == f"http://127.0.0.1:{port}/weg"  # it stayed where the relay put it
+        assert page.url == url
+    finally:
+        await browser.close()
+        await renderer.close()
+        await fetcher.close()
+    assert asked == ["http://169.254.169.254/latest/meta-data/"]
+    assert "Weiter" in html  # the page the relay loaded, not the one it tried to go to
+    assert set(transport.targets) == {f"127.0.0.1:{port}"}
