@@ -183,5 +183,6 @@ async def test_a_page_navigating_by_itself_is_stopped_and_reported(
         await renderer.close()
         await fetcher.close()
     assert asked == ["http://169.254.169.254/latest/meta-data/"]
+    assert canary.hits == []
     assert "Weiter" in html  # the page the relay loaded, not the one it tried to go to
     assert set(transport.targets) == {f"127.0.0.1:{port}"}
