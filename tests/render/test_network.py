@@ -132,7 +132,7 @@ async def test_page_scripts_cannot_reach_loopback_private_or_metadata(
     config = parse_config(
         f'[fetch]\nallowed_hosts = ["127.0.0.1:{port}", "intern.example", "meta.example"]\n'
         f'private_hosts = ["127.0.0.1:{port}"]\n'
-        '[render]\nmax_browsers = 1\nsettle_seconds = 0.2\n'
+        "[render]\nmax_browsers = 1\nsettle_seconds = 0.2\n"
         '[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
     )
     transport = RecordingTransport(f"127.0.0.1:{port}")
