@@ -1,4 +1,4 @@
-"""Command line: ``cobrowse serve | hash-password | check-config``."""
+"""Command line: ``cobrowse serve | hash-password | check-config | preview | audit``."""
 
 from __future__ import annotations
 
@@ -218,6 +218,42 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _audit(url: str, config: Config, learn: bool) -> int:
+    from cobrowse.errors import FetchError
+    from cobrowse.fetch import Fetcher, normalize_url
+    from cobrowse.render.learn import learn_widgets, widgets_toml
+
+    fetcher = Fetcher(config.fetch)
+    try:
+        url = normalize_url(url)
+        fetcher.check_allowed(url)
+        listeners, widgets = await learn_widgets(url, fetcher, config.render)
+    except FetchError as exc:
+        print(f"cobrowse audit: {exc.user_message} ({exc.kind})", file=sys.stderr)
+        return 1
+    finally:
+        await fetcher.close()
+    print(f"{len(listeners)} Elemente mit Klick-Listenern auf {url}", file=sys.stderr)
+    for listener in listeners:
+        print(f"  {listener.selector} ({listener.count}×)", file=sys.stderr)
+    if learn:
+        print(f"{len(widgets)} Widget-Regeln gelernt", file=sys.stderr)
+        sys.stdout.write(widgets_toml(url, widgets))
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Load an allowed page in the relay's browser (needs the render extra):
+    list its click-listener elements; with --learn print [[rules.widgets]]."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        print("cobrowse audit: needs pip install 'cobrowse[render]' (Playwright)", file=sys.stderr)
+        return 2
+    config = load_config(Path(args.config)) if args.config else Config()
+    return asyncio.run(_audit(args.url, config, args.learn))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cobrowse", description="Web-Begleiter co-browsing relay")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -244,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     pv.add_argument("--base-url", help="the page's address (needed for a file)")
     pv.add_argument("--config", help="TOML config file: allowed hosts and [[rules]]")
     pv.set_defaults(func=_cmd_preview)
+    au = sub.add_parser("audit", help="find a page's script widgets in the relay's browser")
+    au.add_argument("url", help="an allowed http(s) URL")
+    au.add_argument("--learn", action="store_true", help="print [[rules.widgets]] that mimic them")
+    au.add_argument("--config", help="TOML config file: allowed hosts, [render]")
+    au.set_defaults(func=_cmd_audit)
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "log_format", "text"), logging.INFO)
     try:
