@@ -279,8 +279,8 @@ class Renderer:
             for session_id, (session, browser) in list(self.browsers.items()):
                 if session.ended:
                     self.left(session)
-                    del self.browsers[session_id]
                     await browser.close()
+                    del self.browsers[session_id]
 
     async def close(self) -> None:
         if self._sweeper is not None:
