@@ -116,11 +116,9 @@ async def test_the_advisors_click_reaches_the_pages_own_script(
     session, _, _ = live
     target = element(session, "ziel")
     assert "offen" not in target[2]["class"]
-    button = next(
-        n
-        for n in TreeIndex.build(session.page.tree).nodes.values()  # type: ignore[union-attr]
-        if len(n) == 4 and n[2].get("class") == "oeffner"
-    )
+    assert session.page is not None
+    nodes = TreeIndex.build(session.page.tree).nodes.values()
+    button = next(n for n in nodes if len(n) == 4 and n[2].get("class") == "oeffner")
     send(session, Msg.PULSE_AT, node=button[0], x=0.5, y=0.5)
     await until(lambda: "offen" in element(session, "ziel")[2]["class"], "click not replayed")
 
