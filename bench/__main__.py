@@ -27,6 +27,7 @@ BENCHMARKS = (
     "handover",
     "e2e",
     "fidelity",
+    "render",
 )
 # module per benchmark ("redis" would shadow the redis package's name).
 MODULES = {name: f"bench.{name}" for name in BENCHMARKS} | {"redis": "bench.redis_bus"}

@@ -89,6 +89,15 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"In real Chromium the citizen sees the advisor's pointer move after "
         f"{_f(f, 'pointer_p50_ms')} ms (p50) and a new demo page after {_f(f, 'nav_p50_ms')} ms."
     ),
+    "render": lambda f: (
+        f"Through the relay's browser the demo's script-built page takes "
+        f"{_f(f, 'render_first_ms')} ms to a built page (html path {_f(f, 'html_first_ms')} ms: "
+        f"{_f(f, 'first_page_ratio')}×); {_f(f, 'render_pages_per_s')} pages/s with two "
+        f"browsers ({_f(f, 'throughput_ratio')}× the html path); "
+        f"{_f(f, 'mib_per_rendered_session')} MiB per session on a live rendered page. Other "
+        f"sessions' pointer p50/p99 while pages render: {_f(f, 'pointer_ratio_p50')}× / "
+        f"{_f(f, 'pointer_ratio_p99')}× the html-only relay."
+    ),
 }
 
 

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 CHROMIUM: Final = "/usr/bin/chromium"
 VIEWPORT: Final = {"width": 1280, "height": 900}
+# Chromium runs this much nicer than the relay (see _lower_priority_of_children).
+RENDER_NICENESS: Final = 10
 # Nothing may leave Chromium except through the relay's route handler: a
 # proxy on the discard port that refuses every connection (loopback only).
 _DEAD_PROXY: Final = "http://127.0.0.1:9"
@@ -60,6 +62,29 @@ def chromium_args(memory_mb: int) -> list[str]:
         "--disable-dev-shm-usage",
         "--mute-audio",
     ]
+
+
+def _lower_priority_of_children() -> None:
+    """Renice Playwright's driver process (just started by this process): the
+    Chromium it launches inherits the niceness, so rendering pages yields the
+    CPU to the relay's event loop and other sessions' pointers stay quick."""
+    me = str(os.getpid())
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:  # no /proc: leave priorities alone
+        return
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = f.read().rsplit(")", 1)[1].split()[1]
+            if parent != me:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if b"playwright" not in f.read():
+                    continue
+            os.setpriority(os.PRIO_PROCESS, int(entry), RENDER_NICENESS)
+        except (OSError, IndexError, ValueError):
+            continue
 
 
 def chromium_path() -> str:
@@ -132,6 +157,7 @@ class BrowserPool:
     async def _launch(self) -> Browser:
         if self._playwright is None:
             self._playwright = await async_playwright().start()
+            _lower_priority_of_children()
         browser = await self._playwright.chromium.launch(
             executable_path=chromium_path(),
             headless=True,

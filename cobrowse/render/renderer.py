@@ -273,14 +273,20 @@ class Renderer:
         with contextlib.suppress(Exception):
             await rendered.page.close()
 
+    async def drop(self, session: CoSession) -> None:
+        """Drop the session's context (cookies, storage, cache, pages)."""
+        entry = self.browsers.get(session.id)
+        if entry is not None:
+            self.left(session)
+            await entry[1].close()
+            self.browsers.pop(session.id, None)
+
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            for session_id, (session, browser) in list(self.browsers.items()):
+            for session, _ in list(self.browsers.values()):
                 if session.ended:
-                    self.left(session)
-                    await browser.close()
-                    del self.browsers[session_id]
+                    await self.drop(session)
 
     async def close(self) -> None:
         if self._sweeper is not None:

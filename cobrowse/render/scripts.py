@@ -37,7 +37,15 @@ GUARD: Final = """
   }
   seal(window, "open", () => null);
   seal(Navigator.prototype, "serviceWorker", undefined);
-  const notify = () => { try { window["__BINDING__"](); } catch (e) {} };
+  // one report per 50 ms at most (trailing): each is a message to the relay
+  const call = () => { try { window["__BINDING__"](); } catch (e) {} };
+  const timer = window.setTimeout;
+  let pending = false;
+  const notify = () => {
+    if (pending) return;
+    pending = true;
+    timer(() => { pending = false; call(); }, 50);
+  };
   const observer = new MutationObserver((records) => {
     if (records.some((r) => !(r.type === "attributes" && r.attributeName === KEY))) notify();
   });

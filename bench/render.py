@@ -1,0 +1,239 @@
+"""``render``: what ``render = "browser"`` costs, against the html path in the same run.
+
+* Time to first page: the demo's appointment page through the relay's own
+  browser (a fresh session: new context, load, settle, pipeline) and through
+  the html path (fetch + pipeline), alternately, on an in-process demo site.
+* Throughput: sessions loading demo pages through the browser pool
+  (``max_browsers`` = 2) at once, pages per second, against the html path.
+* Memory: the relay's Chromium processes (found by their launch flags) with
+  N sessions each on a live rendered page, against the browser with none.
+* Pointer latency of other sessions while pages render: two relays (html and
+  ``render = "browser"`` for the demo host) under the ``relay`` benchmark's
+  pointer load with every fifth advisor navigating every 2 s; the render
+  relay's p50/p99 against the html relay's (the target: within 1.5×).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bench.clients import RelayTarget
+from bench.load import Contender
+from bench.outcome import Outcome, Table, check
+from bench.procs import start_relay
+from bench.relay import compare
+from bench.stats import percentile, ratio
+from cobrowse.config import parse_config
+from cobrowse.demo import make_demo_app
+from cobrowse.fetch import Fetcher
+from cobrowse.page_worker import PageJob, build_page_off_loop
+from cobrowse.render import Renderer
+from cobrowse.render.browser import chromium_args
+from cobrowse.sessions import CoSession, SessionStore
+
+__all__ = ["run"]
+
+SECRET = "b" * 32
+PAGE = "/service/termine.html"
+PAGES = ("/service/termine.html", "/themen/wohngeld.html", "/service/standorte.html")
+_FLAG = chromium_args(256)[11]  # the dead-proxy flag only the relay's Chromium carries
+
+
+def _chromium_rss_mib() -> float:
+    """Memory (PSS) of the relay's Chromium: the processes launched with its
+    flags and all their descendants (zygotes, renderers, utilities), in MiB."""
+    parents: dict[int, int] = {}
+    roots: set[int] = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            if _FLAG.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
+                roots.add(int(entry))
+        except (OSError, ValueError):
+            continue
+    ours = set(roots)
+    grown = True
+    while grown:
+        children = {pid for pid, parent in parents.items() if parent in ours} - ours
+        grown = bool(children)
+        ours |= children
+    return sum(_rss(pid) for pid in ours) / 1024
+
+
+def _rss(pid: int) -> int:
+    """Proportional set size in KiB (shared pages split among the processes
+    sharing them, so the processes of one browser add up honestly)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:  # gone meanwhile
+        pass
+    return 0
+
+
+async def _in_process(quick: bool) -> dict[str, Any]:
+    runner = web.AppRunner(make_demo_app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host = f"127.0.0.1:{runner.addresses[0][1]}"
+    config = parse_config(
+        f'[fetch]\nallowed_hosts = ["{host}"]\nprivate_hosts = ["{host}"]\n'
+        '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
+    )
+    fetcher = Fetcher(config.fetch)
+    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, page_workers=0)
+    store = SessionStore(config)
+    base = f"http://{host}"
+    out: dict[str, Any] = {}
+
+    async def html_page(session: CoSession, path: str) -> None:
+        result = await fetcher.fetch(base + path, max_bytes=config.fetch.max_page_bytes)
+        job = PageJob(
+            result.body, result.content_type, result.url, session.id, SECRET, config.fetch, ()
+        )
+        await build_page_off_loop(0, job)
+
+    async def rendered_page(session: CoSession, path: str) -> None:
+        rendered = await renderer.render(session, base + path)
+        await renderer.build(session, rendered.url, rendered.html)
+        await renderer.discard(session, rendered)
+
+    try:
+        warm = store.create("warm")
+        await rendered_page(warm, PAGE)  # the browser starts here
+        await renderer.drop(warm)
+        out["browser_idle_mib"] = _chromium_rss_mib()
+        html_ms: list[float] = []
+        render_ms: list[float] = []
+        for _ in range(5 if quick else 15):
+            t0 = time.perf_counter()
+            await html_page(store.create("html"), PAGE)
+            html_ms.append((time.perf_counter() - t0) * 1e3)
+            session = store.create("render")
+            t0 = time.perf_counter()
+            await rendered_page(session, PAGE)  # a fresh context each
+            render_ms.append((time.perf_counter() - t0) * 1e3)
+            await renderer.drop(session)
+        out["html_first_ms"] = round(percentile(html_ms, 50), 1)
+        out["render_first_ms"] = round(percentile(render_ms, 50), 1)
+        for name, load in (("html", html_page), ("render", rendered_page)):
+            sessions = [store.create(name) for _ in range(4)]
+            rounds = 2 if quick else 5
+            t0 = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    load(s, PAGES[(i + r) % 3])
+                    for r in range(rounds)
+                    for i, s in enumerate(sessions)
+                )
+            )
+            out[f"{name}_pages_per_s"] = round(
+                len(sessions) * rounds / (time.perf_counter() - t0), 1
+            )
+        live = 4 if quick else 10
+        before = _chromium_rss_mib()
+        for _ in range(live):
+            session = store.create("live")
+            rendered = await renderer.render(session, base + PAGE)
+            await renderer.browsers[session.id][1].show(rendered.page)  # kept open, as live
+        await asyncio.sleep(1.0)
+        out["live_sessions"] = live
+        out["mib_per_rendered_session"] = round((_chromium_rss_mib() - before) / live, 1)
+    finally:
+        await renderer.close()
+        await fetcher.close()
+        await runner.cleanup()
+    return out
+
+
+def _pointer_under_renders(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    sessions = 10 if quick else 20
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "render.toml"
+        path.write_text(
+            '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
+        )
+        with start_relay() as html, start_relay(extra=("--config", str(path))) as rendered:
+            html_s, render_s = compare(
+                [
+                    Contender(RelayTarget(html), (html.pid,), html.demo, nav_every=2.0),
+                    Contender(RelayTarget(rendered), (rendered.pid,), rendered.demo, nav_every=2.0),
+                ],
+                sessions,
+                quick,
+            )
+    return html_s, render_s
+
+
+def run(quick: bool) -> Outcome:
+    out = Outcome("render")
+    figures = asyncio.run(_in_process(quick))
+    html_s, render_s = _pointer_under_renders(quick)
+    figures |= {
+        "first_page_ratio": ratio(figures["render_first_ms"], figures["html_first_ms"]),
+        "throughput_ratio": ratio(figures["render_pages_per_s"], figures["html_pages_per_s"]),
+        "pointer_html_p50_ms": html_s["p50_ms"],
+        "pointer_html_p99_ms": html_s["p99_ms"],
+        "pointer_render_p50_ms": render_s["p50_ms"],
+        "pointer_render_p99_ms": render_s["p99_ms"],
+        "pointer_ratio_p50": ratio(render_s["p50_ms"], html_s["p50_ms"]),
+        "pointer_ratio_p99": ratio(render_s["p99_ms"], html_s["p99_ms"]),
+        "pointer_sessions": render_s["sessions"],
+    }
+    pages = Table(
+        "One demo page (the appointment list a script builds), html path vs render",
+        ["path", "first page p50 ms", "pages/s (4 sessions)", "ratio to html"],
+    )
+    pages.rows = [
+        ["html", figures["html_first_ms"], figures["html_pages_per_s"], 1.0],
+        [
+            "render (fresh context)",
+            figures["render_first_ms"],
+            figures["render_pages_per_s"],
+            figures["first_page_ratio"],
+        ],
+    ]
+    memory = Table(
+        "Relay's Chromium, memory (PSS: shared pages split among its processes)",
+        ["browser with no session MiB", "live rendered sessions", "MiB per rendered session"],
+        [
+            [
+                round(figures["browser_idle_mib"], 1),
+                figures["live_sessions"],
+                figures["mib_per_rendered_session"],
+            ]
+        ],
+    )
+    pointer = Table(
+        f"Pointer latency of {figures['pointer_sessions']} sessions, every fifth navigating "
+        "every 2 s",
+        ["relay", "p50 ms", "p99 ms", "navigations", "pages missing", "errors", "page errors"],
+        [
+            [
+                name,
+                s["p50_ms"],
+                s["p99_ms"],
+                s["navigations"],
+                s["snapshots_missing"],
+                s["errors"],
+                s["nav_errors"],
+            ]
+            for name, s in (("html path", html_s), ("render = browser", render_s))
+        ],
+    )
+    out.tables = [pages, memory, pointer]
+    out.figures = figures
+    out.checks = [
+        check("pointer p99 while rendering ≤ 1.5× html-only", figures["pointer_ratio_p99"], 1.5),
+        check("pointer p50 while rendering ≤ 1.5× html-only", figures["pointer_ratio_p50"], 1.5),
+    ]
+    return out
