@@ -27,7 +27,7 @@ from playwright.async_api import CDPSession, Page
 
 from cobrowse.config import RenderConfig
 from cobrowse.fetch import Fetcher
-from cobrowse.pipeline.host_rules import TOGGLE_ATTRIBUTES, parse_widget
+from cobrowse.pipeline.site_rules import TOGGLE_ATTRIBUTES, parse_widget
 from cobrowse.render.browser import BrowserPool
 from cobrowse.render.page import SessionBrowser
 from cobrowse.render.scripts import KEY_ATTR, SERIALIZE

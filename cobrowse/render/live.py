@@ -19,9 +19,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cobrowse.hub import LOG_LIMIT
-from cobrowse.interaction import HIGHLIGHT_ATTR, MASK_ATTR, PageState, snapshot_body
-from cobrowse.pipeline import Page
-from cobrowse.pipeline.diff import Node, diff_trees, max_node_id
+from cobrowse.interaction import HIGHLIGHT_ATTR, PageState, snapshot_body
+from cobrowse.pipeline.diff import diff_trees, max_node_id
+from cobrowse.pipeline.page import Node, Page
+from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg
 from cobrowse.render.scripts import KEY_ATTR
 
