@@ -328,3 +328,25 @@ async def test_the_console_can_ask_whether_its_session_still_runs(
         assert (await advisor.get(path)).status == 404
     stranger = await aiohttp_client(relay)  # not logged in
     assert (await stranger.get(f"/api/sessions/{session['session']}")).status == 404
+
+
+def test_without_a_render_rule_the_browser_code_is_never_imported() -> None:
+    """render = "browser" is optional: the relay starts without Playwright."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from aiohttp import web\n"
+        "from cobrowse.app import make_app\n"
+        "from cobrowse.config import Config\n"
+        "async def main():\n"
+        "    runner = web.AppRunner(make_app(Config()))\n"
+        "    await runner.setup()\n"  # runs the app's lifetimes (where a renderer would start)
+        "    await runner.cleanup()\n"
+        "asyncio.run(main())\n"
+        "assert 'playwright' not in sys.modules, 'playwright imported'\n"
+        "assert 'cobrowse.render' not in sys.modules, 'cobrowse.render imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-1000:]

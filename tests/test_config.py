@@ -328,3 +328,31 @@ def test_automatic_fix_problems_name_key_and_line() -> None:
     assert "relay.toml:2: pipeline.remove_consent_banners: expected true or false" in message
     assert "relay.toml:3: pipeline.consent: unknown key" in message
     assert "relay.toml:7: rules[0].promote_lazy_images: expected true or false" in message
+
+
+def test_render_mode_per_host_and_the_render_table() -> None:
+    config = parse_config(
+        "[render]\nmax_browsers = 3\npage_timeout_seconds = 20\nsettle_seconds = 0.5\n"
+        "memory_mb = 512\n"
+        "[[rules]]\nhost = 'portal.example.org'\nrender = 'browser'\n"
+        "[[rules]]\nhost = 'www.example.org'\n"
+    )
+    assert [rule.render for rule in config.rules] == ["browser", "html"]
+    assert config.render.max_browsers == 3 and config.render.page_timeout_seconds == 20.0
+    assert config.render.settle_seconds == 0.5 and config.render.memory_mb == 512
+    assert parse_config("").render.max_browsers >= 1  # a default, nothing to configure
+
+
+def test_bad_render_values_name_the_key_and_line() -> None:
+    text = "[render]\nmax_browsers = 0\n[[rules]]\nhost = 'a.example'\nrender = 'chrome'\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "relay.toml")
+    message = str(info.value)
+    assert "relay.toml:2: render.max_browsers: expected a number between 1 and 64" in message
+    assert "relay.toml:5: rules[0].render: expected \"html\" or \"browser\", got 'chrome'" in message
+
+
+def test_the_example_documents_render() -> None:
+    text = (ROOT / "config.example.toml").read_text()
+    assert '\nrender = "html"\n' in text
+    assert load_config(ROOT / "config.example.toml").rules[0].render == "html"
