@@ -349,7 +349,7 @@ def test_bad_render_values_name_the_key_and_line() -> None:
         parse_config(text, "relay.toml")
     message = str(info.value)
     assert "relay.toml:2: render.max_browsers: expected a number between 1 and 64" in message
-    expected = "relay.toml:5: rules[0].render: expected \"html\" or \"browser\", got 'chrome'"
+    expected = 'relay.toml:5: rules[0].render: expected "html" or "browser", got \'chrome\''
     assert expected in message
 
 
