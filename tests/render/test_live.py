@@ -31,10 +31,11 @@ PAGE = """<!DOCTYPE html><html><head><title>Live</title></head><body>
 <button type="button" aria-expanded="false" aria-controls="panel" id="aria">Panel</button>
 <div id="panel" hidden>Panelinhalt</div>
 <script>
-setTimeout(() => {
+// what a page does later (a poll, a timer): the test says when
+window.later = () => setTimeout(() => {
   const li = document.createElement("li"); li.textContent = "Später geladen";
   document.getElementById("liste").appendChild(li);
-}, 700);
+}, 50);
 document.querySelector(".oeffner").addEventListener("click", () => {
   document.getElementById("ziel").classList.toggle("offen");
 });
@@ -98,9 +99,12 @@ def send(session: CoSession, kind: Msg, **body: Any) -> None:
 async def test_script_changes_after_the_page_settled_reach_everyone(
     live: tuple[CoSession, RecordingHub, Renderer],
 ) -> None:
-    session, hub, _ = live
+    session, hub, renderer = live
     assert hub.kinds()[-1] is Msg.SNAPSHOT  # the page, as it settled
     assert text_of(element(session, "liste")) == ""
+    server_page = renderer.browsers[session.id][1].page
+    assert server_page is not None
+    await server_page.evaluate("later()")
     await until(lambda: "Später geladen" in text_of(element(session, "liste")), "no live update")
     batches = [body for msg, body in hub.sent if msg is Msg.MUTATIONS]
     assert batches and all(b["page"] == session.page_no for b in batches)
