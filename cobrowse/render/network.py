@@ -29,7 +29,7 @@ from typing import Final
 from playwright.async_api import Request, Route, WebSocketRoute
 
 from cobrowse.errors import FetchError
-from cobrowse.fetch import Fetcher
+from cobrowse.fetch import Fetcher, FetchResult
 
 __all__ = ["RequestGuard"]
 
@@ -44,6 +44,8 @@ _DROP: Final = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
 _METHODS: Final = frozenset({"GET", "HEAD", "POST"})
+# A top-level document of another type (a PDF) is offered as a download instead.
+_PAGE_TYPES: Final = ("text/html", "application/xhtml+xml", "")
 # What no DOM depends on: not fetched for the server-side page (the
 # participants' browsers get images and fonts through the /r/ proxy).
 _SKIPPED: Final = frozenset({"image", "media", "font"})
@@ -63,11 +65,13 @@ class RequestGuard:
         self.expected = False
         self.post: list[tuple[str, str]] | None = None
         self.main_error: FetchError | None = None
+        self.not_a_page: FetchResult | None = None  # the top-level answer was a file
 
     def expect(self, url: str, post: list[tuple[str, str]] | None) -> None:
         """The relay is about to load ``url`` (POSTing ``post`` if given) at the top level."""
         del url  # Chromium may spell it differently; the next one is ours
         self.expected, self.post, self.main_error = True, post, None
+        self.not_a_page = None
 
     async def handle(self, route: Route, request: Request) -> None:
         self.in_flight += 1
@@ -109,6 +113,7 @@ class RequestGuard:
                 form=post,
                 headers=headers,
                 content=content,
+                read_body_for=_PAGE_TYPES if top else None,
             )
         except FetchError as exc:
             self.refused += 1
@@ -118,6 +123,10 @@ class RequestGuard:
             await route.abort("blockedbyclient")
             return
         self.served += 1
+        if top and not result.body_read:
+            self.not_a_page = result
+            await route.abort("aborted")
+            return
         if result.url != url:
             # Chromium must know the page's real address (relative links, origin)
             if top:

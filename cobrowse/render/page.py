@@ -24,17 +24,26 @@ from playwright.async_api import BrowserContext, Error, Page
 
 from cobrowse.config import RenderConfig
 from cobrowse.errors import FetchError, RenderError
-from cobrowse.fetch import Fetcher
+from cobrowse.fetch import Fetcher, FetchResult
 from cobrowse.render.browser import BrowserPool
 from cobrowse.render.network import RequestGuard
 from cobrowse.render.scripts import BINDING, CLICK, GUARD, SERIALIZE, SET_VALUE
 
-__all__ = ["SessionBrowser"]
+__all__ = ["NotAPage", "SessionBrowser"]
 
 log = logging.getLogger(__name__)
 
 # A replayed click or value gets this long before the page counts as hung.
 REPLAY_SECONDS = 3.0
+
+
+class NotAPage(Exception):
+    """The address led to a file (a PDF …), not a page: ``result`` (body unread)
+    is for the relay to offer as a download, as on the html path."""
+
+    def __init__(self, result: FetchResult) -> None:
+        super().__init__("not a page")
+        self.result = result
 
 
 class SessionBrowser:
@@ -106,12 +115,14 @@ class SessionBrowser:
                 except Error:
                     if self.guard.main_error is not None:
                         raise self.guard.main_error from None
+                    if self.guard.not_a_page is not None:
+                        raise NotAPage(self.guard.not_a_page) from None
                     raise
                 await self._settle(deadline, crashed)
                 if crashed.is_set():
                     raise RenderError("render_crashed")
                 html = await page.evaluate(SERIALIZE)
-        except (FetchError, RenderError, asyncio.CancelledError):
+        except (FetchError, RenderError, NotAPage, asyncio.CancelledError):
             await _close(page)  # cancelled: a newer navigation replaces this one
             raise
         except TimeoutError:

@@ -151,3 +151,28 @@ async def test_a_scripted_aria_widget_toggles_once_per_click(
     await asyncio.sleep(0.5)  # a second toggle would arrive by now
     assert "hidden" not in element(session, "panel")[2]
     assert element(session, "aria")[2]["aria-expanded"] == "true"
+
+
+async def test_a_file_on_a_rendered_host_is_offered_as_a_download(site: Site) -> None:
+    from aiohttp import web
+
+    site.pages["/merkblatt.pdf"] = lambda request: web.Response(
+        body=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+    )
+    config = site.config()
+    renderer, fetcher = renderer_for(config)
+    navigator = Navigator(
+        fetcher, ResourceSigner(SECRET), rules=config.rules, secret=SECRET, renderer=renderer
+    )
+    session = new_session()
+    try:
+        navigator.navigate(session, site.url("/merkblatt.pdf"))
+        assert session.nav_task is not None
+        await session.nav_task
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    assert isinstance(session.hub, RecordingHub)
+    notices = [body for msg, body in session.hub.sent if msg is Msg.NOTICE]
+    assert [n["key"] for n in notices] == ["download"]
+    assert notices[0]["link"].startswith("/r/") and session.page is None
