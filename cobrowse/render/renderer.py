@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
 from cobrowse.config import HostRule, RenderConfig
@@ -30,14 +30,16 @@ from cobrowse.pipeline import Page
 from cobrowse.protocol import Msg
 from cobrowse.render.browser import BrowserPool
 from cobrowse.render.live import KeyedNodes, apply_update, take_keys
-from cobrowse.render.page import SessionBrowser
+from cobrowse.render.page import NotAPage, SessionBrowser
 
 if TYPE_CHECKING:
     from playwright.async_api import Page as BrowserPage
 
+    from cobrowse.fetch import FetchResult
+    from cobrowse.metrics import RelayMetrics
     from cobrowse.sessions import CoSession
 
-__all__ = ["LivePage", "Rendered", "Renderer", "render_mode"]
+__all__ = ["LivePage", "Navigating", "Rendered", "Renderer", "render_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,15 @@ def render_mode(rules: Sequence[HostRule], url: str) -> str:
         if host.endswith("." + pattern.host) if pattern.wildcard else host == pattern.host:
             return "browser"
     return "html"
+
+
+class Navigating(Protocol):
+    """What :meth:`Renderer.open` needs of the navigator (cobrowse.navigation)."""
+
+    @property
+    def metrics(self) -> RelayMetrics: ...
+
+    def offer_download(self, session: CoSession, result: FetchResult) -> None: ...
 
 
 class Rendered:
@@ -238,6 +249,42 @@ class Renderer:
         async with self.pool.slot():
             page, final, html = await browser.load(url, post)
         return Rendered(page, final, html)
+
+    async def open(
+        self,
+        session: CoSession,
+        url: str,
+        post: list[tuple[str, str]] | None,
+        navigator: Navigating,
+        show: Callable[[Page], None],
+    ) -> None:
+        """A navigation of ``session`` to a rendered host (called by the
+        navigator): load, the usual pipeline, ``show`` (history, publishing),
+        then live updates. A file is offered as a download as on the html
+        path; failures raise :class:`FetchError`/:class:`RenderError` for the
+        navigator to report."""
+        started = time.perf_counter()
+        rendered: Rendered | None = None
+        try:
+            try:
+                rendered = await self.render(session, url, post)
+            except NotAPage as file:
+                session.hub.broadcast(Msg.LOADING, {"url": None})
+                navigator.offer_download(session, file.result)
+                return
+            navigator.metrics.fetched("page", started)
+            started = time.perf_counter()
+            page = await self.build(session, rendered.url, rendered.html)
+            navigator.metrics.page_built(page.removed, started)
+            pairs, private = take_keys(page.tree)
+            if session.ended:
+                return
+            show(page)
+            await self.shown(session, rendered, pairs, private)
+            rendered = None
+        finally:
+            if rendered is not None:
+                await self.discard(session, rendered)
 
     async def build(self, session: CoSession, url: str, html: str) -> Page:
         """The pipeline, exactly as for a fetched page."""
