@@ -37,7 +37,8 @@ KeyedNodes = list[tuple[Node, str]]
 def take_keys(root: Node) -> tuple[KeyedNodes, set[str]]:
     """Remove the element keys from ``root`` (in place): the keyed nodes
     (their ids may still change: read ``node[0]`` after publishing) and the
-    keys of private fields, which the relay never types into."""
+    keys of private fields, which the relay never types into (and whose
+    values it drops)."""
     pairs: KeyedNodes = []
     private: set[str] = set()
     stack = [root]
@@ -45,11 +46,16 @@ def take_keys(root: Node) -> tuple[KeyedNodes, set[str]]:
         node = stack.pop()
         if len(node) != 4:
             continue
-        key = node[2].pop(KEY_ATTR, None)
+        attrs = node[2]
+        key = attrs.pop(KEY_ATTR, None)
+        if MASK_ATTR in attrs or attrs.get("type", "").lower() == "password":
+            # the live page's value of a private field (a script may fill one)
+            # stays in the relay's browser
+            attrs.pop("value", None)
+            if key is not None:
+                private.add(key)
         if key is not None:
             pairs.append((node, key))
-            if MASK_ATTR in node[2] or node[2].get("type", "").lower() == "password":
-                private.add(key)
         stack.extend(node[3])
     return pairs, private
 

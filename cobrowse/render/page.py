@@ -187,6 +187,11 @@ class SessionBrowser:
             await self.drop_page()
             raise RenderError("render_crashed", type(exc).__name__) from None
 
+    async def close_page(self, page: Page) -> None:
+        """Close a loaded page that will not be shown."""
+        if page is not self.page:
+            await _close(page)
+
     async def drop_page(self) -> None:
         """Close the current page (the session left it, or it misbehaved)."""
         page, self.page = self.page, None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
 from cobrowse.config import HostRule, RenderConfig
-from cobrowse.errors import ProtocolError, RenderError
+from cobrowse.errors import FetchError, ProtocolError, RenderError
 from cobrowse.fetch import Fetcher
 from cobrowse.i18n_catalogue import DE
 from cobrowse.page_worker import PageJob, build_page_off_loop
@@ -145,7 +145,7 @@ class LivePage:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _failed(self, exc: RenderError) -> None:
+    def _failed(self, exc: FetchError) -> None:
         log.info("render: live page stopped: %s", exc.kind)
         self.session.notice(exc.kind, exc.user_message, "error")
         self.stop()
@@ -176,7 +176,9 @@ class LivePage:
             return False
         try:
             html = await self.browser.serialize()
-        except RenderError as exc:
+            if len(html) > self.renderer.fetcher.config.max_page_bytes:
+                raise FetchError("too_large", "rendered DOM")
+        except FetchError as exc:  # RenderError too
             self._failed(exc)
             return False
         page = await self.renderer.build(session, session.page.url, html)
@@ -248,6 +250,9 @@ class Renderer:
             session.notice("render_queued", DE["notice_render_queued"], "info")
         async with self.pool.slot():
             page, final, html = await browser.load(url, post)
+        if len(html) > self.fetcher.config.max_page_bytes:  # characters ≥ bytes / 4
+            await browser.close_page(page)
+            raise FetchError("too_large", "rendered DOM")
         return Rendered(page, final, html)
 
     async def open(

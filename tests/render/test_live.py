@@ -42,6 +42,7 @@ document.querySelector(".oeffner").addEventListener("click", () => {
 document.getElementById("ort").addEventListener("input", (e) => {
   document.getElementById("gruss").textContent = "Hallo " + e.target.value;
 });
+document.getElementById("pin").value = "9876";  // a site filling a private field
 document.getElementById("pin").addEventListener("input", (e) => {
   document.getElementById("pin-echo").textContent = "bekommen " + e.target.value;
 });
@@ -136,6 +137,7 @@ async def test_typing_reaches_the_page_but_never_a_private_field(
     await until(lambda: text_of(element(session, "gruss")) == "Hallo Demostadt", "no typing")
     assert element(session, "ort")[2]["value"] == "Demostadt"
     assert text_of(element(session, "pin-echo")) == "leer"  # masked: never typed there
+    assert "value" not in element(session, "pin")[2]  # nor its value sent anywhere
 
 
 async def test_a_scripted_aria_widget_toggles_once_per_click(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from aiohttp import web
 
-from cobrowse.errors import RenderError
+from cobrowse.errors import FetchError, RenderError
 from tests.render.conftest import Site, new_session, renderer_for
 
 READ = """<!DOCTYPE html><html><body><p id="cookie"></p><p id="storage"></p><script>
@@ -152,3 +153,18 @@ async def test_the_context_is_dropped_when_the_session_ends(site: Site) -> None:
     finally:
         await renderer.close()
         await fetcher.close()
+
+
+async def test_a_dom_its_scripts_blow_up_is_refused_like_a_page_too_large(site: Site) -> None:
+    site.pages["/gross"] = """<!DOCTYPE html><p>x</p><script>
+    document.body.append("Sehr langer Text. ".repeat(20000));</script>"""
+    config = site.config()
+    config = replace(config, fetch=replace(config.fetch, max_page_bytes=100_000))
+    renderer, fetcher = renderer_for(config)
+    try:
+        with pytest.raises(FetchError) as info:
+            await renderer.render(new_session(), site.url("/gross"))
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    assert info.value.kind == "too_large"
