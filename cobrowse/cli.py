@@ -142,6 +142,20 @@ def _config_warnings(config: Config, text: str) -> list[str]:
             "site.hotline is not set: end screens and the list of visited pages "
             "offer no number to call back."
         )
+    if any(rule.render == "browser" for rule in config.rules):
+        import importlib.util
+
+        chromium = os.environ.get("COBROWSE_CHROMIUM") or "/usr/bin/chromium"
+        if importlib.util.find_spec("playwright") is None:
+            warnings.append(
+                'rules: render = "browser" needs the render extra '
+                "(pip install 'cobrowse[render]'); the relay would not start."
+            )
+        if not Path(chromium).exists():
+            warnings.append(
+                f'rules: render = "browser" needs Chromium at {chromium} '
+                "(apt install chromium, or set COBROWSE_CHROMIUM)."
+            )
     return warnings
 
 

@@ -243,3 +243,20 @@ async def test_default_site_shows_marked_placeholders(aiohttp_client: ClientFact
     easy = await (await client.get("/leichte-sprache")).text()
     assert "Die Zahl heißt: Zugangs-Code." in easy and "Wir sind: Bürgertelefon" in easy
     assert "Fragen Sie den Berater am Telefon." in easy  # no hotline configured
+
+
+def test_check_config_warns_when_the_browser_for_render_is_missing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    restore_logging: None,
+) -> None:
+    path = tmp_path / "relay.toml"
+    path.write_text("[[rules]]\nhost = 'portal.example.org'\nrender = 'browser'\n")
+    monkeypatch.setenv("COBROWSE_CHROMIUM", str(tmp_path / "no-chromium"))
+    assert cli.main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"needs Chromium at {tmp_path / 'no-chromium'}" in out
+    path.write_text("[[rules]]\nhost = 'portal.example.org'\n")
+    assert cli.main(["check-config", str(path)]) == 0
+    assert "Chromium" not in capsys.readouterr().out
