@@ -10,10 +10,12 @@ that host), the size limits and the deadline all apply exactly as for the
 relay's own fetches — and the answer is handed to Chromium with
 ``route.fulfill``. A refused request is aborted and counted.
 
-Only the relay decides where the session's page goes: a top-level
-navigation the page starts by itself (a script setting ``location``, a link
-the page clicks) is aborted and reported to ``on_navigate`` so the relay can
-load it the usual way (allowlist check, pipeline, everyone sees it).
+Only the relay decides where the session's page goes: while it loads a page,
+that page's own top-level navigations (script redirects) are followed like
+HTTP redirects, through the fetcher; once the page is shown, a navigation it
+starts by itself (a script setting ``location``, a link the page clicks) is
+aborted and reported to ``on_navigate`` so the relay can load it the usual
+way (allowlist check, pipeline, everyone sees it).
 WebSockets are closed before they reach any server.
 
 The guard also counts requests in flight, which the settle detection needs.
@@ -66,6 +68,7 @@ class RequestGuard:
         self.post: list[tuple[str, str]] | None = None
         self.main_error: FetchError | None = None
         self.not_a_page: FetchResult | None = None  # the top-level answer was a file
+        self.loading = False  # the relay is loading a page: its script redirects are followed
 
     def expect(self, url: str, post: list[tuple[str, str]] | None) -> None:
         """The relay is about to load ``url`` (POSTing ``post`` if given) at the top level."""
@@ -86,14 +89,18 @@ class RequestGuard:
         url = request.url
         top = request.is_navigation_request() and request.frame.parent_frame is None
         post = None
+        own = False  # the page's own top-level navigation, while it loads
         if top:
-            if not self.expected:
+            if self.expected:
+                post, self.post, self.expected = self.post, None, False
+            elif self.loading:
+                own = True  # a script redirect: followed, through the fetcher like any
+            else:
                 # the page tries to go somewhere by itself: the relay decides
                 # ("aborted" keeps the current document, like a cancelled load)
                 await route.abort("aborted")
                 self.on_navigate(url)
                 return
-            post, self.post, self.expected = self.post, None, False
         if request.resource_type in _SKIPPED:
             await route.abort("blockedbyclient")
             return
@@ -117,12 +124,18 @@ class RequestGuard:
             )
         except FetchError as exc:
             self.refused += 1
+            log.info("render: request refused: %s", exc.kind)
+            if own:  # the page stays where it is
+                await route.abort("aborted")
+                return
             if top:
                 self.main_error = exc
-            log.info("render: request refused: %s", exc.kind)
             await route.abort("blockedbyclient")
             return
         self.served += 1
+        if top and not result.body_read and own:
+            await route.abort("aborted")  # a script sending the page to a file: stays
+            return
         if top and not result.body_read:
             self.not_a_page = result
             await route.abort("aborted")

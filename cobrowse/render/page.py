@@ -110,18 +110,24 @@ class SessionBrowser:
         try:
             async with asyncio.timeout_at(_loop_time(deadline)):
                 self.guard.expect(url, post)
+                self.guard.loading = True
                 try:
-                    await page.goto(url, wait_until="domcontentloaded")
-                except Error:
+                    # "commit": the document's own loading is the settle
+                    # detection's to watch (a script redirect aborted while the
+                    # page parses would keep "domcontentloaded" waiting)
+                    await page.goto(url, wait_until="commit")
+                except Error as exc:
                     if self.guard.main_error is not None:
                         raise self.guard.main_error from None
                     if self.guard.not_a_page is not None:
                         raise NotAPage(self.guard.not_a_page) from None
-                    raise
-                await self._settle(deadline, crashed)
+                    if "interrupted by another navigation" not in str(exc):
+                        raise
+                    # a script redirect while loading: settle on where it went
+                await self._settle(page, deadline, crashed)
                 if crashed.is_set():
                     raise RenderError("render_crashed")
-                html = await page.evaluate(SERIALIZE)
+                html = await _serialize_settled(page)
         except (FetchError, RenderError, NotAPage, asyncio.CancelledError):
             await _close(page)  # cancelled: a newer navigation replaces this one
             raise
@@ -133,19 +139,25 @@ class SessionBrowser:
             await _close(page)
             kind = "render_crashed" if crashed.is_set() else "render_timeout"
             raise RenderError(kind, type(exc).__name__) from None
+        finally:
+            self.guard.loading = False
         page.on("crash", lambda _: self._crash(page))
         return page, page.url, str(html)
 
-    async def _settle(self, deadline: float, crashed: asyncio.Event) -> None:
-        """Until nothing is in flight and the DOM has not changed for
-        ``settle_seconds`` (or the deadline passes: a page that never stops
-        changing is taken as it is)."""
+    async def _settle(self, page: Page, deadline: float, crashed: asyncio.Event) -> None:
+        """Until the document is parsed, nothing is in flight and the DOM has
+        not changed for ``settle_seconds`` (or the deadline passes: a page
+        that never stops changing is taken as it is)."""
         quiet = self.config.settle_seconds
         while not crashed.is_set():
             now = time.monotonic()
             calm = now - max(self.guard.last_activity, self.last_change)
             if self.guard.in_flight == 0 and calm >= quiet:
-                return
+                try:
+                    if await page.evaluate("document.readyState") != "loading":
+                        return
+                except Error:  # between two documents (a script redirect)
+                    pass
             if now >= deadline - 0.5:
                 return
             await asyncio.sleep(min(0.05, max(0.01, quiet - calm)))
@@ -205,6 +217,18 @@ class SessionBrowser:
         if context is not None:
             with contextlib.suppress(Error):
                 await context.close()
+
+
+async def _serialize_settled(page: Page) -> Any:
+    """SERIALIZE, again if a script redirect replaced the document meanwhile."""
+    for _ in range(3):
+        try:
+            return await page.evaluate(SERIALIZE)
+        except Error as exc:
+            if "context was destroyed" not in str(exc):
+                raise
+            await page.wait_for_load_state("domcontentloaded")
+    return await page.evaluate(SERIALIZE)
 
 
 def _loop_time(deadline: float) -> float:

@@ -104,15 +104,32 @@ async def servers() -> AsyncIterator[tuple[int, Canary]]:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=attack_page(canary_port), content_type="text/html")
 
+    def html(text: str) -> web.Response:
+        return web.Response(text=f"<!DOCTYPE html>{text}", content_type="text/html")
+
     async def away(request: web.Request) -> web.Response:
-        return web.Response(
-            text="<p>Weiter …</p><script>setTimeout(() => {"
-            " location.href = 'http://169.254.169.254/latest/meta-data/'; }, 20);</script>",
-            content_type="text/html",
+        # what a page does later (a script setting location): the test says when
+        return html(
+            "<p>Weiter …</p><script>window.go = () => {"
+            " location.href = 'http://169.254.169.254/latest/meta-data/'; };</script>"
         )
 
-    site.router.add_get("/", page)
+    async def redirect_bad(request: web.Request) -> web.Response:
+        return html(
+            "<p>Bleibt</p><script>location.href = 'http://169.254.169.254/latest/';</script>"
+        )
+
+    async def redirect_good(request: web.Request) -> web.Response:
+        return html("<p>Alt</p><script>location.replace('/ziel');</script>")
+
+    async def target(request: web.Request) -> web.Response:
+        return html("<h1>Ziel</h1>")
+
     site.router.add_get("/weg", away)
+    site.router.add_get("/umleitung-schlecht", redirect_bad)
+    site.router.add_get("/umleitung-gut", redirect_good)
+    site.router.add_get("/ziel", target)
+    site.router.add_get("/", page)
     site_runner = web.AppRunner(site)
     await site_runner.setup()
     await web.TCPSite(site_runner, "127.0.0.1", 0).start()
@@ -160,7 +177,7 @@ async def test_page_scripts_cannot_reach_loopback_private_or_metadata(
     assert refused >= 11  # every fetch and the frame
 
 
-async def test_a_page_navigating_by_itself_is_stopped_and_reported(
+async def test_a_shown_page_navigating_by_itself_is_stopped_and_reported(
     servers: tuple[int, Canary],
 ) -> None:
     port, canary = servers
@@ -175,14 +192,42 @@ async def test_a_page_navigating_by_itself_is_stopped_and_reported(
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
         page, url, html = await browser.load(f"http://127.0.0.1:{port}/weg")
-        await page.wait_for_timeout(100)  # let Chromium settle on its answer
-        assert url == f"http://127.0.0.1:{port}/weg"  # it stayed where the relay put it
-        assert page.url == url
+        await browser.show(page)
+        await page.evaluate("go()")
+        await page.wait_for_timeout(200)  # let Chromium settle on its answer
+        assert page.url == url == f"http://127.0.0.1:{port}/weg"  # it stayed
     finally:
         await browser.close()
         await renderer.close()
         await fetcher.close()
-    assert asked == ["http://169.254.169.254/latest/meta-data/"]
+    assert asked == ["http://169.254.169.254/latest/meta-data/"]  # the relay decides
     assert canary.hits == []
-    assert "Weiter" in html  # the page the relay loaded, not the one it tried to go to
+    assert "Weiter" in html
+    assert set(transport.targets) == {f"127.0.0.1:{port}"}
+
+
+async def test_script_redirects_while_loading_go_through_the_fetcher(
+    servers: tuple[int, Canary],
+) -> None:
+    port, canary = servers
+    config = parse_config(
+        f'[fetch]\nallowed_hosts = ["127.0.0.1:{port}"]\nprivate_hosts = ["127.0.0.1:{port}"]\n'
+        "[render]\nsettle_seconds = 0.2\n"
+    )
+    transport = RecordingTransport(f"127.0.0.1:{port}")
+    fetcher = Fetcher(config.fetch, transport=transport)
+    renderer = Renderer(config.render, fetcher, (), secret=SECRET, page_workers=0)
+    asked: list[str] = []
+    browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
+    try:
+        _, good_url, good = await browser.load(f"http://127.0.0.1:{port}/umleitung-gut")
+        _, bad_url, bad = await browser.load(f"http://127.0.0.1:{port}/umleitung-schlecht")
+        refused = browser.guard.refused
+    finally:
+        await browser.close()
+        await renderer.close()
+        await fetcher.close()
+    assert good_url.endswith("/ziel") and "<h1" in good and "Ziel" in good
+    assert bad_url.endswith("/umleitung-schlecht") and "Bleibt" in bad  # refused, stayed
+    assert refused == 1 and asked == [] and canary.hits == []
     assert set(transport.targets) == {f"127.0.0.1:{port}"}
