@@ -120,7 +120,7 @@ class LivePage:
             return False
         if kind is Msg.PULSE_AT:
             self._spawn(self.browser.click(key))
-        elif kind is Msg.INPUT_SET and key not in self.private:
+        elif kind is Msg.INPUT_SET and key not in self.private and self._typable(node):
             value, checked, selected = body.get("value", ""), body.get("checked", False), []
             if not isinstance(value, str) or not isinstance(checked, bool):
                 raise ProtocolError("value is not a string")
@@ -129,6 +129,12 @@ class LivePage:
                 selected = [i for i in chosen[:1000] if isinstance(i, int)]
             self._spawn(self.browser.set_value(key, value[:10_000], checked, selected))
         return False
+
+    def _typable(self, node: int) -> bool:
+        """The relay's copy has a field there that takes typing (not disabled)."""
+        state = self.session.interaction
+        element = state.index.element(node) if state and state.index else None
+        return element is not None and "disabled" not in element[2]
 
     def _spawn(self, call: Any) -> None:
         async def run() -> None:
