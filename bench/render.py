@@ -24,12 +24,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.clients import RelayTarget
-from bench.load import Contender
-from bench.outcome import Outcome, Table, check
-from bench.procs import start_relay
+from bench.harness.clients import RelayTarget
+from bench.harness.load import Contender
+from bench.harness.outcome import Outcome, Table, check
+from bench.harness.procs import start_relay
+from bench.harness.stats import percentile, ratio
 from bench.relay import compare
-from bench.stats import percentile, ratio
 from cobrowse.config import parse_config
 from cobrowse.demo import make_demo_app
 from cobrowse.fetch import Fetcher
@@ -162,7 +162,7 @@ def _pointer_under_renders(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]
         path.write_text(
             '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
         )
-        with start_relay() as html, start_relay(extra=("--config", str(path))) as rendered:
+        with start_relay() as html, start_relay("--config", str(path)) as rendered:
             html_s, render_s = compare(
                 [
                     Contender(RelayTarget(html), (html.pid,), html.demo, nav_every=2.0),

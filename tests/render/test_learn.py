@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from bench.harness.procs import Server, start_relay
 from cobrowse.config import parse_config
 from cobrowse.render.learn import LearnedWidget, _widget, widgets_toml
-from tests.e2e.conftest import Relay, configured_relay, start_relay, stop_relay
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate
 
 BASE = '[sessions]\nconfirm_join = false\njoin_policy = "open"\n'
@@ -44,7 +45,7 @@ def test_learned_toml_is_a_valid_rules_table() -> None:
 @pytest.fixture(scope="module")
 def learned(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The rules audit --learn prints for the demo's appointment page."""
-    proc, relay = start_relay()  # only for its demo site
+    relay = start_relay()  # only for its demo site
     try:
         config = tmp_path_factory.mktemp("audit") / "audit.toml"
         host = relay.demo.removeprefix("http://")
@@ -58,19 +59,19 @@ def learned(tmp_path_factory: pytest.TempPathFactory) -> str:
             check=False,
         )
     finally:
-        stop_relay(proc)
+        relay.stop()
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory, learned: str) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory, learned: str) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, BASE + learned)
 
 
 @pytest.mark.e2e
 def test_learned_rule_makes_the_demo_widget_work_on_the_html_path(
-    browser: Browser, relay: Relay, learned: str
+    browser: Browser, relay: Server, learned: str
 ) -> None:
     assert 'trigger = "button.hinweise-toggle"' in learned
     assert parse_config(learned).rules[0].render == "html"  # the cheap path

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, expect
 
-from tests.e2e.conftest import Relay, configured_relay
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate
 
 pytestmark = pytest.mark.e2e
@@ -51,11 +52,11 @@ HOOK = """
 
 
 @pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from configured_relay(tmp_path_factory, CONFIG)
 
 
-def _watch(ctx: BrowserContext, relay: Relay, foreign: list[str], console: list[str]) -> None:
+def _watch(ctx: BrowserContext, relay: Server, foreign: list[str], console: list[str]) -> None:
     ctx.add_init_script(HOOK)
 
     def on_request(request: Request) -> None:
@@ -71,7 +72,7 @@ def _watch(ctx: BrowserContext, relay: Relay, foreign: list[str], console: list[
 
 
 def test_citizen_sees_script_built_content_and_the_advisor_works_its_widget(
-    browser: Browser, relay: Relay
+    browser: Browser, relay: Server
 ) -> None:
     foreign: list[str] = []
     console: list[str] = []
