@@ -33,10 +33,11 @@ from bench.relay import compare
 from cobrowse.config import parse_config
 from cobrowse.demo import make_demo_app
 from cobrowse.fetch import Fetcher
-from cobrowse.page_worker import PageJob, build_page_off_loop
+from cobrowse.page_worker import PageJob, PageWorkers
 from cobrowse.render import Renderer
 from cobrowse.render.browser import chromium_args
-from cobrowse.sessions import CoSession, SessionStore
+from cobrowse.session.model import CoSession
+from cobrowse.session.store import SessionStore
 
 __all__ = ["run"]
 
@@ -90,8 +91,9 @@ async def _in_process(quick: bool) -> dict[str, Any]:
         '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
     )
     fetcher = Fetcher(config.fetch)
-    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, page_workers=0)
+    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, workers=PageWorkers(0))
     store = SessionStore(config)
+    html_workers = PageWorkers(0)
     base = f"http://{host}"
     out: dict[str, Any] = {}
 
@@ -100,7 +102,7 @@ async def _in_process(quick: bool) -> dict[str, Any]:
         job = PageJob(
             result.body, result.content_type, result.url, session.id, SECRET, config.fetch, ()
         )
-        await build_page_off_loop(0, job)
+        await html_workers.build(job)
 
     async def rendered_page(session: CoSession, path: str) -> None:
         rendered = await renderer.render(session, base + path)

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import httpx
 from aiohttp import web
@@ -20,6 +21,7 @@ from cobrowse import console, probes, public
 from cobrowse.accounts import AdvisorAuth
 from cobrowse.codes import FailureThrottle
 from cobrowse.config import Config
+from cobrowse.errors import ConfigError
 from cobrowse.fetch import Fetcher, Resolver
 from cobrowse.i18n import t
 from cobrowse.keys import (
@@ -50,6 +52,9 @@ from cobrowse.tasks import spawn
 from cobrowse.views import render_page, site_middleware
 from cobrowse.web_security import ADVISOR_COOKIE, security_headers
 from cobrowse.ws import websocket
+
+if TYPE_CHECKING:
+    from cobrowse.render import Renderer
 
 __all__ = ["make_app"]
 
@@ -142,6 +147,7 @@ def make_app(
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         app[FETCHER] = fetcher = Fetcher(config.fetch, transport=transport, resolver=resolver)
         app[PAGE_WORKERS] = workers = PageWorkers(config.page_workers)
+        renderer = _renderer(config, fetcher, workers)
         app[NAVIGATOR] = Navigator(
             fetcher,
             app[SIGNER],
@@ -149,6 +155,7 @@ def make_app(
             config.rules,
             secret=config.secret_key,
             workers=workers,
+            renderer=renderer,
         )
         app[SERVICES] = Services(app[STORE], app[NAVIGATOR], config.show_citizen_pointer)
         sweeper = spawn(_sweep(app[STORE]), "session-sweeper")
@@ -157,6 +164,8 @@ def make_app(
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
+        if renderer is not None:
+            await renderer.close()
         workers.close()
         await fetcher.close()
 
@@ -181,6 +190,21 @@ def make_app(
     static = resources.files("cobrowse").joinpath("static")
     app.router.add_static("/static/", str(static), append_version=False)
     return app
+
+
+def _renderer(config: Config, fetcher: Fetcher, workers: PageWorkers) -> Renderer | None:
+    """The relay's browser, when a [[rules]] entry asks for render = "browser"
+    (imported only then: it needs the optional Playwright)."""
+    if not any(rule.render == "browser" for rule in config.rules):
+        return None
+    try:
+        from cobrowse.render import Renderer
+    except ImportError:
+        raise ConfigError(
+            'rules: render = "browser" needs the render extra: '
+            "pip install 'cobrowse[render]' (Playwright; Chromium from the system)"
+        ) from None
+    return Renderer(config.render, fetcher, config.rules, secret=config.secret_key, workers=workers)
 
 
 async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:

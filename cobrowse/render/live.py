@@ -18,16 +18,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cobrowse.hub import LOG_LIMIT
-from cobrowse.interaction import HIGHLIGHT_ATTR, PageState, snapshot_body
 from cobrowse.pipeline.diff import diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import Msg
 from cobrowse.render.scripts import KEY_ATTR
+from cobrowse.session.hub import LOG_LIMIT
+from cobrowse.session.model import PageState
+from cobrowse.session.publish import HIGHLIGHT_ATTR, snapshot_body
 
 if TYPE_CHECKING:
-    from cobrowse.sessions import CoSession
+    from cobrowse.session.model import CoSession
 
 __all__ = ["KeyedNodes", "apply_update", "take_keys"]
 

@@ -1,7 +1,7 @@
 """The relay's side of ``render = "browser"``: which pages, whose browser, live updates.
 
 :class:`Renderer` is created by the app when a ``[[rules]]`` entry asks for
-it. :class:`cobrowse.navigation.Navigator` asks it to :meth:`~Renderer.render`
+it. :class:`cobrowse.session.navigation.Navigator` asks it to :meth:`~Renderer.render`
 pages of such hosts instead of fetching them, builds the returned DOM with
 the usual pipeline, and after publishing tells it what the participants now
 see (:meth:`~Renderer.shown`) or that they left the rendered page
@@ -22,22 +22,23 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
 from cobrowse.config import HostRule, RenderConfig
-from cobrowse.errors import FetchError, ProtocolError, RenderError
+from cobrowse.errors import FetchError, RenderError
 from cobrowse.fetch import Fetcher
 from cobrowse.i18n_catalogue import DE
-from cobrowse.page_worker import PageJob, build_page_off_loop
+from cobrowse.page_worker import PageJob, PageWorkers
 from cobrowse.pipeline import Page
-from cobrowse.protocol import Msg
+from cobrowse.protocol import InputSet, Msg, PulseAt, Toggle
 from cobrowse.render.browser import BrowserPool
 from cobrowse.render.live import KeyedNodes, apply_update, take_keys
 from cobrowse.render.page import NotAPage, SessionBrowser
+from cobrowse.session.edits import MAX_VALUE_CHARS
 
 if TYPE_CHECKING:
     from playwright.async_api import Page as BrowserPage
 
     from cobrowse.fetch import FetchResult
     from cobrowse.metrics import RelayMetrics
-    from cobrowse.sessions import CoSession
+    from cobrowse.session.model import CoSession
 
 __all__ = ["LivePage", "Navigating", "Rendered", "Renderer", "render_mode"]
 
@@ -69,7 +70,7 @@ def render_mode(rules: Sequence[HostRule], url: str) -> str:
 
 
 class Navigating(Protocol):
-    """What :meth:`Renderer.open` needs of the navigator (cobrowse.navigation)."""
+    """What :meth:`Renderer.open` needs of the navigator (cobrowse.session.navigation)."""
 
     @property
     def metrics(self) -> RelayMetrics: ...
@@ -103,31 +104,26 @@ class LivePage:
         self.private = private
         self._watch = asyncio.create_task(self._watch_changes(), name="render-live")
 
-    def replay(self, kind: Msg, body: dict[str, Any]) -> bool:
-        """An advisor frame on this page: replay it in the server-side page.
+    def replay(self, body: PulseAt | Toggle | InputSet) -> bool:
+        """An advisor move on this page (already parsed): replay it in the
+        server-side page.
 
-        True when the frame is done with (``TOGGLE``: the page's own script
-        toggles, the click already went there); False when the relay goes on
-        as usual (the pulse is shown, the typed value kept in its copy).
+        True when the move is done with (``TOGGLE``: the page's own script
+        toggles, the click already went there as ``PULSE_AT``; two clicks
+        would undo each other); False when the relay goes on as usual (the
+        pulse is shown, the typed value kept in its copy).
         """
-        node = body.get("node")
-        if not isinstance(node, int) or isinstance(node, bool):
-            return False  # the usual checks refuse it
-        key = self.keys.get(node)
-        if kind is Msg.TOGGLE:
-            return True  # its click comes as PULSE_AT; two clicks would undo each other
+        if isinstance(body, Toggle):
+            return True
+        key = self.keys.get(body.node)
         if key is None:
             return False
-        if kind is Msg.PULSE_AT:
+        if isinstance(body, PulseAt):
             self._spawn(self.browser.click(key))
-        elif kind is Msg.INPUT_SET and key not in self.private and self._typable(node):
-            value, checked, selected = body.get("value", ""), body.get("checked", False), []
-            if not isinstance(value, str) or not isinstance(checked, bool):
-                raise ProtocolError("value is not a string")
-            chosen = body.get("selected", [])
-            if isinstance(chosen, list):
-                selected = [i for i in chosen[:1000] if isinstance(i, int)]
-            self._spawn(self.browser.set_value(key, value[:10_000], checked, selected))
+        elif key not in self.private and self._typable(body.node):
+            value = (body.value or "")[:MAX_VALUE_CHARS]
+            selected = list(body.selected or ())
+            self._spawn(self.browser.set_value(key, value, bool(body.checked), selected))
         return False
 
     def _typable(self, node: int) -> bool:
@@ -212,13 +208,13 @@ class Renderer:
         rules: tuple[HostRule, ...],
         *,
         secret: str,
-        page_workers: int,
+        workers: PageWorkers,
     ) -> None:
         self.config = config
         self.fetcher = fetcher
         self.rules = rules
         self.secret = secret
-        self.page_workers = page_workers
+        self.workers = workers
         self.pool = BrowserPool(config)
         self.browsers: dict[str, tuple[CoSession, SessionBrowser]] = {}
         # set by the Navigator: where a page's own navigation goes
@@ -308,7 +304,7 @@ class Renderer:
             self.fetcher.config,
             self.rules,
         )
-        return await build_page_off_loop(self.page_workers, job)
+        return await self.workers.build(job)
 
     async def shown(
         self, session: CoSession, rendered: Rendered, pairs: KeyedNodes, private: set[str]

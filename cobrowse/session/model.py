@@ -13,12 +13,22 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 
 from cobrowse.i18n_catalogue import DE
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Page
-from cobrowse.protocol import Admissions, Msg, Notice, ParticipantInfo, Participants, Waiter
+from cobrowse.protocol import (
+    Admissions,
+    InputSet,
+    Msg,
+    Notice,
+    ParticipantInfo,
+    Participants,
+    PulseAt,
+    Toggle,
+    Waiter,
+)
 from cobrowse.session.hub import SessionHub
 
 __all__ = [
@@ -107,6 +117,16 @@ class PageState:
         return max(self.top_id, self.index.max_id if self.index else 0)
 
 
+class LivePage(Protocol):
+    """A page rendered in the relay's browser (:mod:`cobrowse.render`)."""
+
+    def replay(self, body: PulseAt | Toggle | InputSet) -> bool:
+        """Replay an advisor move in the page; True if it needs nothing else."""
+
+    def stop(self) -> None:
+        """No more live updates (the session left the page or ended)."""
+
+
 @dataclass(slots=True)
 class CoSession:
     """One advisor's co-browsing session and everything the relay knows about it."""
@@ -131,6 +151,8 @@ class CoSession:
     history: list[str] = field(default_factory=list)
     history_at: int = -1
     interaction: PageState | None = None  # see cobrowse.session.publish
+    # render seam (issue 18): the page of the relay's browser everyone is on
+    live: LivePage | None = None
 
     def record_history(self, url: str, at: int | None) -> None:
         """The page ``url`` is shown: entry ``at`` (back/forward/reload), or a new

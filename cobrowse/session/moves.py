@@ -80,6 +80,7 @@ def hover_at(call: Call, body: HoverAt) -> bool:
 def pulse_at(call: Call, body: PulseAt) -> bool:
     found = _current(call.session, body.page)
     if found is not None and body.node in found[1].nodes:
+        _replay(call.session, body)
         out: Pulse = {"page": body.page, "node": body.node, "x": body.x, "y": body.y}
         call.session.hub.broadcast_latest(Msg.PULSE, out, exclude=call.participant.id)
     return False
@@ -87,7 +88,7 @@ def pulse_at(call: Call, body: PulseAt) -> bool:
 
 def toggle(call: Call, body: Toggle) -> bool:
     found = _current(call.session, body.page)
-    if found is not None:
+    if found is not None and not _replay(call.session, body):
         state, index = found
         edit = PageEdit(index, state.hidden_switch)
         node = index.element(body.node)
@@ -121,12 +122,20 @@ def input_set(call: Call, body: InputSet) -> bool:
     # (the advisor's client keeps the field being typed in as it is).
     found = _current(call.session, body.page)
     if found is not None:
+        _replay(call.session, body)
         state, index = found
         edit = PageEdit(index, state.hidden_switch)
         node = index.element(body.node)
         if node is not None and _set_value(edit, node, body):
             _send(call.session, edit)
     return False
+
+
+def _replay(session: CoSession, body: PulseAt | Toggle | InputSet) -> bool:
+    """render seam (issue 18): on a page of the relay's browser, clicks and
+    typing also reach the page's own scripts (cobrowse.render); True when the
+    move needs nothing else (a toggle: the page's script does it)."""
+    return session.live is not None and session.live.replay(body)
 
 
 def _send(session: CoSession, edit: PageEdit) -> None:

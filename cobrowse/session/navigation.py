@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from cobrowse.config import HostRule
@@ -20,11 +21,15 @@ from cobrowse.fetch import Fetcher, FetchResult, normalize_url
 from cobrowse.i18n_catalogue import DE
 from cobrowse.metrics import RelayMetrics
 from cobrowse.page_worker import PageJob, PageWorkers, signed_resource_url
+from cobrowse.pipeline.page import Page
 from cobrowse.protocol import Msg
 from cobrowse.resources import ResourceSigner
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import publish_page
 from cobrowse.tasks import spawn
+
+if TYPE_CHECKING:
+    from cobrowse.render import Renderer
 
 __all__ = ["Navigator"]
 
@@ -47,6 +52,7 @@ class Navigator:
         *,
         secret: str = "",
         workers: PageWorkers | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.signer = signer
@@ -55,6 +61,10 @@ class Navigator:
         self.workers = workers or PageWorkers(0)
         self.metrics = metrics or RelayMetrics()
         self.rules = rules  # the operator's [[rules]] (per-host sanitizing rules)
+        # render seam (issue 18): render = "browser" hosts load in the relay's browser
+        self.renderer = renderer
+        if renderer is not None:
+            renderer.navigate = self.navigate  # where a rendered page's own navigation goes
 
     def navigate(
         self,
@@ -153,6 +163,13 @@ class Navigator:
             self.fetcher.check_allowed(url)
             hub.broadcast(Msg.LOADING, {"url": url})
             started = time.perf_counter()
+            if self.renderer is not None and self.renderer.handles(url):
+                # render seam (issue 18): the relay's browser loads it, then the same
+                # pipeline and _show; failures raise FetchError like a fetch
+                await self.renderer.open(
+                    session, url, post, self, lambda page: self._show(session, page, at)
+                )
+                return
             result = await self.fetcher.fetch(
                 url,
                 max_bytes=self.fetcher.config.max_page_bytes,
@@ -195,6 +212,11 @@ class Navigator:
             return
         if session.ended:
             return
+        if self.renderer is not None:
+            self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
+        self._show(session, page, at)
+
+    def _show(self, session: CoSession, page: Page, at: int | None) -> None:
         session.record_history(page.url, at)
         # error pages (404 …) are shown but not worth taking home; the list of
         # visited pages drops repeated addresses itself (cobrowse.session.visits)

@@ -14,10 +14,11 @@ from aiohttp import web
 
 from cobrowse.config import Config, parse_config
 from cobrowse.fetch import Fetcher
-from cobrowse.hub import SessionHub
+from cobrowse.page_worker import PageWorkers
 from cobrowse.protocol import Msg
 from cobrowse.render import Renderer
-from cobrowse.sessions import CoSession
+from cobrowse.session.hub import SessionHub
+from cobrowse.session.model import CoSession
 from tests.e2e.conftest import browser
 
 __all__ = ["RecordingHub", "Site", "browser", "new_session", "renderer_for", "site"]
@@ -88,5 +89,5 @@ async def site() -> AsyncIterator[Site]:
 
 def renderer_for(config: Config) -> tuple[Renderer, Fetcher]:
     fetcher = Fetcher(config.fetch)
-    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, page_workers=0)
+    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, workers=PageWorkers(0))
     return renderer, fetcher

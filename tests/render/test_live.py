@@ -10,16 +10,16 @@ from typing import Any
 import msgpack
 import pytest
 
-from cobrowse.interaction import handle
-from cobrowse.navigation import Navigator
 from cobrowse.pipeline.diff import Node, TreeIndex
 from cobrowse.protocol import Msg
 from cobrowse.render import Renderer
 from cobrowse.resources import ResourceSigner
-from cobrowse.sessions import CoSession, Participant
+from cobrowse.session.model import CoSession, Participant, Role
+from cobrowse.session.navigation import Navigator
 from tests.render.conftest import SECRET, RecordingHub, Site, new_session, renderer_for
+from tests.session.helpers import handle
 
-ADVISOR = Participant("advisor", "advisor")
+ADVISOR = Participant("advisor", Role.ADVISOR)
 
 PAGE = """<!DOCTYPE html><html><head><title>Live</title></head><body>
 <h1>Live</h1>

@@ -14,9 +14,10 @@ from aiohttp import web
 
 from cobrowse.config import parse_config
 from cobrowse.fetch import Fetcher
+from cobrowse.page_worker import PageWorkers
 from cobrowse.render import Renderer
 from cobrowse.render.page import SessionBrowser
-from cobrowse.sessions import SessionStore
+from cobrowse.session.store import SessionStore
 
 SECRET = "s" * 32
 
@@ -154,7 +155,7 @@ async def test_page_scripts_cannot_reach_loopback_private_or_metadata(
     )
     transport = RecordingTransport(f"127.0.0.1:{port}")
     fetcher = Fetcher(config.fetch, transport=transport, resolver=_resolve)
-    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, page_workers=0)
+    renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, workers=PageWorkers(0))
     session = SessionStore(config).create("berater")
     try:
         rendered = await renderer.render(session, f"http://127.0.0.1:{port}/")
@@ -187,7 +188,7 @@ async def test_a_shown_page_navigating_by_itself_is_stopped_and_reported(
     )
     transport = RecordingTransport(f"127.0.0.1:{port}")
     fetcher = Fetcher(config.fetch, transport=transport)
-    renderer = Renderer(config.render, fetcher, (), secret=SECRET, page_workers=0)
+    renderer = Renderer(config.render, fetcher, (), secret=SECRET, workers=PageWorkers(0))
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
@@ -216,7 +217,7 @@ async def test_script_redirects_while_loading_go_through_the_fetcher(
     )
     transport = RecordingTransport(f"127.0.0.1:{port}")
     fetcher = Fetcher(config.fetch, transport=transport)
-    renderer = Renderer(config.render, fetcher, (), secret=SECRET, page_workers=0)
+    renderer = Renderer(config.render, fetcher, (), secret=SECRET, workers=PageWorkers(0))
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
