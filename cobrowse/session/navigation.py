@@ -214,13 +214,13 @@ class Navigator:
             return
         if self.renderer is not None:
             self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
-        self._show(session, page, at)
+        self._show(session, page, at, result.status)
 
-    def _show(self, session: CoSession, page: Page, at: int | None) -> None:
+    def _show(self, session: CoSession, page: Page, at: int | None, status: int = 200) -> None:
         session.record_history(page.url, at)
         # error pages (404 …) are shown but not worth taking home; the list of
         # visited pages drops repeated addresses itself (cobrowse.session.visits)
-        if result.status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
+        if status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
             session.visited.append({"url": page.url, "title": page.title or page.url})
         publish_page(session, page)  # a snapshot, or a diff within the same site
 
