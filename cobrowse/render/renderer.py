@@ -62,7 +62,9 @@ def render_mode(rules: Sequence[HostRule], url: str) -> str:
         return "html"
     for rule in rules:
         pattern = rule.host
-        if rule.render != "browser" or (pattern.port is not None and port != pattern.port):
+        if rule.render != "browser" or pattern is None:  # [pipeline] rules never render
+            continue
+        if pattern.port is not None and port != pattern.port:
             continue
         if host.endswith("." + pattern.host) if pattern.wildcard else host == pattern.host:
             return "browser"
