@@ -17,10 +17,13 @@ const SUBMITTER = "button:not([type]), button[type=submit], input[type=submit], 
 // choosing an option, focusing via a label) keep it for the advisor.
 const LOCAL_CONTROL = "input, select, textarea, label, option";
 const NO_IMPLICIT_SUBMIT = new Set(["button", "checkbox", "radio", "file", "reset", "submit", "image", "hidden", "color", "range"]);
-// Widgets the relay emulates (cobrowse/widgets.py); data-cb-widget marks the
-// triggers of the operator's per-host widget rules (set by the relay only).
-const WIDGET = "summary, [aria-expanded][aria-controls], [role=tab][aria-controls], "
-  + "[data-bs-toggle=collapse], [data-toggle=collapse], [data-cb-widget]";
+// Widgets the relay emulates (cobrowse/session/edits.py); data-cb-widget marks the
+// triggers of the widget presets and the operator's per-host widget rules
+// (set by the relay only). A reset button is handed over too: the relay
+// knows the fields' values before the advisor typed.
+const WIDGET = "summary, [data-cb-widget], button[type=reset], input[type=reset]";
+// Keys that move between the tabs of a tablist (ARIA tabs pattern).
+const TAB_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"]);
 
 /** @typedef {{[K in keyof DocumentEventMap]?: (event: DocumentEventMap[K]) => void}} MirrorHandlers */
 
@@ -85,6 +88,35 @@ export function scrollToFragment(fragment) {
 }
 
 /**
+ * Arrow keys, Home and End on a tab: focus the neighbouring (first, last)
+ * tab of its tablist and activate it (automatic activation, as the ARIA
+ * tabs pattern recommends). False if `from` is no tab in a tablist.
+ * @param {Element} from
+ * @param {string} key
+ * @param {((widget: Element) => void) | undefined} onToggle
+ * @returns {boolean}
+ */
+function moveBetweenTabs(from, key, onToggle) {
+  const tab = from.closest?.("[role=tab]");
+  const list = tab?.closest("[role=tablist]");
+  if (!tab || !list) return false;
+  const tabs = Array.from(list.querySelectorAll("[role=tab]")).filter((t) => t.closest("[role=tablist]") === list);
+  const vertical = list.getAttribute("aria-orientation") === "vertical";
+  const at = tabs.indexOf(tab);
+  const step = { ArrowLeft: vertical ? 0 : -1, ArrowRight: vertical ? 0 : 1, ArrowUp: vertical ? -1 : 0, ArrowDown: vertical ? 1 : 0 }[key];
+  let next = at;
+  if (key === "Home") next = 0;
+  else if (key === "End") next = tabs.length - 1;
+  else if (step) next = (at + step + tabs.length) % tabs.length;
+  else return false;
+  const target = /** @type {HTMLElement} */ (tabs[next]);
+  if (target === tab) return true;
+  target.focus();
+  onToggle?.(target);
+  return true;
+}
+
+/**
  * Intercept navigation inside the mirror.
  * @param {object} handlers
  * @param {(link: Element) => void} [handlers.onLink] a link to another page was activated
@@ -129,6 +161,10 @@ export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, before
     }
   };
   const onKeyDown = (/** @type {KeyboardEvent} */ e) => {
+    if (TAB_KEYS.has(e.key) && moveBetweenTabs(/** @type {Element} */ (e.target), e.key, onToggle)) {
+      e.preventDefault();
+      return;
+    }
     const field = /** @type {HTMLInputElement} */ (e.target);
     if (e.key !== "Enter" || e.isComposing || field.localName !== "input" || !field.form) return;
     if (NO_IMPLICIT_SUBMIT.has(field.type)) return;

@@ -64,9 +64,20 @@ export class NodeTree {
       const node = this.ids.get(id);
       if (!node) continue;
       node.textContent = String(text);
-      syncTextarea(node.parentNode);
+      this.syncTextarea(node.parentNode);
     }
-    for (const [parentId] of adds) syncTextarea(this.ids.get(parentId));
+    for (const [parentId] of adds) this.syncTextarea(this.ids.get(parentId));
+  }
+
+  /**
+   * A textarea's value follows its text, except the one the advisor is typing
+   * in: the relay's echo of an earlier key would overwrite the keys typed
+   * since (like text inputs, see keepFocusedField).
+   * @param {Node | null | undefined} el
+   */
+  syncTextarea(el) {
+    if (this.keepFocusedField && el === this.doc.activeElement) return;
+    syncTextarea(el);
   }
 
   /**

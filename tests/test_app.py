@@ -228,6 +228,23 @@ async def test_advisor_navigates_and_everyone_gets_identical_frames(
     assert (await stranger.get(token.group(0)[:-3] + "abc")).status == 404
 
 
+async def test_a_link_to_a_section_of_another_page_keeps_its_fragment(
+    relay: TestServer, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    # The fragment is not fetched, but the page's address keeps it: the
+    # clients scroll to the section (they read it from the snapshot's url).
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    adv_ws = await connect(adv, f"/ws?session={session['session']}")
+    url = f"http://127.0.0.1:{demo.port}/themen/wohngeld.html#antrag"
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+    while True:
+        kind, _, body = msgpack.unpackb((await adv_ws.receive(timeout=10)).data)
+        if kind == Msg.SNAPSHOT:
+            break
+    assert body["url"] == url
+
+
 async def test_citizen_cannot_navigate_and_bad_frame_closes_only_that_connection(
     relay: TestServer, demo: TestServer, aiohttp_client: ClientFactory
 ) -> None:

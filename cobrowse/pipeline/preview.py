@@ -70,6 +70,7 @@ _REASONS: Final = {
     "css": "CSS entfernt",
     "form": "Formular gesperrt",
     "rule": "Regel aus der Konfiguration",
+    "preset": "eingebaute Widget-Vorlage, wird nachgebildet",
     "depth": "zu tief verschachtelt, entfernt",
 }
 

@@ -12,11 +12,13 @@ marks form fields whose values must stay private (``data-cb-masked``); extra
 attributes may be allowed or forbidden, more lazy-image attribute names
 promoted, POST forms enabled, and ``widgets`` describe the site's own
 disclosure markup (burger menus, accordions) for the relay to emulate
-(:class:`WidgetRule`). The automatic fixes (:data:`AUTOMATIC_FIXES`: consent
-banners, ``<noscript>`` warnings, lazy images) are on for every host unless
-``[pipeline]`` (a rule for every host, ``host`` None) or a host's rule turns
-them off; the most specific rule that says something wins. Rules never
-loosen the safety tables:
+(:class:`WidgetRule`, :mod:`cobrowse.pipeline.widget_rules`) on top of the
+built-in presets (:mod:`cobrowse.pipeline.widget_presets`), which
+``disable_presets`` turns off per host. The automatic fixes
+(:data:`AUTOMATIC_FIXES`: consent banners, ``<noscript>`` warnings, lazy
+images) are on for every host unless ``[pipeline]`` (a rule for every host,
+``host`` None) or a host's rule turns them off; the most specific rule that
+says something wins. Rules never loosen the safety tables:
 attribute names that carry URLs or script can not be allowed (checked when
 the config is loaded, :func:`attribute_problem`), and everything a rule
 keeps still goes through the sanitizing walk.
@@ -31,7 +33,6 @@ stripped first (:func:`strip_page_marks`), so a page cannot fake a widget.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -41,13 +42,13 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from cssselect import SelectorError
-from lxml.cssselect import CSSSelector
 from lxml.etree import _Element as Element
 from lxml.etree import strip_attributes
 
 from cobrowse.hosts import HostPattern
 from cobrowse.pipeline.href_copy import HREF_COPY_ATTR
+from cobrowse.pipeline.selectors import select as _select
+from cobrowse.pipeline.selectors import selector_problem
 from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     LAZY_SRC_ATTRS,
@@ -55,6 +56,17 @@ from cobrowse.pipeline.tables import (
     NEVER_ALLOWED_ATTRS,
     TABLES,
     TagRule,
+)
+from cobrowse.pipeline.widget_presets import PRESET_NAMES, PRESETS, WidgetPreset
+from cobrowse.pipeline.widget_rules import (
+    RELATIVE_TARGETS,
+    TOGGLE_ATTRIBUTES,
+    WIDGET_ATTR,
+    WIDGET_KEYS,
+    WIDGET_TARGET_ATTR,
+    WidgetRule,
+    class_problem,
+    parse_widget,
 )
 
 __all__ = [
@@ -86,38 +98,8 @@ _HIDE_STYLE: Final = "display:none !important"
 # Marks a private form field (set by the mask rules and pipeline.build, read by
 # cobrowse.session.publish and the client).
 MASK_ATTR: Final = "data-cb-masked"
-# Relay-owned widget marks: on a trigger, its rule as JSON (WidgetRule.mark);
-# on a target named by a whole-page selector, the indexes of its rules.
-WIDGET_ATTR: Final = "data-cb-widget"
-WIDGET_TARGET_ATTR: Final = "data-cb-widget-target"
-# Targets found from the trigger when it is clicked, not by a selector.
-RELATIVE_TARGETS: Final = ("self", "parent", "next")
-# Boolean attributes a widget rule may toggle: none can load or run anything.
-TOGGLE_ATTRIBUTES: Final = frozenset(
-    {"hidden", "open", "aria-expanded", "aria-hidden", "aria-selected"}
-)
-WIDGET_KEYS: Final = (
-    "trigger",
-    "target",
-    "toggle_class",
-    "toggle_attribute",
-    "trigger_class",
-    "group",
-)
-_CLASS_TOKEN: Final = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 # Unwrapping these would show code or the raw text of a removed element.
 _NEVER_UNWRAPPED: Final = DROP_WITH_CONTENT | {"head", "body", "title", "style", "textarea"}
-
-
-def selector_problem(text: str) -> str | None:
-    """Why ``text`` is not a usable CSS selector (English, for the config error), or None."""
-    if not text.strip():
-        return "an empty selector"
-    try:
-        _compile(text)
-    except SelectorError as exc:
-        return f"not a CSS selector lxml understands ({exc})"
-    return None
 
 
 def attribute_problem(name: str, *, lenient: bool = False) -> str | None:
@@ -131,89 +113,6 @@ def attribute_problem(name: str, *, lenient: bool = False) -> str | None:
     if not lenient and (name.startswith("on") or name in NEVER_ALLOWED_ATTRS):
         return "an attribute that carries script or a URL and can never be allowed"
     return None
-
-
-def class_problem(name: str) -> str | None:
-    """Why ``name`` is not a class a widget rule may toggle (English), or None."""
-    if not _CLASS_TOKEN.match(name):
-        return "not a single class name (letters, digits, - and _, at most 64)"
-    if name.startswith("cb-"):
-        return "a class name reserved for the relay (cb-…)"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class WidgetRule:
-    """One ``[[rules.widgets]]`` entry: clicking ``trigger`` toggles ``target``.
-
-    ``target`` is a whole-page CSS selector or one of :data:`RELATIVE_TARGETS`
-    (``next``: the trigger's next element sibling). What toggles is the class
-    ``toggle_class`` and/or the boolean ``toggle_attribute`` on the targets,
-    ``trigger_class`` on the trigger (and its ``aria-expanded`` if it has
-    one); ``group``: opening one closes the other targets of the rule.
-    """
-
-    trigger: str
-    target: str
-    toggle_class: str = ""
-    toggle_attribute: str = ""
-    trigger_class: str = ""
-    group: bool = False
-
-    @property
-    def relative(self) -> bool:
-        return self.target in RELATIVE_TARGETS
-
-    def mark(self, index: int) -> str:
-        """The trigger's :data:`WIDGET_ATTR` value: what :mod:`cobrowse.session.edits` needs."""
-        spec: dict[str, Any] = {"rule": index, "target": self.target if self.relative else ""}
-        spec |= {"class": self.toggle_class, "attribute": self.toggle_attribute}
-        spec |= {"trigger_class": self.trigger_class, "group": self.group}
-        return json.dumps(spec, separators=(",", ":"))
-
-
-def parse_widget(entry: object) -> tuple[WidgetRule | None, list[tuple[str, str]]]:
-    """Check one ``[[rules.widgets]]`` table: the rule, or None and the problems
-    as (key, English message) pairs for the config error."""
-    if not isinstance(entry, dict):
-        return None, [("widgets", "expected [[rules.widgets]] tables")]
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key not in WIDGET_KEYS:
-            problems.append((key, f"unknown key (known: {', '.join(WIDGET_KEYS)})"))
-        elif key == "group":
-            if isinstance(value, bool):
-                values[key] = value
-            else:
-                problems.append((key, f"expected true or false, got {value!r}"))
-        elif not isinstance(value, str):
-            problems.append((key, f"expected a string, got {value!r}"))
-        else:
-            value = value.strip()
-            problem = _widget_value_problem(key, value)
-            if problem:
-                problems.append((key, f"{value!r} is {problem}"))
-            values[key] = value
-    for key in ("trigger", "target"):
-        if key not in entry:
-            problems.append((key, "missing: every [[rules.widgets]] table needs one"))
-    if not (entry.get("toggle_class") or entry.get("toggle_attribute")):
-        problems.append(("toggle_class", "missing: set toggle_class, toggle_attribute or both"))
-    return (None, problems) if problems else (WidgetRule(**values), [])
-
-
-def _widget_value_problem(key: str, value: str) -> str | None:
-    if not value and key in ("toggle_class", "toggle_attribute", "trigger_class"):
-        return None  # "" = not used
-    if key == "trigger":
-        return selector_problem(value)
-    if key == "target":
-        return None if value in RELATIVE_TARGETS else selector_problem(value)
-    if key == "toggle_attribute":
-        known = ", ".join(sorted(TOGGLE_ATTRIBUTES))
-        return None if value in TOGGLE_ATTRIBUTES else f"not an attribute widgets toggle ({known})"
-    return class_problem(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +141,7 @@ class HostRule:
     # "html": fetch and sanitize what the site sends; "browser": load the page
     # in the relay's own headless Chromium first (cobrowse.render)
     render: str = "html"
+    disable_presets: tuple[str, ...] = ()
 
 
 # Switches of the pipeline's automatic fixes, each on unless a rule says false:
@@ -284,7 +184,15 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
     names are checked with :func:`selector_problem` / :func:`attribute_problem`.
     """
     known = ", ".join(
-        ["host", *RULE_LISTS, "allow_post_forms", *AUTOMATIC_FIXES, "render", "widgets"]
+        [
+            "host",
+            *RULE_LISTS,
+            "allow_post_forms",
+            *AUTOMATIC_FIXES,
+            "render",
+            "widgets",
+            "disable_presets",
+        ]
     )
     problems: list[RuleProblem] = []
     values: dict[str, Any] = {}
@@ -315,6 +223,16 @@ def parse_host_rule(entry: dict[str, Any]) -> tuple[HostRule | None, list[RulePr
                 if widget is not None:
                     widgets.append(widget)
             values[key] = tuple(widgets)
+        elif key == "disable_presets":
+            names = ", ".join(["all", *PRESET_NAMES])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(RuleProblem(key, f"expected a list of preset names ({names})"))
+                continue
+            items = [v.strip() for v in value]
+            for item in items:
+                if item != "all" and item not in PRESET_NAMES:
+                    problems.append(RuleProblem(key, f"{item!r} is not a preset ({names})"))
+            values[key] = tuple(items)
         elif key in RULE_LISTS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 problems.append(RuleProblem(key, f"expected a list of strings, got {value!r}"))
@@ -346,16 +264,6 @@ def strip_page_marks(root: Element) -> None:
     strip_attributes(root, WIDGET_ATTR, WIDGET_TARGET_ATTR, HREF_COPY_ATTR)
 
 
-@lru_cache(maxsize=512)
-def _compile(selector: str) -> CSSSelector:
-    return CSSSelector(selector, translator="html")
-
-
-def _select(selector: str, root: Element) -> list[Element]:
-    result = _compile(selector)(root)
-    return [el for el in result if isinstance(el, Element)] if isinstance(result, list) else []
-
-
 @dataclass(frozen=True, slots=True)
 class PageRules:
     """The merged rules of every ``[[rules]]`` entry that matches one host."""
@@ -376,6 +284,8 @@ class PageRules:
     remove_consent_banners: bool = True
     drop_noscript_warnings: bool = True
     promote_lazy_images: bool = True
+    # the built-in widget rules, applied after ``widgets``
+    presets: tuple[WidgetPreset, ...] = PRESETS
     # namespace → tag table with the attribute changes applied
     tables: MappingProxyType[str, dict[str, TagRule]] = field(
         default_factory=lambda: MappingProxyType({ns: dict(t) for ns, t in TABLES.items()})
@@ -383,13 +293,16 @@ class PageRules:
 
     @property
     def changes_tree(self) -> bool:
-        return bool(self.remove or self.unwrap or self.hide or self.mask or self.widgets)
+        return bool(
+            self.remove or self.unwrap or self.hide or self.mask or self.widgets or self.presets
+        )
 
     def apply(self, root: Element, removed: Counter[str]) -> None:
-        """Run ``remove``, ``unwrap``, ``hide``, ``mask``, then mark ``widgets`` on
-        the parsed tree (whose page marks :func:`strip_page_marks` dropped).
+        """Run ``remove``, ``unwrap``, ``hide``, ``mask``, then mark ``widgets`` and
+        ``presets`` on the parsed tree (whose page marks :func:`strip_page_marks` dropped).
 
-        Counts each matched element as ``rule:<action>:<selector>``.
+        Counts each matched element as ``rule:<action>:<selector>``, each trigger
+        a preset marked as ``preset:<name>``.
         """
         for selector in self.remove:
             for el in _select(selector, root):
@@ -410,14 +323,18 @@ class PageRules:
             for el in _select(selector, root):
                 el.set(MASK_ATTR, "")
         for index, widget in enumerate(self.widgets):
-            self._mark_widget(root, index, widget, removed)
+            self._mark_widget(root, index, widget, removed, "rule:widget:" + widget.trigger)
+        for index, preset in enumerate(self.presets, len(self.widgets)):
+            self._mark_widget(root, index, preset.rule, removed, "preset:" + preset.name)
 
     @staticmethod
-    def _mark_widget(root: Element, index: int, widget: WidgetRule, removed: Counter[str]) -> None:
+    def _mark_widget(
+        root: Element, index: int, widget: WidgetRule, removed: Counter[str], key: str
+    ) -> None:
         """One mark per trigger (the first rule wins); targets collect rule indexes."""
         for el in _select(widget.trigger, root):
             if el.get(WIDGET_ATTR) is None:
-                removed["rule:widget:" + widget.trigger] += 1
+                removed[key] += 1
                 el.set(WIDGET_ATTR, widget.mark(index))
         if widget.relative:
             return
@@ -450,6 +367,7 @@ def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageR
     if not matching:
         return NO_RULES
     allow = frozenset(a for r in matching for a in r.allow_attributes)
+    disabled = frozenset(name for r in matching for name in r.disable_presets)
     forbid = frozenset(a for r in matching for a in r.forbid_attributes)
     lazy = [a for r in matching for a in r.lazy_image_attributes]
     lazy_src = tuple(dict.fromkeys([*LAZY_SRC_ATTRS, *(a for a in lazy if "srcset" not in a)]))
@@ -470,6 +388,7 @@ def _for_host(rules: tuple[HostRule, ...], host: str, port: int | None) -> PageR
         lazy_srcset=lazy_srcset,
         allow_post_forms=any(r.allow_post_forms for r in matching),
         widgets=tuple(dict.fromkeys(w for r in matching for w in r.widgets)),
+        presets=tuple(p for p in PRESETS if p.name not in disabled and "all" not in disabled),
         tables=MappingProxyType(tables),
         remove_consent_banners=_switch(matching, "remove_consent_banners"),
         drop_noscript_warnings=_switch(matching, "drop_noscript_warnings"),

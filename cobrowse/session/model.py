@@ -112,6 +112,8 @@ class PageState:
     index: TreeIndex | None = None
     highlight: int | None = None
     hidden_switch: dict[int, bool] = field(default_factory=dict)
+    # form values before the advisor changed them (see PageEdit.originals)
+    originals: dict[tuple[int, str], str | None] = field(default_factory=dict)
 
     def top(self) -> int:
         return max(self.top_id, self.index.max_id if self.index else 0)

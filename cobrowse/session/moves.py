@@ -90,7 +90,7 @@ def toggle(call: Call, body: Toggle) -> bool:
     found = _current(call.session, body.page)
     if found is not None and not _replay(call.session, body):
         state, index = found
-        edit = PageEdit(index, state.hidden_switch)
+        edit = PageEdit(index, state.hidden_switch, state.originals)
         node = index.element(body.node)
         if node is not None and edit.toggle(node):
             _send(call.session, edit)
@@ -106,7 +106,7 @@ def highlight_set(call: Call, body: HighlightSet) -> bool:
     node = None if target is None else index.element(target)
     if target is not None and (node is None or node[1] in _UNHIGHLIGHTABLE):
         return False
-    edit = PageEdit(index, state.hidden_switch)
+    edit = PageEdit(index, state.hidden_switch, state.originals)
     old = None if state.highlight is None else index.element(state.highlight)
     if old is not None:
         edit.set(old, HIGHLIGHT_ATTR, None)
@@ -124,7 +124,7 @@ def input_set(call: Call, body: InputSet) -> bool:
     if found is not None:
         _replay(call.session, body)
         state, index = found
-        edit = PageEdit(index, state.hidden_switch)
+        edit = PageEdit(index, state.hidden_switch, state.originals)
         node = index.element(body.node)
         if node is not None and _set_value(edit, node, body):
             _send(call.session, edit)

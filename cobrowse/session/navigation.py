@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -38,6 +39,14 @@ log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _READ_BODY_FOR = (*_HTML_TYPES, "")  # no Content-Type at all: try it as HTML
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
+
+def _with_fragment(page: Page, fragment: str) -> Page:
+    """``page`` with the ``#fragment`` its address was asked with (the fetch
+    drops it; the clients scroll to it)."""
+    if fragment and "#" not in page.url:
+        return dataclasses.replace(page, url=f"{page.url}#{fragment}")
+    return page
 
 
 class Navigator:
@@ -157,6 +166,9 @@ class Navigator:
         post: list[tuple[str, str]] | None = None,
     ) -> None:
         hub = session.hub
+        # The fragment never goes to the server, but the page's address keeps
+        # it: the clients scroll to it (a link to a section of another page).
+        fragment = url.strip().partition("#")[2]
         try:
             url = normalize_url(url)
             # a refused address must not reach the citizens, not even as LOADING
@@ -167,7 +179,11 @@ class Navigator:
                 # render seam (issue 18): the relay's browser loads it, then the same
                 # pipeline and _show; failures raise FetchError like a fetch
                 await self.renderer.open(
-                    session, url, post, self, lambda page: self._show(session, page, at)
+                    session,
+                    url,
+                    post,
+                    self,
+                    lambda page: self._show(session, _with_fragment(page, fragment), at),
                 )
                 return
             result = await self.fetcher.fetch(
@@ -214,7 +230,7 @@ class Navigator:
             return
         if self.renderer is not None:
             self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
-        self._show(session, page, at, result.status)
+        self._show(session, _with_fragment(page, fragment), at, result.status)
 
     def _show(self, session: CoSession, page: Page, at: int | None, status: int = 200) -> None:
         session.record_history(page.url, at)

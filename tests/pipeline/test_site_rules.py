@@ -244,6 +244,7 @@ def test_widget_triggers_and_page_targets_are_marked() -> None:
         "attribute": "",
         "trigger_class": "",
         "group": False,
+        "behaviour": "toggle",
     }
     assert json.loads(head[2][WIDGET_ATTR])["target"] == "next"
     nav = next(n for n in body[3] if n[1] == "nav")

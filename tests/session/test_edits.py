@@ -56,8 +56,11 @@ class RecordingHub(SessionHub):
         return super().broadcast(msg, body, exclude=exclude)
 
 
-def session_with(*widgets: WidgetRule, html: str = PAGE) -> tuple[CoSession, RecordingHub]:
-    rules = rules_for((HostRule(HostPattern.parse("www.example.de"), widgets=widgets),), URL)
+def session_with(
+    *widgets: WidgetRule, html: str = PAGE, disable: tuple[str, ...] = ()
+) -> tuple[CoSession, RecordingHub]:
+    host = HostPattern.parse("www.example.de")
+    rules = rules_for((HostRule(host, widgets=widgets, disable_presets=disable),), URL)
     page = build_shared_page(html.encode(), "text/html", URL, lambda u, k: None, rules)
     hub = RecordingHub()
     now = time.time()
@@ -220,4 +223,167 @@ def test_an_unmarked_element_is_no_rule_widget() -> None:
     session, hub = session_with(BURGER)
     click(session, node(session, "chip"))
     click(session, node(session, "main-nav"))  # a target is not a trigger
+    assert hub.sent == []
+
+
+# --- built-in presets: common widgets without a rule -------------------------------
+
+BOOTSTRAP5 = """<!DOCTYPE html><html><body>
+<nav class="navbar"><button class="navbar-toggler collapsed" type="button"
+  data-bs-toggle="collapse" data-bs-target="#nav" aria-controls="nav" aria-expanded="false">
+  Menü</button><div class="collapse navbar-collapse" id="nav"><a href="/a">A</a></div></nav>
+<div class="accordion" id="acc">
+  <h2><button class="accordion-button" id="t1" data-bs-toggle="collapse" data-bs-target="#c1"
+    aria-expanded="true" aria-controls="c1">Eins</button></h2>
+  <div id="c1" class="accordion-collapse collapse show" data-bs-parent="#acc">1</div>
+  <h2><button class="accordion-button collapsed" id="t2" data-bs-toggle="collapse"
+    data-bs-target="#c2" aria-expanded="false" aria-controls="c2">Zwei</button></h2>
+  <div id="c2" class="accordion-collapse collapse" data-bs-parent="#acc">2</div>
+</div>
+<ul class="nav nav-tabs" role="tablist">
+  <li class="nav-item"><button class="nav-link active" id="tab-a" data-bs-toggle="tab"
+    data-bs-target="#pane-a" role="tab" aria-controls="pane-a" aria-selected="true">A</button></li>
+  <li class="nav-item"><button class="nav-link" id="tab-b" data-bs-toggle="tab"
+    data-bs-target="#pane-b" role="tab" aria-controls="pane-b" aria-selected="false">B</button></li>
+</ul>
+<div class="tab-content"><div class="tab-pane fade show active" id="pane-a">a</div>
+<div class="tab-pane fade" id="pane-b">b</div></div>
+<div class="dropdown"><button class="btn dropdown-toggle" id="dd" data-bs-toggle="dropdown"
+  aria-expanded="false">Mehr</button><ul class="dropdown-menu" id="dd-menu"><li>x</li></ul></div>
+<div class="modal show" id="modal" role="dialog"><div class="modal-dialog">
+  <button type="button" class="btn-close" id="close" data-bs-dismiss="modal">x</button></div></div>
+</body></html>"""
+
+BOOTSTRAP3 = """<!DOCTYPE html><html><body>
+<div class="panel-group" id="accordion">
+  <a id="p1" data-toggle="collapse" data-parent="#accordion" href="#one">Eins</a>
+  <div id="one" class="panel-collapse collapse in">1</div>
+  <a id="p2" class="collapsed" data-toggle="collapse" data-parent="#accordion" href="#two">Zwei</a>
+  <div id="two" class="panel-collapse collapse">2</div>
+</div>
+<ul class="nav nav-tabs"><li class="active"><a id="t1" href="#home" data-toggle="tab">H</a></li>
+<li><a id="t2" href="#more" data-toggle="tab">M</a></li></ul>
+<div class="tab-content"><div class="tab-pane fade in active" id="home">h</div>
+<div class="tab-pane fade" id="more">m</div></div>
+<li class="dropdown" id="dd-parent"><a id="dd" class="dropdown-toggle" data-toggle="dropdown"
+  href="#">Mehr</a><ul class="dropdown-menu"><li>x</li></ul></li>
+</body></html>"""
+
+
+def test_bootstrap5_collapse_opens_without_a_rule_and_the_trigger_loses_collapsed() -> None:
+    # Fails on the old code: the trigger also has aria-controls, so it was
+    # taken for a disclosure whose panel, without `hidden`, never changed.
+    session, hub = session_with(html=BOOTSTRAP5)
+    toggler, nav = first(session, "navbar-toggler"), node(session, "nav")
+    click(session, toggler)
+    assert classes(session, "nav") == ["collapse", "navbar-collapse", "show"]
+    assert changed(hub)[toggler[0]] == {"class": "navbar-toggler", "aria-expanded": "true"}
+    assert "hidden" not in nav[2]
+    click(session, toggler)
+    assert "show" not in classes(session, "nav")
+    assert "collapsed" in str(toggler[2]["class"]).split()
+    assert toggler[2]["aria-expanded"] == "false"
+
+
+def test_bootstrap_accordion_with_data_bs_parent_shows_one_section_at_a_time() -> None:
+    session, _ = session_with(html=BOOTSTRAP5)
+    click(session, node(session, "t2"))
+    assert "show" in classes(session, "c2") and "show" not in classes(session, "c1")
+    assert "collapsed" in classes(session, "t1") and "collapsed" not in classes(session, "t2")
+    assert node(session, "t1")[2]["aria-expanded"] == "false"
+    # The navbar's collapse is in no group: opening it leaves the accordion alone.
+    click(session, first(session, "navbar-toggler"))
+    assert "show" in classes(session, "c2")
+
+
+def test_bootstrap3_accordion_groups_by_the_triggers_data_parent_and_uses_in() -> None:
+    session, _ = session_with(html=BOOTSTRAP3)
+    click(session, node(session, "p2"))
+    assert classes(session, "two") == ["panel-collapse", "collapse", "show", "in"]
+    assert classes(session, "one") == ["panel-collapse", "collapse"]
+    assert "collapsed" in classes(session, "p1")
+
+
+def test_bootstrap_tabs_move_active_to_the_chosen_tab_and_pane() -> None:
+    session, _ = session_with(html=BOOTSTRAP5)
+    click(session, node(session, "tab-b"))
+    assert "active" in classes(session, "tab-b") and "active" not in classes(session, "tab-a")
+    assert node(session, "tab-b")[2]["aria-selected"] == "true"
+    assert classes(session, "pane-b") == ["tab-pane", "fade", "active", "show"]
+    assert classes(session, "pane-a") == ["tab-pane", "fade"]
+    session3, _ = session_with(html=BOOTSTRAP3)
+    click(session3, node(session3, "t2"))
+    assert "active" in classes(session3, "more") and "in" in classes(session3, "more")
+    assert "active" not in classes(session3, "home")
+    index = TreeIndex.build(session3.page.tree if session3.page else [])
+    t2_li = index.nodes[index.parents[node(session3, "t2")[0]]]
+    assert "active" in str(t2_li[2].get("class", "")).split()
+
+
+def test_bootstrap_dropdown_opens_its_menu_and_closes_again() -> None:
+    session, _ = session_with(html=BOOTSTRAP5)
+    click(session, node(session, "dd"))
+    assert (
+        "show" in classes(session, "dd-menu") and node(session, "dd")[2]["aria-expanded"] == "true"
+    )
+    click(session, node(session, "dd"))
+    assert "show" not in classes(session, "dd-menu")
+    session3, _ = session_with(html=BOOTSTRAP3)
+    click(session3, node(session3, "dd"))
+    assert "open" in classes(session3, "dd-parent")
+
+
+def test_close_button_hides_its_modal() -> None:
+    session, _ = session_with(html=BOOTSTRAP5)
+    click(session, node(session, "close"))
+    modal = node(session, "modal")
+    assert "hidden" in modal[2] and "show" not in classes(session, "modal")
+
+
+def test_dialog_close_button_of_a_native_dialog() -> None:
+    html = '<dialog open id="d"><form method="dialog"><button id="x">OK</button></form></dialog>'
+    session, _ = session_with(html=html)
+    click(session, node(session, "x"))
+    assert "open" not in node(session, "d")[2]
+
+
+def test_burger_that_names_its_menu_by_href_or_data_target() -> None:
+    html = (
+        '<a class="burger" id="b1" href="#menu">Menü</a><nav id="menu" hidden>m</nav>'
+        '<a class="navbar-burger" id="b2" data-target="navMenu">x</a>'
+        '<div class="navbar-menu" id="navMenu">n</div>'
+    )
+    session, _ = session_with(html=html)
+    click(session, node(session, "b1"))
+    assert "hidden" not in node(session, "menu")[2] and "is-open" in classes(session, "menu")
+    click(session, node(session, "b2"))  # Bulma: data-target without "#"
+    assert "is-active" in classes(session, "navMenu") and "is-active" in classes(session, "b2")
+
+
+def test_a_disabled_preset_leaves_its_widgets_alone() -> None:
+    session, hub = session_with(html=BOOTSTRAP5, disable=("bootstrap-collapse", "aria-disclosure"))
+    toggler = first(session, "navbar-toggler")
+    assert WIDGET_ATTR not in toggler[2]
+    click(session, toggler)
+    assert hub.sent == []
+    session, hub = session_with(html=BOOTSTRAP5, disable=("all",))
+    click(session, node(session, "tab-b"))
+    assert hub.sent == []
+
+
+def test_an_operator_rule_for_the_same_trigger_overrides_the_preset() -> None:
+    own = WidgetRule(".navbar-toggler", "#nav", toggle_class="offen")
+    session, _ = session_with(own, html=BOOTSTRAP5)
+    click(session, first(session, "navbar-toggler"))
+    assert classes(session, "nav") == ["collapse", "navbar-collapse", "offen"]
+
+
+def test_a_page_cannot_mark_its_own_element_as_a_preset_trigger() -> None:
+    html = (
+        '<div id="x" data-cb-widget=\'{"rule":0,"target":"named","class":"",'
+        '"attribute":"","trigger_class":"","group":false,"behaviour":"dismiss"}\'>x</div>'
+        '<div class="modal" id="m"><span id="in">i</span></div>'
+    )
+    session, hub = session_with(html=html)
+    click(session, node(session, "x"))
     assert hub.sent == []

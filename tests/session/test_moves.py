@@ -618,3 +618,24 @@ def test_a_long_change_log_makes_the_next_page_a_snapshot() -> None:
         hub.log.append((seq, b""))
     publish_page(session, demo_page("/themen/rente.html"))
     assert hub.sent[-1][0] is Msg.SNAPSHOT and len(hub.log) == 0
+
+
+def test_reset_button_brings_back_the_values_the_page_came_with() -> None:
+    # Fails on the old code: a reset button was no widget, the click did nothing.
+    session, hub = session_on(
+        html_page(
+            '<form action="/s"><input id="q" name="q" value="Rente">'
+            '<textarea id="t" name="t">alt</textarea>'
+            '<input type="checkbox" id="c" name="c">'
+            '<button type="reset" id="r">Zurücksetzen</button></form>'
+        )
+    )
+    q, t, c, r = (node_by_dom_id(session, i) for i in ("q", "t", "c", "r"))
+    send(session, Msg.INPUT_SET, node=q[0], value="Wohngeld")
+    send(session, Msg.INPUT_SET, node=t[0], value="neu")
+    send(session, Msg.INPUT_SET, node=c[0], checked=True)
+    hub.sent.clear()
+    send(session, Msg.TOGGLE, node=r[0])
+    assert q[2]["value"] == "Rente" and "checked" not in c[2]
+    assert t[3][0][1] == "alt"
+    assert hub.sent  # and everyone is told

@@ -1,0 +1,107 @@
+"""Built-in widget rules: the common script-driven widgets, emulated without a rule.
+
+Each :class:`WidgetPreset` is a named :class:`~cobrowse.pipeline.widget_rules.WidgetRule`,
+the same data an operator writes as ``[[rules.widgets]]``. They are applied
+after the operator's own widget rules, in the order below (the first rule
+that matches a trigger wins), so an operator overrides a preset by writing a
+rule for the same trigger and turns presets off per host with
+``disable_presets = ["name", …]`` (or ``["all"]``).
+``cobrowse check-config --explain HOST`` prints them as TOML.
+
+The order matters: Bootstrap's triggers also carry ``aria-expanded`` and
+``aria-controls``, so the Bootstrap presets come before the generic ARIA ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from cobrowse.pipeline.widget_rules import WidgetRule
+
+__all__ = ["PRESETS", "PRESET_NAMES", "WidgetPreset"]
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetPreset:
+    """A built-in widget rule, its name (for ``disable_presets``) and what it is for."""
+
+    name: str
+    about: str
+    rule: WidgetRule
+
+
+def _naming(classes: str) -> str:
+    """Each class selector in ``classes``, restricted to triggers that name a target."""
+    names = ("[aria-controls]", "[data-target]", "[data-bs-target]", '[href^="#"]')
+    return ", ".join(f"{c}{n}" for c in classes.split(", ") for n in names)
+
+
+_BURGERS: Final = (
+    ".menu-toggle, .nav-toggle, .navbar-toggle, .navigation-toggle, .burger, "
+    ".hamburger, .menu-button, .menu-btn, .nav-button, .js-menu-toggle"
+)
+
+PRESETS: Final = (
+    WidgetPreset(
+        "bootstrap-collapse",
+        "Bootstrap 3/4/5 collapse and accordion, navbar togglers (class show/in, "
+        "collapsed on the trigger, data-bs-parent groups)",
+        WidgetRule("[data-bs-toggle=collapse], [data-toggle=collapse]", behaviour="collapse"),
+    ),
+    WidgetPreset(
+        "bootstrap-tab",
+        "Bootstrap 3/4/5 tabs and pills (class active on the tab and its pane)",
+        WidgetRule(
+            "[data-bs-toggle=tab], [data-bs-toggle=pill], [data-toggle=tab], [data-toggle=pill]",
+            behaviour="bootstrap-tab",
+        ),
+    ),
+    WidgetPreset(
+        "bootstrap-dropdown",
+        "Bootstrap 3/4/5 dropdowns (class show on the menu, open on its parent)",
+        WidgetRule("[data-bs-toggle=dropdown], [data-toggle=dropdown]", behaviour="dropdown"),
+    ),
+    WidgetPreset(
+        "bulma-burger",
+        "Bulma's navbar burger (class is-active on the burger and the menu it names)",
+        WidgetRule(
+            ".navbar-burger[data-target]",
+            toggle_class="is-active",
+            trigger_class="is-active",
+        ),
+    ),
+    WidgetPreset(
+        "burger",
+        "Burger buttons that name their menu (aria-controls, data-target, "
+        'href="#id"): class is-open on the menu, aria-expanded on the button, '
+        "the menu's hidden attribute when it is hidden while closed",
+        WidgetRule(_naming(_BURGERS), behaviour="disclosure", toggle_class="is-open"),
+    ),
+    WidgetPreset(
+        "aria-tabs",
+        "ARIA tabs (role=tab with aria-controls; aria-selected, hidden panels)",
+        WidgetRule("[role=tab][aria-controls]", behaviour="tabs"),
+    ),
+    WidgetPreset(
+        "aria-disclosure",
+        "ARIA disclosure, accordion and menu button (aria-expanded or aria-haspopup "
+        "with aria-controls; hidden on the controlled element)",
+        WidgetRule(
+            "[aria-expanded][aria-controls], [aria-haspopup][aria-controls]",
+            behaviour="disclosure",
+        ),
+    ),
+    WidgetPreset(
+        "dialog-close",
+        "Close buttons of dialogs, modals and alerts (data-bs-dismiss, data-dismiss, "
+        "<form method=dialog> buttons)",
+        WidgetRule(
+            "[data-bs-dismiss=modal], [data-dismiss=modal], [data-bs-dismiss=alert], "
+            "[data-dismiss=alert], [data-bs-dismiss=toast], [data-bs-dismiss=offcanvas], "
+            "form[method=dialog] button",
+            behaviour="dismiss",
+        ),
+    ),
+)
+PRESET_NAMES: Final = tuple(p.name for p in PRESETS)
