@@ -170,6 +170,11 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
             print(f"  {number}. {problem}")
         print("Every key is explained in config.example.toml.")
         return 1
+    if args.explain:
+        from cobrowse.config.explain import explain_host
+
+        print("\n".join(explain_host(config, args.explain)))
+        return 0
     warnings = _config_warnings(config, Path(args.file).read_text(encoding="utf-8"))
     print(
         f"{args.file}: ok ({len(config.advisors)} advisors, "
@@ -288,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     hp.set_defaults(func=_cmd_hash_password)
     cc = sub.add_parser("check-config", help="validate a config file")
     cc.add_argument("file")
+    cc.add_argument(
+        "--explain", metavar="HOST", help="print the rules and widget presets for pages of HOST"
+    )
     cc.set_defaults(func=_cmd_check_config)
     pv = sub.add_parser("preview", help="print a page as the relay sanitizes it")
     pv.add_argument("source", help="an HTML file or an allowed http(s) URL")

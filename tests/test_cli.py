@@ -260,3 +260,31 @@ def test_check_config_warns_when_the_browser_for_render_is_missing(
     path.write_text("[[rules]]\nhost = 'portal.example.org'\n")
     assert cli.main(["check-config", str(path)]) == 0
     assert "Chromium" not in capsys.readouterr().out
+
+
+def test_check_config_explain_prints_the_presets_as_rules_and_what_is_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[rules]]\nhost = "www.example.de"\nremove = [".ad"]\n'
+        'disable_presets = ["bootstrap-dropdown"]\n'
+    )
+    assert cli.main(["check-config", str(path), "--explain", "www.example.de"]) == 0
+    out = capsys.readouterr().out
+    assert '[[rules]] host = "www.example.de"' in out and 'remove = [".ad"]' in out
+    assert "# bootstrap-dropdown: OFF" in out and "# bootstrap-collapse: on" in out
+    assert 'behaviour = "collapse"' in out
+    assert cli.main(["check-config", str(path), "--explain", "other.example"]) == 0
+    out = capsys.readouterr().out
+    assert "no [[rules]] match" in out and "# bootstrap-dropdown: on" in out
+
+
+def test_a_bad_preset_name_is_a_config_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[[rules]]\nhost = "www.example.de"\ndisable_presets = ["bootstrapp"]\n')
+    assert cli.main(["check-config", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "c.toml:3: rules[0].disable_presets: 'bootstrapp' is not a preset" in out
