@@ -261,9 +261,9 @@ async def _audit(url: str, config: Config, learn: bool) -> int:
     return 0
 
 
-def _cmd_audit(args: argparse.Namespace) -> int:
-    """Load an allowed page in the relay's browser (needs the render extra):
-    list its click-listener elements; with --learn print [[rules.widgets]]."""
+def _cmd_learn(args: argparse.Namespace) -> int:
+    """``audit URL --learn``: load an allowed page in the relay's browser (needs
+    the render extra), list its click-listener elements, print [[rules.widgets]]."""
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -271,6 +271,34 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return 2
     config = load_config(Path(args.config)) if args.config else Config()
     return asyncio.run(_audit(args.url, config, args.learn))
+
+
+def _page_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 500:
+        raise argparse.ArgumentTypeError(f"expected a number of pages 1-500, got {text!r}")
+    return value
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Report what the mirror drops or cannot emulate on up to N pages of a host;
+    with --learn, learn widget rules in the relay's browser instead."""
+    if args.learn:
+        return _cmd_learn(args)
+    from cobrowse import audit
+    from cobrowse.errors import FetchError
+
+    config = load_config(Path(args.config)) if args.config else Config()
+    try:
+        reports = audit.run(config, args.url, args.pages)
+    except FetchError as exc:
+        print(f"cobrowse audit: {exc.user_message} ({exc.kind})", file=sys.stderr)
+        return 1
+    print(audit.format_json(reports) if args.json else audit.format_text(reports))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,10 +330,19 @@ def main(argv: list[str] | None = None) -> int:
     pv.add_argument("--base-url", help="the page's address (needed for a file)")
     pv.add_argument("--config", help="TOML config file: allowed hosts and [[rules]]")
     pv.set_defaults(func=_cmd_preview)
-    au = sub.add_parser("audit", help="find a page's script widgets in the relay's browser")
-    au.add_argument("url", help="an allowed http(s) URL")
-    au.add_argument("--learn", action="store_true", help="print [[rules.widgets]] that mimic them")
-    au.add_argument("--config", help="TOML config file: allowed hosts, [render]")
+    au = sub.add_parser(
+        "audit", help="report what the mirror drops on pages of an allowed host (--learn: rules)"
+    )
+    au.add_argument("url", help="the first page (an allowed http(s) URL)")
+    au.add_argument("--config", help="TOML config file: allowed hosts, [[rules]], [render]")
+    au.add_argument("--pages", type=_page_count, default=20, help="pages to visit (1-500)")
+    au.add_argument("--json", action="store_true", help="one JSON document instead of text")
+    au.add_argument(
+        "--learn",
+        action="store_true",
+        help="load the page in the relay's browser and print [[rules.widgets]] that mimic "
+        "its script widgets (needs the render extra)",
+    )
     au.set_defaults(func=_cmd_audit)
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "log_format", "text"), logging.INFO)

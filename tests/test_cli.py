@@ -288,3 +288,13 @@ def test_a_bad_preset_name_is_a_config_problem(
     assert cli.main(["check-config", str(path)]) == 1
     out = capsys.readouterr().out
     assert "c.toml:3: rules[0].disable_presets: 'bootstrapp' is not a preset" in out
+
+
+def test_audit_refuses_a_bad_page_count_and_an_address_it_may_not_fetch(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["audit", "https://www.example.de/", "--pages", "0"])
+    assert "expected a number of pages 1-500" in capsys.readouterr().err
+    assert cli.main(["audit", "https://www.example.de/"]) == 1  # no allowed hosts
+    assert capsys.readouterr().err.startswith("cobrowse audit: ")
