@@ -54,13 +54,18 @@ function main() {
   });
   const scroll = advisorScroll(send);
   lasting = { pointer: advisorPointer(send), hover: advisorHover(send), scroll: scroll.frames, viewport: advisorViewport() };
-  trackAdvisorInput(send);
+  const inputs = trackAdvisorInput(send);
   const overlays = advisorOverlays(send);
   wireHistoryButtons(send);
   interceptMirror({
     onLink: clickLink,
     onSubmit: submitForm,
-    onToggle: toggleWidget,
+    // Values still waiting to be sent go first: a reset button must not be
+    // undone by the value its field sent when it lost focus.
+    onToggle: (widget) => {
+      inputs.flush();
+      toggleWidget(widget);
+    },
     onFragment: () => scroll.jump(),
     beforeClick: overlays.beforeClick,
   });

@@ -70,6 +70,7 @@ function fieldState(el) {
  * The field being typed in keeps what it shows when the relay echoes its
  * (older) value back.
  * @param {Send} send
+ * @returns {{flush: () => void}} sends the changes still waiting, now
  */
 export function trackAdvisorInput(send) {
   keepTypedValues();
@@ -78,6 +79,7 @@ export function trackAdvisorInput(send) {
   let timer = 0;
   let sentAt = -Infinity;
   const flush = () => {
+    clearTimeout(timer);
     timer = 0;
     sentAt = performance.now();
     const page = currentPage()?.page;
@@ -96,6 +98,7 @@ export function trackAdvisorInput(send) {
     if (!timer) timer = setTimeout(flush, Math.max(0, sentAt + INTERVAL_MS - performance.now()));
   };
   listenInMirror({ input: onChange, change: onChange });
+  return { flush };
 }
 
 /** Citizen: the mirror's fields show the advisor's values; typing there does nothing. */

@@ -106,6 +106,8 @@ function scrollToAnchor(doc, { node, offset }) {
   return true;
 }
 
+const SETTLE_MS = 5000;
+
 /**
  * Advisor: send SCROLL_TO when the mirror scrolls.
  * @param {Send} send
@@ -129,14 +131,31 @@ export function advisorScroll(send) {
     }
   };
   const onScroll = perFrame(publish);
+  // A page opened at #part: stylesheets and images that arrive after the
+  // first jump move the part, so it is scrolled to again until the advisor
+  // scrolls by hand (or a few seconds have passed).
+  let settling = "";
+  let settleUntil = 0;
+  const stopSettling = () => {
+    settling = "";
+  };
   listenInMirror({
     scroll: (/** @type {Event} */ e) => {
       if (e.target === mirrorDocument()) onScroll();
     },
+    load: () => {
+      if (settling && performance.now() < settleUntil) scrollToFragment(settling);
+    },
+    wheel: stopSettling,
+    keydown: stopSettling,
+    pointerdown: stopSettling,
+    touchstart: stopSettling,
   });
   onMirrorChange((kind) => {
     if (kind !== "snapshot") return;
     const hash = currentPage()?.url?.split("#")[1];
+    settling = hash ?? "";
+    settleUntil = performance.now() + SETTLE_MS;
     if (hash) {
       jumping = true; // an address with #part: everyone starts there
       scrollToFragment(hash);

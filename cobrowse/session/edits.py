@@ -326,6 +326,7 @@ class PageEdit:
         _set_class(self, tab, "active", on)
         if "aria-selected" in tab[2] or tab[2].get("role") == "tab":
             self.set(tab, "aria-selected", "true" if on else "false")
+            self.set(tab, "tabindex", None if on else "-1")  # roving focus
         parent = self.index.element(self.index.parents.get(tab[0], -1))
         if parent is not None and parent[1] == "li":
             _set_class(self, parent, "active", on)
