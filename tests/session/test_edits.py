@@ -387,3 +387,16 @@ def test_a_page_cannot_mark_its_own_element_as_a_preset_trigger() -> None:
     session, hub = session_with(html=html)
     click(session, node(session, "x"))
     assert hub.sent == []
+
+
+def test_aria_menu_button_opens_its_menu_but_a_haspopup_link_still_navigates() -> None:
+    html = (
+        '<button id="mb" aria-haspopup="true" aria-controls="m">Aktionen</button>'
+        '<ul id="m" role="menu" hidden><li role="menuitem">Drucken</li></ul>'
+        '<a id="link" href="/themen/" aria-haspopup="true" aria-controls="m">Themen</a>'
+    )
+    session, _ = session_with(html=html)
+    click(session, node(session, "mb"))
+    assert "hidden" not in node(session, "m")[2]
+    assert node(session, "mb")[2]["aria-expanded"] == "true"
+    assert WIDGET_ATTR not in node(session, "link")[2]
