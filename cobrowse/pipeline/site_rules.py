@@ -48,7 +48,7 @@ from lxml.etree import strip_attributes
 from cobrowse.hosts import HostPattern
 from cobrowse.pipeline.href_copy import HREF_COPY_ATTR
 from cobrowse.pipeline.selectors import select as _select
-from cobrowse.pipeline.selectors import selector_problem
+from cobrowse.pipeline.selectors import select_among, selector_problem
 from cobrowse.pipeline.tables import (
     DROP_WITH_CONTENT,
     LAZY_SRC_ATTRS,
@@ -58,6 +58,7 @@ from cobrowse.pipeline.tables import (
     TagRule,
 )
 from cobrowse.pipeline.widget_presets import PRESET_NAMES, PRESETS, WidgetPreset
+from cobrowse.pipeline.widget_presets import candidates as preset_candidates
 from cobrowse.pipeline.widget_rules import (
     RELATIVE_TARGETS,
     TOGGLE_ATTRIBUTES,
@@ -324,15 +325,22 @@ class PageRules:
                 el.set(MASK_ATTR, "")
         for index, widget in enumerate(self.widgets):
             self._mark_widget(root, index, widget, removed, "rule:widget:" + widget.trigger)
+        found = preset_candidates(root) if self.presets else []
         for index, preset in enumerate(self.presets, len(self.widgets)):
-            self._mark_widget(root, index, preset.rule, removed, "preset:" + preset.name)
+            triggers = select_among(preset.rule.trigger, found, root)
+            self._mark_widget(root, index, preset.rule, removed, "preset:" + preset.name, triggers)
 
     @staticmethod
     def _mark_widget(
-        root: Element, index: int, widget: WidgetRule, removed: Counter[str], key: str
+        root: Element,
+        index: int,
+        widget: WidgetRule,
+        removed: Counter[str],
+        key: str,
+        triggers: list[Element] | None = None,
     ) -> None:
         """One mark per trigger (the first rule wins); targets collect rule indexes."""
-        for el in _select(widget.trigger, root):
+        for el in _select(widget.trigger, root) if triggers is None else triggers:
             if el.get(WIDGET_ATTR) is None:
                 removed[key] += 1
                 el.set(WIDGET_ATTR, widget.mark(index))

@@ -69,3 +69,35 @@ def test_a_behaviour_other_than_toggle_acts_on_the_named_target_only() -> None:
     assert problems == [("target", "behaviour 'tabs' acts on its \"named\" target only")]
     _, problems = parse_widget({"trigger": ".x", "behaviour": "explode"})
     assert problems[0][0] == "behaviour" and "not a behaviour" in problems[0][1]
+
+
+EVERY_KIND = b"""<!DOCTYPE html><html><body>
+<button data-bs-toggle="collapse" data-bs-target="#a">1</button>
+<a data-toggle="collapse" href="#a">2</a><a data-toggle="tab" href="#t">3</a>
+<button data-bs-toggle="pill" data-bs-target="#t">4</button>
+<a data-toggle="dropdown" href="#">5</a><button data-bs-toggle="dropdown">6</button>
+<a class="navbar-burger" data-target="m">7</a>
+<button class="menu-toggle" aria-controls="m">8</button><a class="burger" href="#m">9</a>
+<button class="hamburger x" data-bs-target="#m">10</button><button class="nav-toggle">no</button>
+<div role="tab" aria-controls="p">11</div><div role="tab">no</div>
+<button aria-expanded="false" aria-controls="p">12</button>
+<button aria-haspopup="menu" aria-controls="p">13</button><a aria-haspopup="true" href="/x">no</a>
+<button data-bs-dismiss="modal">14</button><button data-dismiss="alert">15</button>
+<dialog open><form method="dialog"><button>16</button></form></dialog>
+<button data-bs-dismiss="tooltip">no</button>
+</body></html>"""
+
+
+def test_the_one_pass_candidate_search_finds_what_each_preset_selector_finds() -> None:
+    from cobrowse.pipeline.parse import parse_html
+    from cobrowse.pipeline.selectors import select, select_among
+    from cobrowse.pipeline.widget_presets import candidates
+
+    root = parse_html(EVERY_KIND, "text/html")
+    found = candidates(root)
+    matched = set()
+    for preset in PRESETS:
+        full = select(preset.rule.trigger, root)
+        assert select_among(preset.rule.trigger, found, root) == full, preset.name
+        matched |= {el.text for el in full}
+    assert matched == {str(n) for n in range(1, 17)}  # every kind, no decoy
