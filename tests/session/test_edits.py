@@ -379,14 +379,15 @@ def test_an_operator_rule_for_the_same_trigger_overrides_the_preset() -> None:
 
 
 def test_a_page_cannot_mark_its_own_element_as_a_preset_trigger() -> None:
-    html = (
-        '<div id="x" data-cb-widget=\'{"rule":0,"target":"named","class":"",'
-        '"attribute":"","trigger_class":"","group":false,"behaviour":"dismiss"}\'>x</div>'
-        '<div class="modal" id="m"><span id="in">i</span></div>'
+    mark = (
+        '{"rule":0,"target":"named","class":"","attribute":"","trigger_class":"",'
+        '"group":false,"behaviour":"dismiss"}'
     )
+    html = f"<div class='modal' id='m'><div id='x' data-cb-widget='{mark}'>x</div></div>"
     session, hub = session_with(html=html)
+    assert WIDGET_ATTR not in node(session, "x")[2]
     click(session, node(session, "x"))
-    assert hub.sent == []
+    assert hub.sent == [] and "hidden" not in node(session, "m")[2]
 
 
 def test_aria_menu_button_opens_its_menu_but_a_haspopup_link_still_navigates() -> None:
