@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from cobrowse.config import Config
-from cobrowse.pipeline.site_rules import NO_RULES, rules_for
+from cobrowse.pipeline.site_rules import AUTOMATIC_FIXES, NO_RULES, rules_for
 from cobrowse.pipeline.widget_presets import PRESETS
 
 __all__ = ["explain_host"]
@@ -28,9 +28,16 @@ def explain_host(config: Config, host: str) -> list[str]:
         lines.append("  no [[rules]] match this host")
     for rule in own:
         pattern = rule.host
-        name = ("*." if pattern.wildcard else "") + pattern.host
-        name += f":{pattern.port}" if pattern.port is not None else ""
-        lines.append(f'  [[rules]] host = "{name}"')
+        if pattern is None:
+            lines.append("  [pipeline] (every host)")
+        else:
+            name = ("*." if pattern.wildcard else "") + pattern.host
+            name += f":{pattern.port}" if pattern.port is not None else ""
+            lines.append(f'  [[rules]] host = "{name}"')
+        for key in AUTOMATIC_FIXES:
+            value = getattr(rule, key)
+            if value is not None:
+                lines.append(f"    {key} = {'true' if value else 'false'}")
         for key in ("remove", "unwrap", "hide", "mask", "disable_presets"):
             values = getattr(rule, key)
             if values:
