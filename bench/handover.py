@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import msgpack
 
 from bench.harness.clients import RelayTarget
 from bench.harness.outcome import Check, Outcome, Table, check
 from bench.harness.procs import Server, start_relay
 from bench.harness.redis_server import redis_binary, running_redis
 from bench.harness.stats import percentile, ratio
-from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
+from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode, read_frame
 
 __all__ = ["run"]
 
@@ -52,7 +51,7 @@ async def _next_page(ws: aiohttp.ClientWebSocketResponse, above: int = 0) -> int
         message = await ws.receive(timeout=max(0.0, deadline - time.monotonic()))
         if message.type is not aiohttp.WSMsgType.BINARY:
             raise RuntimeError(f"socket closed: {message.type.name}")
-        kind, seq, body = msgpack.unpackb(message.data, strict_map_key=False)
+        kind, seq, body = read_frame(message.data)
         page = kind == Msg.SNAPSHOT or (kind == Msg.MUTATIONS and "navigate" in body)
         if page and seq > above:
             return int(seq)

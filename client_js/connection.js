@@ -41,6 +41,8 @@ export class Connection {
     this.timer = 0;
     this.ended = false;
     this.lastSeq = 0; // highest ordered frame applied: the relay resumes after it
+    /** @type {Promise<void> | null} while a deflated frame is inflated: later frames wait */
+    this.inflating = null;
   }
 
   /** Open the socket (again). */
@@ -64,15 +66,52 @@ export class Connection {
         console.error("undecodable frame", err);
         return;
       }
-      try {
-        this.onFrame(frame);
-      } catch (err) {
-        console.error(err);
-      }
-      if (frame.seq > this.lastSeq) this.lastSeq = frame.seq;
+      if (frame.body instanceof Promise || this.inflating) this.later(ws, frame);
+      else this.deliver(frame);
     });
-    ws.addEventListener("close", (event) => this.onClose(ws, event));
+    ws.addEventListener("close", (event) => {
+      // after the frames that came before it (ENDED may still be inflating)
+      if (this.inflating) this.inflating.then(() => this.onClose(ws, event));
+      else this.onClose(ws, event);
+    });
     this.ws = ws;
+  }
+
+  /**
+   * Hand one decoded frame to the handler.
+   * @param {Frame} frame
+   */
+  deliver(frame) {
+    try {
+      this.onFrame(frame);
+    } catch (err) {
+      console.error(err);
+    }
+    if (frame.seq > this.lastSeq) this.lastSeq = frame.seq;
+  }
+
+  /**
+   * A deflated frame (or one behind it): deliver in arrival order once its
+   * body is inflated. Frames of a socket replaced meanwhile (restart()) are
+   * dropped; a socket's close waits for its frames (see start()).
+   * @param {WebSocket} ws
+   * @param {Frame} frame
+   */
+  later(ws, frame) {
+    if (frame.body instanceof Promise) frame.body.catch(() => {}); // reported below, in order
+    const previous = this.inflating ?? Promise.resolve();
+    const done = previous
+      .then(() => frame.body)
+      .then(
+        (body) => {
+          if (ws === this.ws) this.deliver({ ...frame, body });
+        },
+        (err) => console.error("undecodable frame", err),
+      );
+    this.inflating = done;
+    done.then(() => {
+      if (this.inflating === done) this.inflating = null;
+    });
   }
 
   /**

@@ -1,9 +1,12 @@
 // Wire protocol, mirror of cobrowse/protocol.py (a test checks that the Msg
 // numbers agree; `npm run typecheck` checks the client against the body
-// types below). Every frame is a msgpack array [type, seq, body].
+// types below). Every frame is a msgpack array [type, seq, body]. A large
+// server frame's body is binary: the raw deflate of the packed map. Trees
+// arrive compact (implicit ids, a string table per tree) and are expanded
+// here to the WireNode trees the rest of the client uses.
 import { decode as mpDecode, encode as mpEncode } from "@msgpack/msgpack";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const Msg = Object.freeze({
   WELCOME: 1,
@@ -212,11 +215,107 @@ export function encode(type, body) {
 }
 
 /**
- * Decode one server frame into {type, seq, body}.
+ * Decode one server frame into {type, seq, body}. For a deflated frame
+ * `body` is a Promise of the body: frames after it must wait for it.
  * @param {ArrayBuffer} data
  * @returns {Frame}
  */
 export function decode(data) {
   const [type, seq, body] = /** @type {[number, number, any]} */ (mpDecode(new Uint8Array(data)));
-  return { type, seq, body };
+  if (body instanceof Uint8Array) {
+    return { type, seq, body: inflate(body).then((packed) => expandBody(type, mpDecode(packed))) };
+  }
+  return { type, seq, body: expandBody(type, body) };
+}
+
+/**
+ * Raw deflate (RFC 1951) → bytes.
+ * @param {Uint8Array} bytes
+ * @returns {Promise<Uint8Array>}
+ */
+async function inflate(bytes) {
+  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)])
+    .stream()
+    .pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * The body with its trees expanded (a SNAPSHOT's tree, a MUTATIONS batch's adds).
+ * @param {number} type
+ * @param {any} body
+ * @returns {any}
+ */
+function expandBody(type, body) {
+  if (type === Msg.SNAPSHOT && body.tree !== undefined) {
+    body.tree = expandTree(body.tree);
+  } else if (type === Msg.MUTATIONS && Array.isArray(body.adds)) {
+    body.adds = body.adds.map(
+      (/** @type {[number, number | null, unknown]} */ [parentId, nextId, wire]) => [
+        parentId,
+        nextId,
+        expandTree(wire),
+      ],
+    );
+  }
+  return body;
+}
+
+/**
+ * A compact wire tree (cobrowse/protocol.py wire_tree) as nested nodes:
+ * ids count from 1 in document order unless a node comes as [-id, node];
+ * every string sent as itself joins the tree's table, an integer ≥ 0 in a
+ * string's place is an entry of it.
+ * @param {unknown} wire
+ * @returns {WireNode}
+ */
+export function expandTree(wire) {
+  /** @type {string[]} */
+  const strings = [];
+  let nextId = 1;
+  /** @param {unknown} value */
+  const string = (value) => {
+    if (typeof value === "string") {
+      strings.push(value);
+      return value;
+    }
+    if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value < strings.length) {
+      return strings[value];
+    }
+    throw new TypeError("not a string or string index");
+  };
+  /**
+   * @param {unknown} w
+   * @returns {WireNode}
+   */
+  const node = (w) => {
+    let id = nextId;
+    if (Array.isArray(w) && typeof w[0] === "number" && w[0] < 0) {
+      id = -w[0];
+      w = w[1];
+    }
+    nextId = id + 1;
+    if (!Array.isArray(w)) return [id, string(w)];
+    const tag = string(w[0]);
+    /** @type {Record<string, string>} */
+    const attrs = {};
+    const flat = w[1];
+    if (Array.isArray(flat)) {
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const name = string(flat[i]);
+        const value = string(flat[i + 1]);
+        // a plain assignment to "__proto__" would set the prototype instead
+        if (name === "__proto__") {
+          Object.defineProperty(attrs, name, { value, enumerable: true, writable: true, configurable: true });
+        } else {
+          attrs[name] = value;
+        }
+      }
+    }
+    /** @type {WireNode[]} */
+    const children = [];
+    for (let i = 2; i < w.length; i += 1) children.push(node(w[i]));
+    return [id, tag, attrs, children];
+  };
+  return node(wire);
 }

@@ -6,7 +6,17 @@ so one session's big page delays every other session's pointer frames (the
 milliseconds). A small process pool keeps the event loop free: a job gets
 only plain, picklable data (the body, the allowlist, the host rules, the
 signing key) and rebuilds the resource-URL function on its side, signing
-``/r/`` tokens exactly as the relay would.
+``/r/`` tokens exactly as the relay would. It also encodes the page's tree
+for its SNAPSHOT frame (:func:`cobrowse.protocol.pack_tree`: compact and
+deflated), so the relay's loop only splices the bytes in.
+
+The relay still needs the tree itself (diffs, widgets, forms). Unpickled
+in one piece, a large page's tree held the GIL for tens of milliseconds in
+the executor's result thread, and every session's frames waited (the
+``pipeline`` benchmark's loop lateness). So the worker sends it as pickles
+of at most :data:`PIECE_NODES` nodes (:func:`pickle_tree`), and the loop
+loads them one at a time, letting other callbacks run in between
+(:func:`unpickle_tree`).
 
 Each app has one :class:`PageWorkers`, made and shut down in its
 ``cleanup_ctx`` (see :func:`cobrowse.app.make_app`); its processes start
@@ -16,19 +26,38 @@ with the first page. ``workers = 0`` builds in a thread instead.
 from __future__ import annotations
 
 import asyncio
+import gc
+import io
 import multiprocessing
+import pickle
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from cobrowse.config import FetchConfig
 from cobrowse.pipeline.build import build_shared_page
-from cobrowse.pipeline.page import Page
+from cobrowse.pipeline.page import Node, Page
 from cobrowse.pipeline.site_rules import HostRule, rules_for
+from cobrowse.protocol import PackedTree, pack_tree
 from cobrowse.resources import ResourceSigner
 
-__all__ = ["PageJob", "PageWorkers", "build_in_worker", "signed_resource_url"]
+__all__ = [
+    "BuiltPage",
+    "PageJob",
+    "PageWorkers",
+    "ShippedPage",
+    "build_in_worker",
+    "pickle_tree",
+    "receive_page",
+    "ship_page",
+    "signed_resource_url",
+    "unpickle_tree",
+]
+
+# Nodes per pickled piece of a tree: loading one takes well under a millisecond.
+PIECE_NODES: Final = 1500
 
 
 @cache
@@ -49,13 +78,139 @@ class PageJob:
     host_rules: tuple[HostRule, ...]
 
 
-def build_in_worker(job: PageJob) -> Page:
-    """Build one page (runs in a worker process): sanitized tree with the
-    session's signed resource URLs, for resources of allowed hosts only."""
+@dataclass(frozen=True, slots=True)
+class BuiltPage:
+    """A built page and its tree encoded for the SNAPSHOT frame (ids as in ``page``)."""
+
+    page: Page
+    packed: PackedTree
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedPage:
+    """A built page on its way from a worker: ``page`` without its tree,
+    the tree in pickled pieces (:func:`pickle_tree`), the tree encoded."""
+
+    page: Page
+    tree: tuple[bytes, ...]
+    packed: PackedTree
+
+
+def _build(job: PageJob) -> Page:
     signer = _signer(job.secret)
     resource_url = partial(signed_resource_url, signer, job.fetch, job.session_id, {})
     rules = rules_for(job.host_rules, job.url)
     return build_shared_page(job.body, job.content_type, job.url, resource_url, rules)
+
+
+def build_in_worker(job: PageJob) -> ShippedPage:
+    """Build one page (runs in a worker process): sanitized tree with the
+    session's signed resource URLs, for resources of allowed hosts only,
+    ready to ship (:func:`ship_page`)."""
+    return ship_page(_build(job))
+
+
+def _build_here(job: PageJob) -> BuiltPage:
+    page = _build(job)
+    return BuiltPage(page, pack_tree(page.tree))
+
+
+def ship_page(page: Page) -> ShippedPage:
+    """``page`` with its tree encoded and cut into pickled pieces (worker side)."""
+    return ShippedPage(replace(page, tree=[]), pickle_tree(page.tree), pack_tree(page.tree))
+
+
+async def receive_page(shipped: ShippedPage) -> BuiltPage:
+    """The page of :func:`ship_page` again (on the loop, piece by piece)."""
+    tree = await unpickle_tree(shipped.tree)
+    return BuiltPage(replace(shipped.page, tree=tree), shipped.packed)
+
+
+class _PiecePickler(pickle.Pickler):
+    """Pickles one piece; a children list cut into earlier pieces becomes a
+    reference to them."""
+
+    def __init__(self, file: io.BytesIO, runs: dict[int, tuple[int, ...]]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs = runs
+
+    def persistent_id(self, obj: Any) -> tuple[int, ...] | None:
+        return self.runs.get(id(obj)) if type(obj) is list else None
+
+
+class _PieceUnpickler(pickle.Unpickler):
+    """Loads one piece of :func:`pickle_tree`: a reference is the children
+    list made of the earlier pieces it names. (Our own worker's pickles, as
+    the process pool's results are.)"""
+
+    def __init__(self, data: bytes, loaded: list[Any]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.loaded = loaded
+
+    def persistent_load(self, pid: Any) -> list[Any]:
+        return [node for piece in pid for node in self.loaded[piece]]
+
+
+def pickle_tree(root: Node, limit: int = PIECE_NODES) -> tuple[bytes, ...]:
+    """``root`` as pickles of about ``limit`` nodes or fewer, deepest first.
+
+    Where a subtree has ``limit`` nodes or more, its element's children are
+    cut into runs (a piece each) and the element's piece refers to them by
+    index (a pickle persistent id). The last piece holds ``root``.
+    """
+    runs: dict[int, tuple[int, ...]] = {}  # id(children list) → its pieces
+    pieces: list[bytes] = []
+
+    def dump(obj: Any) -> int:
+        out = io.BytesIO()
+        _PiecePickler(out, runs).dump(obj)
+        pieces.append(out.getvalue())
+        return len(pieces) - 1
+
+    def weigh(node: Node) -> int:
+        """Nodes of ``node``'s subtree not cut into pieces yet."""
+        if len(node) == 2:
+            return 1
+        children = node[3]
+        weights = [weigh(child) for child in children]
+        if sum(weights) + 1 < limit:
+            return sum(weights) + 1
+        cut, first, size = [], 0, 0
+        for i, weight in enumerate(weights):
+            if size and size + weight > limit:
+                cut.append(dump(children[first:i]))
+                first, size = i, 0
+            size += weight
+        cut.append(dump(children[first:]))
+        runs[id(children)] = tuple(cut)
+        return 1
+
+    weigh(root)
+    dump(root)
+    return tuple(pieces)
+
+
+async def unpickle_tree(pieces: tuple[bytes, ...]) -> Node:
+    """The tree of :func:`pickle_tree`, loaded one piece per loop iteration.
+
+    The cycle collector is paused while a piece loads: a tree has no cycles,
+    and the collections its thousands of new lists would trigger scan every
+    session's page (in a benchmark of the 20 largest corpus pages they were
+    three quarters of the loading time and made single pieces take 40 ms).
+    """
+    loaded: list[Any] = []
+    for number, piece in enumerate(pieces):
+        if number:
+            await asyncio.sleep(0)  # let the loop run between pieces
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            loaded.append(_PieceUnpickler(piece, loaded).load())
+        finally:
+            if collecting:
+                gc.enable()
+    root: Node = loaded[-1]
+    return root
 
 
 def signed_resource_url(
@@ -104,10 +259,15 @@ class PageWorkers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
-    async def build(self, job: PageJob) -> Page:
-        """:func:`build_in_worker` in the pool (or a thread when ``workers`` is 0)."""
+    async def build(self, job: PageJob) -> BuiltPage:
+        """:func:`build_in_worker` in the pool, the tree received piece by
+        piece (or all in a thread when ``workers`` is 0)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), build_in_worker, job)
+        executor = self._executor()
+        if executor is None:
+            return await loop.run_in_executor(None, _build_here, job)
+        shipped = await loop.run_in_executor(executor, build_in_worker, job)
+        return await receive_page(shipped)
 
     def close(self) -> None:
         """Stop the processes; pages still being built are dropped."""

@@ -15,12 +15,35 @@ per server message. The ``{…}`` shapes below are checked against those types
 by ``tests/test_protocol.py`` (``?``: the key may be missing; ``nil``: may be
 nil), so this list cannot go stale.
 
-Node trees (snapshot bodies and mutation adds) are nested arrays:
+Node trees (snapshot bodies and mutation adds) are, in the relay and after
+decoding, nested arrays:
 
 * element: ``[id, tag, attrs, children]`` — ``tag`` lower-case; SVG elements
   are prefixed ``svg:`` and MathML elements ``math:``; ``attrs`` maps
   attribute names to string values (``xlink:href`` uses the XLink namespace).
 * text: ``[id, text]``.
+
+On the wire every tree (the snapshot's ``tree``, each add's node) is sent
+compactly (:func:`wire_tree`; :func:`expand_tree` and client_js/protocol.js
+undo it):
+
+* ids are implicit: nodes are numbered in document order from 1, each node
+  one above the node before it; a node whose id is not the next number is
+  wrapped as ``[-id, node]`` and the count goes on from it (after a
+  same-site diff, and for every add's root);
+* strings (tags, attribute names and values, texts) form a table per tree,
+  in the order they are read: a string sent as itself is appended, an
+  integer ``n ≥ 0`` in a string's place stands for table entry ``n``;
+* text: a string (or table index);
+* element: ``[tag]`` or ``[tag, attrs, child, child, …]``, ``attrs`` nil or
+  ``[name, value, name, value, …]``; the table reads tag, then the names and
+  values, then the children.
+
+A server frame whose packed body is at least :data:`DEFLATE_MIN` bytes is
+sent once compressed, for every connection: its ``body`` is then binary, the
+raw deflate (RFC 1951) of the packed map; clients inflate it
+(``DecompressionStream("deflate-raw")``) and handle the frames in order.
+Clients never send compressed frames.
 
 Server → client bodies:
 
@@ -81,6 +104,7 @@ Client → server bodies (who may send which: :mod:`cobrowse.session.commands`):
 # No ``from __future__ import annotations``: the TypedDicts' NotRequired keys
 # must be visible at runtime (for :func:`shape` and its test).
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import IntEnum
@@ -92,21 +116,37 @@ from cobrowse.errors import ProtocolError
 
 __all__ = [
     "CLIENT_TYPES",
+    "DEFLATE_MIN",
     "MAX_INBOUND_BYTES",
     "PROTOCOL_VERSION",
     "ClientMessage",
     "Frame",
     "Msg",
+    "PackedTree",
     "decode",
     "encode",
+    "expand_tree",
+    "pack_tree",
     "parse",
+    "read_frame",
     "shape",
+    "wire_tree",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 # Largest frame a client may send; anything larger closes that connection.
 MAX_INBOUND_BYTES = 64 * 1024
+
+# Server frames whose packed body has at least this many bytes go out deflated.
+# Below it the saving is a few dozen bytes and not worth the client's
+# asynchronous inflate (pointer frames stay plain).
+DEFLATE_MIN = 1024
+# zlib level: 6 is ~10 % smaller than 1 on the corpus and compresses a frame
+# once per broadcast, not per connection (docs/benchmarks.md, "snapshot").
+DEFLATE_LEVEL = 6
+# Largest body :func:`read_frame` inflates (frames of this relay's own nodes).
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
 
 
 class Msg(IntEnum):
@@ -775,10 +815,202 @@ def shape(msg: Msg) -> str:
     return "{" + ", ".join(n + ("?" if n in optional else "") for n in names) + "}"
 
 
+@dataclass(frozen=True, slots=True)
+class PackedTree:
+    """A tree encoded ahead of its frame (in a page worker, off the relay's loop).
+
+    ``packed``: the msgpack of its compact wire form (:func:`wire_tree`);
+    ``deflated``: ``packed`` as a whole raw deflate stream. :func:`encode`
+    puts it into a SNAPSHOT body as it is: the body's other fields are packed
+    (and deflated, sync-flushed) in front of it, and a deflate stream may go
+    on with an independent one.
+    """
+
+    packed: bytes
+    deflated: bytes
+
+
+def pack_tree(root: list[Any]) -> PackedTree:
+    """Encode ``root`` for a later SNAPSHOT (:class:`PackedTree`)."""
+    packed: bytes = msgpack.packb(wire_tree(root), use_bin_type=True)
+    deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    return PackedTree(packed, deflate.compress(packed) + deflate.flush())
+
+
 def encode(msg: Msg, seq: int, body: Mapping[str, Any]) -> bytes:
-    """Encode one frame. Called once per broadcast; the bytes are fanned out."""
-    data: bytes = msgpack.packb([int(msg), seq, body], use_bin_type=True)
-    return data
+    """Encode one frame. Called once per broadcast; the bytes are fanned out.
+
+    Trees in ``SNAPSHOT`` and ``MUTATIONS`` bodies go out compact
+    (:func:`wire_tree`; a SNAPSHOT's ``tree`` may come as a
+    :class:`PackedTree`), and a large body deflated (:data:`DEFLATE_MIN`).
+    ``body`` is not changed.
+    """
+    tree = body.get("tree") if msg is Msg.SNAPSHOT else None
+    if isinstance(tree, PackedTree):
+        packed = _spliced(body, tree)
+    else:
+        if tree is not None:
+            body = {**body, "tree": wire_tree(tree)}
+        elif msg is Msg.MUTATIONS and body.get("adds"):
+            body = {**body, "adds": [[p, n, wire_tree(node)] for p, n, node in body["adds"]]}
+        packed = msgpack.packb(body, use_bin_type=True)
+        if len(packed) >= DEFLATE_MIN:
+            deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+            deflated = deflate.compress(packed) + deflate.flush()
+            if len(deflated) < len(packed):
+                packed = msgpack.packb(deflated, use_bin_type=True)
+    head: bytes = msgpack.packb(int(msg)) + msgpack.packb(seq)
+    return b"\x93" + head + packed  # fixarray of 3: [type, seq, body]
+
+
+def _spliced(body: Mapping[str, Any], tree: PackedTree) -> bytes:
+    """The packed SNAPSHOT ``body`` with its :class:`PackedTree` last, deflated
+    when large: the other fields deflated and sync-flushed (byte-aligned, not
+    final), then the tree's own deflate stream."""
+    packer = msgpack.Packer(use_bin_type=True)
+    fields = [packer.pack_map_header(len(body))]
+    for name, value in body.items():
+        if name != "tree":
+            fields += [packer.pack(name), packer.pack(value)]
+    fields.append(packer.pack("tree"))
+    front = b"".join(fields)
+    if len(front) + len(tree.packed) < DEFLATE_MIN or len(tree.deflated) >= len(tree.packed):
+        return front + tree.packed
+    deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    deflated = deflate.compress(front) + deflate.flush(zlib.Z_SYNC_FLUSH) + tree.deflated
+    out: bytes = packer.pack(deflated)
+    return out
+
+
+def read_frame(data: bytes) -> Frame:
+    """Decode a server frame as a client does: inflate the body, expand the trees.
+
+    For the relay's own frames (hand-over, cluster nodes, tests). Raises
+    ValueError for anything else.
+    """
+    try:
+        kind, seq, body = msgpack.unpackb(data, raw=False, strict_map_key=False)
+        if isinstance(body, bytes):
+            inflate = zlib.decompressobj(-15)
+            packed = inflate.decompress(body, MAX_INFLATED_BYTES)
+            if inflate.unconsumed_tail or not inflate.eof:
+                raise ValueError("deflated body is too large or cut short")
+            body = msgpack.unpackb(packed, raw=False, strict_map_key=False)
+        msg = Msg(kind)
+    except (ValueError, TypeError, zlib.error, msgpack.UnpackException) as exc:
+        raise ValueError(f"not a server frame: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(body, dict) or not isinstance(seq, int):
+        raise ValueError("not a server frame: bad shape")
+    if msg is Msg.SNAPSHOT and "tree" in body:
+        body["tree"] = expand_tree(body["tree"])
+    elif msg is Msg.MUTATIONS and body.get("adds"):
+        body["adds"] = [[p, n, expand_tree(node)] for p, n, node in body["adds"]]
+    return msg, seq, body
+
+
+# --- compact trees ------------------------------------------------------------------
+
+
+def wire_tree(root: list[Any]) -> Any:
+    """The compact wire form of a node tree (ids implicit, strings shared).
+
+    One closure rather than a class: this walk runs for every page (in the
+    page workers), and local names are the cheapest Python has.
+    """
+    strings: dict[str, int] = {}
+    known = strings.get
+    state = [0, 1]  # entries in the reader's table, the next implicit id
+
+    def string(text: str) -> str | int:
+        index = known(text)
+        if index is not None:
+            size = len(text)  # a reference costs 1, 2, 3 or 5 bytes, the text ≥ size + 1
+            if size and (
+                index < 128 or (size >= 2 and index < 256) or (size >= 3 and index < 65536)
+            ):
+                return index
+            if size >= 5:
+                return index
+        else:
+            strings[text] = state[0]
+        state[0] += 1
+        return text
+
+    def node(item: list[Any]) -> Any:
+        size = len(item)
+        if size != 2 and size != 4:
+            raise ValueError("a node is [id, text] or [id, tag, attrs, children]")
+        node_id = item[0]
+        implicit = node_id == state[1]
+        if not implicit and (type(node_id) is not int or node_id < 1):
+            raise ValueError(f"node id {node_id!r} is not a positive integer")
+        state[1] = node_id + 1
+        if size == 2:
+            out: Any = string(item[1])
+        else:
+            out = [string(item[1])]
+            attrs, children = item[2], item[3]
+            if attrs or children:
+                if attrs:
+                    flat: list[str | int] = []
+                    add = flat.append
+                    for name, value in attrs.items():
+                        add(string(name))
+                        add(string(value))
+                    out.append(flat)
+                else:
+                    out.append(None)
+                for child in children:
+                    out.append(node(child))
+        return out if implicit else [-node_id, out]
+
+    return node(root)
+
+
+class _TreeReader:
+    __slots__ = ("next_id", "strings")
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.next_id = 1
+
+    def string(self, value: Any) -> str:
+        if isinstance(value, str):
+            self.strings.append(value)
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return self.strings[value]
+        raise ValueError("not a string or string index")
+
+    def node(self, wire: Any) -> list[Any]:
+        node_id = self.next_id
+        if isinstance(wire, list) and wire and isinstance(wire[0], int) and wire[0] < 0:
+            if len(wire) != 2 or isinstance(wire[0], bool):
+                raise ValueError("bad node id wrapper")
+            node_id, wire = -wire[0], wire[1]
+        self.next_id = node_id + 1
+        if not isinstance(wire, list):
+            return [node_id, self.string(wire)]
+        if not wire:
+            raise ValueError("empty element")
+        tag = self.string(wire[0])
+        attrs: dict[str, str] = {}
+        flat = wire[1] if len(wire) > 1 else None
+        if flat is not None:
+            if not isinstance(flat, list) or len(flat) % 2:
+                raise ValueError("attributes are not name/value pairs")
+            for i in range(0, len(flat), 2):
+                name = self.string(flat[i])
+                attrs[name] = self.string(flat[i + 1])
+        return [node_id, tag, attrs, [self.node(child) for child in wire[2:]]]
+
+
+def expand_tree(wire: Any) -> list[Any]:
+    """The node tree of a compact wire tree (:func:`wire_tree`); ValueError if malformed."""
+    try:
+        return _TreeReader().node(wire)
+    except (IndexError, RecursionError) as exc:
+        raise ValueError(f"malformed tree: {type(exc).__name__}") from exc
 
 
 def decode(data: bytes) -> Frame:

@@ -11,14 +11,13 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgpack
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
 from cobrowse.accounts import hash_password
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, FetchConfig, HostPattern
-from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
+from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode, read_frame
 
 PASSWORD = "richtig-geheim-2026"
 HASH = hash_password(PASSWORD)
@@ -105,7 +104,7 @@ async def receive(ws: Any, kind: Msg, seconds: float = 10.0) -> dict[str, Any]:
     while True:
         message = await ws.receive(timeout=seconds)
         assert message.type is WSMsgType.BINARY, message
-        frame_kind, _, body = msgpack.unpackb(message.data)
+        frame_kind, _, body = read_frame(message.data)
         if frame_kind == kind:
             result: dict[str, Any] = body
             return result

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
 from cobrowse.config import Config
-from cobrowse.protocol import Msg, encode
+from cobrowse.protocol import Msg, encode, read_frame
 from tests.relay_client import (
     PASSWORD,
     ClientFactory,
@@ -214,7 +214,7 @@ async def test_advisor_navigates_and_everyone_gets_identical_frames(
                 frames.append(message.data)
                 break
     assert frames[0] == frames[1] == frames[2]  # encoded once, the same bytes for everyone
-    _, _, body = msgpack.unpackb(frames[0])
+    _, _, body = read_frame(frames[0])
     assert body["url"] == f"http://127.0.0.1:{demo.port}/"
     flat = msgpack.packb(body["tree"]).decode("utf-8", "replace")
     assert "script" not in re.findall(r"[a-z]+", flat) or "<script" not in flat
@@ -292,7 +292,7 @@ async def test_a_refused_address_never_reaches_the_citizens(
     while True:  # everything the citizen gets up to the notice
         message = await cit_ws.receive(timeout=5)
         assert message.type is WSMsgType.BINARY, message
-        kind, _, body = msgpack.unpackb(message.data)
+        kind, _, body = read_frame(message.data)
         frames.append((kind, body))
         if kind == Msg.NOTICE:
             break

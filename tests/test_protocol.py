@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+import base64
+import copy
+import json
+import pickle
 import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import msgpack
 import pytest
@@ -10,9 +17,11 @@ from hypothesis import strategies as st
 
 from cobrowse import protocol
 from cobrowse.errors import ProtocolError
+from cobrowse.pipeline.diff import apply_batch, diff_trees
 from cobrowse.protocol import (
     CLIENT_BODIES,
     CLIENT_TYPES,
+    DEFLATE_MIN,
     MAX_INBOUND_BYTES,
     PROTOCOL_VERSION,
     Hello,
@@ -20,8 +29,12 @@ from cobrowse.protocol import (
     PointerMove,
     decode,
     encode,
+    expand_tree,
+    pack_tree,
     parse,
+    read_frame,
     shape,
+    wire_tree,
 )
 from cobrowse.session.commands import COMMANDS
 
@@ -256,3 +269,242 @@ def test_the_js_body_check_sees_a_missing_key() -> None:
     tampered = source.replace("{{url: string}} NavigateBody", "{{href: string}} NavigateBody")
     assert tampered != source
     assert js_body_keys(tampered)[Msg.NAVIGATE] == {"href"}
+
+
+# --- server frames: compact trees, deflated bodies --------------------------------
+
+PAGE: list[Any] = [
+    1,
+    "html",
+    {"lang": "de"},
+    [
+        [2, "head", {}, [[3, "title", {}, [[4, "Wohngeld"]]]]],
+        [
+            5,
+            "body",
+            {"class": "page"},
+            [
+                [6, "p", {"class": "hint"}, [[7, "Wohngeld"], [8, "br", {}, []], [9, "\n  "]]],
+                [10, "p", {"class": "hint"}, [[11, "\n  "]]],
+                [12, "svg:svg", {"viewBox": "0 0 1 1"}, []],
+            ],
+        ],
+    ],
+]
+
+
+def _snapshot(tree: list[Any]) -> bytes:
+    return encode(
+        Msg.SNAPSHOT, 3, {"page": 1, "url": "https://a.example/", "title": "", "tree": tree}
+    )
+
+
+def test_a_fresh_tree_goes_out_without_ids_and_with_shared_strings() -> None:
+    wire = wire_tree(PAGE)
+    packed = msgpack.packb(wire)
+    assert not any(isinstance(v, int) and v < 0 for v in _leaves(wire))  # no id at all
+    assert packed.count(b"Wohngeld") == 1 and packed.count(b"hint") == 1  # the table
+    assert len(packed) < len(msgpack.packb(PAGE)) * 0.75
+    assert expand_tree(wire) == PAGE
+    kind, seq, body = read_frame(_snapshot(PAGE))
+    assert (kind, seq, body["tree"]) == (Msg.SNAPSHOT, 3, PAGE)
+
+
+def test_ids_that_do_not_follow_go_out_explicitly() -> None:
+    tree = copy.deepcopy(PAGE)
+    tree[3][1][3][0][0] = 40  # a node renumbered by a same-site diff …
+    tree[3][1][3][0][3][0][0] = 41  # … with its subtree counting on from it
+    tree[3][1][3][0][3][1][0] = 42
+    tree[3][1][3][0][3][2][0] = 43
+    wire = wire_tree(tree)
+    assert [v for v in _leaves(wire) if isinstance(v, int) and v < 0] == [-40, -10]
+    assert expand_tree(wire) == tree
+    assert read_frame(_snapshot(tree))[2]["tree"] == tree
+
+
+def test_mutation_adds_carry_their_ids_and_round_trip() -> None:
+    old, new = copy.deepcopy(PAGE), copy.deepcopy(PAGE)
+    new[3][1][3].insert(1, [13, "ul", {"class": "hint"}, [[14, "li", {}, [[15, "Rente"]]]]])
+    diff = diff_trees(old, new, 13)
+    assert diff.mutations["adds"]
+    body = {"page": 1, **diff.mutations, "navigate": {"page": 2, "url": "u", "title": "t"}}
+    frame = encode(Msg.MUTATIONS, 7, body)
+    kind, _, got = read_frame(frame)
+    assert kind == Msg.MUTATIONS and got == body
+    wire_adds = msgpack.unpackb(frame)[2]["adds"]
+    assert wire_adds[0][2][0] == -13  # the add's root names its id, its children count on
+    apply_batch(old, got)
+    assert old == new
+
+
+def test_the_body_is_deflated_once_when_large_and_left_as_it_was() -> None:
+    tree = [1, "html", {}, [[2 + i, "p", {"class": "x"}, []] for i in range(DEFLATE_MIN)]]
+    body = {"page": 1, "url": "https://a.example/", "title": "", "tree": tree}
+    before = copy.deepcopy(body)
+    frame = encode(Msg.SNAPSHOT, 9, body)
+    assert body == before  # the relay's copy keeps its ids
+    kind, seq, raw = msgpack.unpackb(frame)
+    assert (kind, seq) == (Msg.SNAPSHOT, 9) and isinstance(raw, bytes)
+    assert len(frame) < DEFLATE_MIN
+    assert read_frame(frame) == (Msg.SNAPSHOT, 9, before)
+    small = encode(Msg.POINTER, 0, {"node": 3, "x": 0.5, "y": 0.5})
+    assert isinstance(msgpack.unpackb(small)[2], dict)  # pointers stay plain
+
+
+def test_clients_cannot_send_deflated_frames() -> None:
+    frame = encode(Msg.NAVIGATE, 0, {"url": "https://example.org/" + "a" * DEFLATE_MIN})
+    assert isinstance(msgpack.unpackb(frame)[2], bytes)
+    with pytest.raises(ProtocolError, match="body is not a map"):
+        decode(frame)
+
+
+def test_read_frame_refuses_a_body_that_inflates_beyond_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = encode(Msg.NOTICE, 1, {"text": "x" * 100_000})
+    assert read_frame(frame)[2]["text"] == "x" * 100_000
+    monkeypatch.setattr("cobrowse.protocol.MAX_INFLATED_BYTES", 50_000)
+    with pytest.raises(ValueError, match="too large"):
+        read_frame(frame)
+    cut = msgpack.packb([Msg.NOTICE, 1, msgpack.unpackb(frame)[2][:50]])
+    with pytest.raises(ValueError, match="not a server frame"):
+        read_frame(cut)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        5,  # a string index before any string
+        [],
+        ["p", ["class"]],  # a name without value
+        ["p", "class"],  # attributes not a list
+        [-3, "x", "y"],  # a wrapper of three
+        [None],
+    ],
+)
+def test_malformed_wire_trees_are_value_errors(wire: Any) -> None:
+    with pytest.raises(ValueError):
+        expand_tree(wire)
+
+
+def test_node_ids_must_be_positive_and_nodes_well_formed() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        wire_tree([0, "html", {}, []])
+    with pytest.raises(ValueError, match="a node is"):
+        wire_tree([])
+    with pytest.raises(ValueError, match="a node is"):
+        encode(Msg.SNAPSHOT, 1, {"tree": [1, "html", {}, [[2, "p", {}]]]})
+
+
+_texts = st.text(alphabet="ab \n<&é😀", max_size=4)
+
+
+@st.composite
+def _trees(draw: st.DrawFn) -> list[Any]:
+    """Trees with ids in document order, some renumbered (as after a diff)."""
+    ids = iter(draw(st.lists(st.integers(1, 300), min_size=60, max_size=60)))
+    counter = [0]
+
+    def node(depth: int) -> list[Any]:
+        counter[0] += 1
+        node_id = next(ids) if draw(st.booleans()) and draw(st.booleans()) else counter[0]
+        counter[0] = node_id
+        if depth > 2 or draw(st.booleans()):
+            return [node_id, draw(_texts)]
+        attrs = draw(st.dictionaries(_texts, _texts, max_size=3))
+        width = draw(st.integers(0, 3))
+        return [
+            node_id,
+            draw(st.sampled_from(["p", "div", "svg:g"])),
+            attrs,
+            [node(depth + 1) for _ in range(width)],
+        ]
+
+    return [1, "html", {}, [node(0) for _ in range(draw(st.integers(0, 4)))]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees())
+def test_any_tree_survives_the_wire(tree: list[Any]) -> None:
+    assert expand_tree(msgpack.unpackb(msgpack.packb(wire_tree(tree)))) == tree
+    assert read_frame(_snapshot(tree))[2]["tree"] == tree
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def test_a_tree_packed_in_the_worker_gives_the_same_frame_content() -> None:
+    big = [1, "html", {}, [[2 + i, "p", {"class": f"c{i % 7}"}, []] for i in range(300)]]
+    for tree in (PAGE, big):
+        packed = pack_tree(tree)
+        body = {"page": 4, "url": "https://a.example/", "title": "T", "tree": packed}
+        frame = encode(Msg.SNAPSHOT, 11, body)
+        assert body["tree"] is packed  # left as it was
+        inline = encode(Msg.SNAPSHOT, 11, {**body, "tree": tree})
+        assert read_frame(frame) == read_frame(inline) == (Msg.SNAPSHOT, 11, {**body, "tree": tree})
+    assert isinstance(msgpack.unpackb(frame)[2], bytes)  # the big one went out deflated
+    assert len(frame) < len(inline) * 1.05
+
+
+def test_a_packed_tree_travels_to_a_worker_and_back() -> None:
+    packed = pack_tree(PAGE)
+    assert pickle.loads(pickle.dumps(packed)) == packed
+
+
+NODE_DECODE = """
+import { readFileSync } from "node:fs";
+import { decode } from "./client_js/protocol.js";
+const frames = JSON.parse(readFileSync(process.argv[1], "utf8"));
+const out = [];
+for (const b64 of frames) {
+  const frame = decode(new Uint8Array(Buffer.from(b64, "base64")).buffer);
+  out.push([frame.type, frame.seq, await frame.body]);
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None, reason="node (needed for the client bundle) missing"
+)
+def test_the_client_decodes_what_the_relay_encodes(tmp_path: Path) -> None:
+    """client_js/protocol.js and read_frame agree on every kind of server frame."""
+    renumbered = copy.deepcopy(PAGE)
+    renumbered[3][1][3][0][0] = 40
+    odd = [1, "html", {"__proto__": "x", "constructor": "y"}, [[2, "p", {}, [[3, ""]]]]]
+    big = [
+        1,
+        "html",
+        {},
+        [[2 + i, "p", {"class": f"c{i % 9}"}, [[9000 + i, "😀 é"]]] for i in range(400)],
+    ]
+    old, new = copy.deepcopy(PAGE), copy.deepcopy(PAGE)
+    new[3][1][3].append([13, "ul", {}, [[14, "li", {}, [[15, "neu"]]]]])
+    diff = diff_trees(old, new, 13)
+    frames = [
+        _snapshot(PAGE),
+        _snapshot(renumbered),
+        _snapshot(odd),
+        _snapshot(big),
+        encode(Msg.SNAPSHOT, 5, {"page": 2, "url": "u", "title": "t", "tree": pack_tree(big)}),
+        encode(Msg.MUTATIONS, 6, {"page": 2, **diff.mutations}),
+        encode(Msg.POINTER, 0, {"node": 3, "x": 0.25, "y": 1.0}),
+        encode(Msg.NOTICE, 7, {"key": "k", "text": "ä" * 3000, "level": "info"}),
+    ]
+    assert sum(isinstance(msgpack.unpackb(f)[2], bytes) for f in frames) == 3  # deflated ones
+    path = tmp_path / "frames.json"
+    path.write_text(json.dumps([base64.b64encode(f).decode() for f in frames]))
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", NODE_DECODE, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    expected = [[int(k), s, b] for k, s, b in map(read_frame, frames)]
+    assert json.loads(done.stdout) == json.loads(json.dumps(expected))

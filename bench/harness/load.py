@@ -35,7 +35,7 @@ from bench.harness.clients import Room
 from bench.harness.procs import cpu_seconds
 from bench.harness.results import LoadResult
 from bench.harness.stats import percentile
-from cobrowse.protocol import Msg, encode
+from cobrowse.protocol import Msg, encode, read_frame
 
 __all__ = ["Contender", "Fleet", "LoadResult", "Target", "new_client", "run_rounds"]
 
@@ -111,6 +111,8 @@ class Fleet:
                 continue
             now = clock()
             kind, _, body = unpack(message.data)
+            if isinstance(body, bytes):  # a deflated frame (a page)
+                kind, _, body = read_frame(message.data)
             if kind in _POINTER_KINDS:
                 sent = room.sent.get(body["node"])
                 if sent is not None and self.window[0] <= sent < self.window[1]:

@@ -54,9 +54,10 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"lxml's parse at the median (p95 {_f(f, 'p95_ratio')}×), {_f(f, 'errors')} errors."
     ),
     "snapshot": lambda f: (
-        f"A SNAPSHOT frame is {_f(f, 'median_size_ratio')}× the sanitized HTML (median); "
-        f"deflated it is {_f(f, 'median_deflate_ratio')}× the raw HTML, and "
-        f"{_f(f, 'median_deflate_vs_html_deflate')}× the deflated HTML."
+        f"A SNAPSHOT frame is {_f(f, 'median_size_ratio')}× the sanitized HTML (median; "
+        f"{_f(f, 'median_v1_ratio')}× with an id on every node); on the socket it is "
+        f"{_f(f, 'median_wire_ratio')}× the raw HTML, and "
+        f"{_f(f, 'median_wire_vs_html_deflate')}× the deflated HTML."
     ),
     "navdiff": lambda f: (
         f"A same-site navigation sent as a diff is {_f(f, 'median_diff_ratio')}× the snapshot "

@@ -30,7 +30,7 @@ import msgpack
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.diff import TreeIndex, apply_batch, max_node_id
 from cobrowse.pipeline.page import FormInfo
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Msg, read_frame
 from cobrowse.session.model import CoSession, PageState
 from cobrowse.session.publish import HIGHLIGHT_ATTR
 
@@ -65,9 +65,8 @@ def page_record(session: CoSession) -> bytes:
 
 
 def _frame_body(frame: bytes) -> tuple[int, dict[str, Any]]:
-    kind, _, body = msgpack.unpackb(frame, raw=False, strict_map_key=False)
-    if not isinstance(body, dict):
-        raise ValueError("frame body is not a map")
+    """(type, body) of one of the owner's frames, as a client reads it."""
+    kind, _, body = read_frame(frame)
     return int(kind), body
 
 

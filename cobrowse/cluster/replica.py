@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import msgpack
-
 from cobrowse.cluster.wire import (
     Broadcast,
     BusKind,
@@ -27,7 +25,7 @@ from cobrowse.cluster.wire import (
     WireError,
     frame_head,
 )
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Msg, read_frame
 from cobrowse.session.hub import LOGGED, Relay, SessionHub
 from cobrowse.session.model import (
     CLOSE_REMOVED,
@@ -230,7 +228,7 @@ class ReplicaHub(SessionHub):
     def merge_roster(self, session: CoSession, frame: bytes) -> None:
         """Apply the owner's PARTICIPANTS frame (``session`` is this hub's):
         admissions, removals, others."""
-        body = msgpack.unpackb(frame, raw=False)[2]
+        body = read_frame(frame)[2]
         listed = {str(p["id"]): p for p in body.get("participants", [])}
         for pid, person in list(session.participants.items()):
             entry = listed.get(pid)

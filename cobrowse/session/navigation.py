@@ -209,7 +209,8 @@ class Navigator:
                 self.fetcher.config,
                 self.rules,
             )
-            page = await self.workers.build(job)
+            built = await self.workers.build(job)
+            page = built.page
             self.metrics.page_built(page.removed, started)
         except asyncio.CancelledError:
             raise
@@ -238,7 +239,7 @@ class Navigator:
         # visited pages drops repeated addresses itself (cobrowse.session.visits)
         if status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
             session.visited.append({"url": page.url, "title": page.title or page.url})
-        publish_page(session, page)  # a snapshot, or a diff within the same site
+        publish_page(session, page, built.packed)  # a snapshot, or a same-site diff
 
     async def cancel(self, session: CoSession) -> None:
         task = session.nav_task

@@ -21,7 +21,7 @@ import msgpack
 
 from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
-from cobrowse.protocol import History, Msg, Mutations, PageInfo, Snapshot
+from cobrowse.protocol import History, Msg, Mutations, PackedTree, PageInfo, Snapshot
 from cobrowse.session.model import CoSession, PageState
 
 __all__ = [
@@ -90,9 +90,11 @@ def snapshot_body(session: CoSession) -> Snapshot | None:
     return {**page_info(session, session.page), "tree": session.page.tree}
 
 
-def publish_page(session: CoSession, page: Page) -> None:
+def publish_page(session: CoSession, page: Page, packed: PackedTree | None = None) -> None:
     """Make ``page`` (from :func:`cobrowse.pipeline.build.build_shared_page`,
     ids from 1 in document order) the session's page and send it to everyone.
+    ``packed``: its tree already encoded (by the page worker), used when the
+    page goes out whole with those ids.
 
     Within the same site the new tree is diffed against the current one and
     the ``MUTATIONS`` batch (with ``navigate``) goes out instead of the
@@ -133,5 +135,8 @@ def publish_page(session: CoSession, page: Page) -> None:
     snapshot: Snapshot = {**info, "tree": page.tree}
     if batch is not None and len(msgpack.packb(batch)) < len(msgpack.packb(snapshot)):
         hub.broadcast(Msg.MUTATIONS, batch)
+    elif batch is None and packed is not None and hub.owned:
+        # the diff did not renumber the tree: the worker's encoding fits
+        hub.broadcast(Msg.SNAPSHOT, {**info, "tree": packed})
     else:
         hub.broadcast(Msg.SNAPSHOT, snapshot)

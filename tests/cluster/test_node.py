@@ -21,7 +21,7 @@ from cobrowse.config import parse_config
 from cobrowse.errors import ConfigError
 from cobrowse.keys import CLUSTER
 from cobrowse.keys import STORE as STORE_KEY
-from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
+from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode, read_frame
 from tests.relay_client import (
     PASSWORD,
     ClientFactory,
@@ -90,12 +90,12 @@ async def freeze(node: TestServer) -> Cluster:
 async def open_home(adv_ws: Any, demo: TestServer, watcher: Any) -> Any:
     """The advisor opens the demo home page; the ``[kind, seq, body]`` ``watcher`` gets."""
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
-    return msgpack.unpackb(await next_frame(watcher, Msg.SNAPSHOT))
+    return read_frame(await next_frame(watcher, Msg.SNAPSHOT))
 
 
 async def next_page(ws: Any) -> dict[str, Any]:
     """``{page, url, title, …}`` of the next page ``ws`` is shown (snapshot or diff)."""
-    kind, _, body = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT, Msg.MUTATIONS))
+    kind, _, body = read_frame(await next_frame(ws, Msg.SNAPSHOT, Msg.MUTATIONS))
     info: dict[str, Any] = body if kind == Msg.SNAPSHOT else body["navigate"]
     return info
 
@@ -370,8 +370,8 @@ async def test_advisor_coming_through_another_node_takes_the_session_over(
     assert (await stranger.get(f"/api/sessions/{session['session']}")).status == 404
     moved_ws = await connect(moved, f"/ws?session={session['session']}")
     assert await _closed_with(adv_ws) == 4002  # the old window on A steps back
-    page = msgpack.unpackb(await next_frame(moved_ws, Msg.SNAPSHOT))
-    citizen_sees = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    page = read_frame(await next_frame(moved_ws, Msg.SNAPSHOT))
+    citizen_sees = read_frame(await next_frame(cit_ws, Msg.SNAPSHOT))
     assert page == citizen_sees
     assert page[1] >= 1 << 20 > first[1]  # a new owner's epoch: seqs keep rising
     assert page[2]["page"] == first[2]["page"]
@@ -397,7 +397,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
     adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
     before = await open_home(adv_ws, demo, cit_ws)
     await freeze(a)
-    after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    after = read_frame(await next_frame(cit_ws, Msg.SNAPSHOT))
     assert after[1] > before[1]
     assert after[2]["tree"] == before[2]["tree"] and after[2]["url"] == before[2]["url"]
     meta = await b.app[CLUSTER].state.load_session(session["session"])
@@ -405,7 +405,7 @@ async def test_a_dead_owner_is_replaced_and_the_citizen_keeps_the_page(
     # the advisor's browser reconnects through B and goes on
     back = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
     back_ws = await connect(back, f"/ws?session={session['session']}")
-    assert msgpack.unpackb(await next_frame(back_ws, Msg.SNAPSHOT)) == after
+    assert read_frame(await next_frame(back_ws, Msg.SNAPSHOT)) == after
     url = f"http://127.0.0.1:{demo.port}/service/faq.html"
     await back_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
     navigated = await next_page(cit_ws)
@@ -420,7 +420,7 @@ async def test_owner_shutdown_hands_the_session_over_instead_of_ending_it(
     before = await open_home(adv_ws, demo, cit_ws)
     await a.close()  # a rolling restart
     assert await _closed_with(adv_ws) == 1012  # not final: the browser reconnects
-    after = msgpack.unpackb(await next_frame(cit_ws, Msg.SNAPSHOT))
+    after = read_frame(await next_frame(cit_ws, Msg.SNAPSHOT))
     assert after[2]["tree"] == before[2]["tree"]
     assert after[1] > before[1]
 
@@ -527,7 +527,7 @@ async def test_of_two_nodes_watching_a_dead_owner_one_takes_over_and_keeps_it(
     for ws in (on_b, on_c):
         await next_frame(ws, Msg.SNAPSHOT)
     owner = await freeze(a)
-    again = [msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT)) for ws in (on_b, on_c)]
+    again = [read_frame(await next_frame(ws, Msg.SNAPSHOT)) for ws in (on_b, on_c)]
     assert again[0] == again[1] and again[0][1] >= 1 << 20
     state = b.app[CLUSTER].state
     meta = await state.load_session(session["session"])
@@ -573,7 +573,7 @@ async def test_a_citizen_coming_back_during_a_take_over_waits_for_it_instead_of_
     go_on.set()
     assert await taking is not None
     ws = await joining  # WELCOME: let in, not refused
-    page = msgpack.unpackb(await next_frame(ws, Msg.SNAPSHOT))
+    page = read_frame(await next_frame(ws, Msg.SNAPSHOT))
     assert page[2]["tree"] == before[2]["tree"]
 
 

@@ -92,7 +92,7 @@ def test_only_the_replicas_own_participants_are_in_its_roster() -> None:
 
 def test_a_replica_drops_stale_ordered_frames_and_keeps_page_frames() -> None:
     hub = replica([], [])
-    snapshot = encode(Msg.SNAPSHOT, 5, {"tree": []})
+    snapshot = encode(Msg.SNAPSHOT, 5, {"tree": [1, "html", {}, []]})
     assert not hub.apply(Envelope(BusKind.ORDERED, 5, "", snapshot))
     assert not hub.apply(Envelope(BusKind.ORDERED, 4, "", encode(Msg.MUTATIONS, 4, {})))
     change = encode(Msg.MUTATIONS, 6, {"page": 1})

@@ -66,7 +66,10 @@ def test_malformed_messages_unpack_to_none(message: bytes) -> None:
 
 
 def test_frame_head_reads_type_and_seq_only() -> None:
-    assert frame_head(encode(Msg.SNAPSHOT, 7, {"tree": ["x" * 1000]})) == (int(Msg.SNAPSHOT), 7)
+    assert frame_head(encode(Msg.SNAPSHOT, 7, {"tree": [1, "html", {}, [[2, "x" * 2000]]]})) == (
+        int(Msg.SNAPSHOT),
+        7,
+    )
     assert frame_head(b"\xc1") == (0, 0)
     assert frame_head(msgpack.packb(["a", 1, {}])) == (0, 0)
 
@@ -132,7 +135,7 @@ def test_garbage_control_data_is_a_wire_error() -> None:
 
 
 def test_a_page_copy_survives_pack_and_unpack() -> None:
-    snapshot = encode(Msg.SNAPSHOT, 3, {"tree": []})
+    snapshot = encode(Msg.SNAPSHOT, 3, {"tree": [1, "html", {}, []]})
     later = [encode(Msg.MUTATIONS, 4, {"page": 1})]
     page = PageCopy(4, 3, snapshot, later)
     assert PageCopy.unpack(page.pack()) == page

@@ -5,14 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import msgpack
 import pytest
 
 import cobrowse.pipeline as pipeline
 from cobrowse.pipeline import RESOURCE_KINDS, FormInfo, Page, build_page
 from cobrowse.pipeline.build import DEFAULT_MASK, build_shared_page
 from cobrowse.pipeline.site_rules import MASK_ATTR
-from cobrowse.protocol import Msg, encode
+from cobrowse.protocol import Msg, encode, read_frame
 
 from .helpers import assert_safe, fake_resource_url, iter_nodes, page, to_html
 
@@ -81,7 +80,7 @@ def test_tree_encodes_as_snapshot_frame(ministry: Page) -> None:
         1,
         {"page": 1, "url": ministry.url, "title": ministry.title, "tree": ministry.tree},
     )
-    assert msgpack.unpackb(frame)[2]["tree"] == ministry.tree
+    assert read_frame(frame)[2]["tree"] == ministry.tree
 
 
 def test_ids_are_sequential_in_document_order() -> None:

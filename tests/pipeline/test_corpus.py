@@ -19,6 +19,7 @@ from lxml import etree
 from cobrowse.pipeline import NO_RULES, build_page, parse_html
 from cobrowse.pipeline.consent import remove_consent_banners
 from cobrowse.pipeline.noscript import clean_noscript
+from cobrowse.protocol import Msg, encode, read_frame
 
 from .helpers import assert_safe, fake_resource_url
 
@@ -61,9 +62,17 @@ def test_xss_payload(payload: str | None) -> None:
     body = f"<!DOCTYPE html><html><head><title>t</title></head><body>{payload}</body></html>"
     result = build_page(body.encode(), "text/html; charset=utf-8", DEFAULT_URL, fake_resource_url)
     assert_safe(result.tree, payload[:80])
+    assert_wire_round_trip(result.tree)
     # The payload alone, not wrapped, must be just as safe (it may carry its own <head>).
     alone = build_page(payload.encode(), None, DEFAULT_URL, fake_resource_url)
     assert_safe(alone.tree, payload[:80])
+    assert_wire_round_trip(alone.tree)
+
+
+def assert_wire_round_trip(tree: list[Any]) -> None:
+    """The SNAPSHOT frame (compact, deflated when large) decodes to the very tree."""
+    frame = encode(Msg.SNAPSHOT, 1, {"page": 1, "url": DEFAULT_URL, "title": "", "tree": tree})
+    assert read_frame(frame)[2]["tree"] == tree
 
 
 def _source_words(body: bytes) -> int:
@@ -101,6 +110,7 @@ def test_saved_page(path: Path | None, page_urls: dict[str, str]) -> None:
     body = path.read_bytes()
     result = build_page(body, "text/html", url, fake_resource_url)
     assert_safe(result.tree, path.stem)
+    assert_wire_round_trip(result.tree)
     assert all(link.startswith(("http://", "https://")) for link in result.links.values())
     before, after = _source_words(body), _sanitized_words(result.tree)
     assert after >= 0.95 * before, f"{path.stem}: {after} of {before} words left"

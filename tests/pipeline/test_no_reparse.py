@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import msgpack
-
-from cobrowse.protocol import Msg, encode
+from cobrowse.protocol import Msg, encode, read_frame
 
 from .helpers import iter_nodes, page
 
@@ -53,7 +51,7 @@ def test_tree_goes_over_the_wire_as_data() -> None:
     frame = encode(
         Msg.SNAPSHOT, 1, {"page": 1, "url": result.url, "title": "", "tree": result.tree}
     )
-    tree = msgpack.unpackb(frame)[2]["tree"]
+    tree = read_frame(frame)[2]["tree"]
     assert tree == result.tree
     texts = [node[1] for node in iter_nodes(tree) if len(node) == 2]
     assert "a <i> b" in texts  # text stays text: the client makes a text node of it

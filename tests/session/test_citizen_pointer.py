@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgpack
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
 
-from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode
+from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode, read_frame
 from tests.relay_client import (
     ClientFactory,
     ServerFactory,
@@ -39,7 +38,7 @@ async def kinds_until(ws: Any, kind: Msg, check: Any) -> list[int]:
     while True:
         message = await ws.receive(timeout=10.0)
         assert message.type is WSMsgType.BINARY, message
-        frame_kind, _, body = msgpack.unpackb(message.data)
+        frame_kind, _, body = read_frame(message.data)
         if frame_kind == kind and check(body):
             return seen
         seen.append(frame_kind)

@@ -98,7 +98,7 @@ async def test_a_participant_that_falls_behind_is_resynced_not_the_others() -> N
     stuck.gate.clear()
     hub.attach(Connection(stuck, "stuck", "citizen", hub.current_frames))  # type: ignore[arg-type]
     hub.attach(Connection(fine, "fine", "citizen", hub.current_frames))  # type: ignore[arg-type]
-    hub.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": []})
+    hub.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": [1, "html", {}, []]})
     for i in range(QUEUE_LIMIT + 10):
         hub.broadcast(Msg.MUTATIONS, {"page": 1, "texts": [[1, str(i)]]})
     await settle()
@@ -114,7 +114,7 @@ async def test_a_participant_that_falls_behind_is_resynced_not_the_others() -> N
 
 async def test_resume_sends_only_what_was_missed() -> None:
     hub = SessionHub()
-    hub.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": []})
+    hub.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": [1, "html", {}, []]})
     for i in range(3):
         hub.broadcast(Msg.MUTATIONS, {"page": 1, "texts": [[1, str(i)]]})
     assert len(hub.replay(0)) == 4  # a reload: snapshot and all changes
@@ -127,7 +127,7 @@ async def test_a_hub_swap_moves_connections_and_page() -> None:
     old = SessionHub()
     sock = FakeSocket()
     old.attach(Connection(sock, "c1", "citizen", old.current_frames))  # type: ignore[arg-type]
-    old.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": []})
+    old.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": [1, "html", {}, []]})
     old.broadcast(Msg.MUTATIONS, {"page": 1})
     new = SessionHub()
     new.take_over(old)

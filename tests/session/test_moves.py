@@ -4,6 +4,7 @@ advisor may move anything; same-site pages go out as diffs."""
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +24,15 @@ from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.pipeline.site_rules import MASK_ATTR
-from cobrowse.protocol import HistoryGo, Msg, encode
+from cobrowse.protocol import (
+    HistoryGo,
+    Msg,
+    PackedTree,
+    encode,
+    expand_tree,
+    pack_tree,
+    read_frame,
+)
 from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant
 from cobrowse.session.publish import HIGHLIGHT_ATTR, publish_page
@@ -234,7 +243,7 @@ def test_a_very_long_typing_session_starts_a_new_snapshot_before_the_log_overflo
         send(session, Msg.INPUT_SET, node=field[0], value="x" * n)
     assert [msg for msg, _, _ in hub.sent] == [Msg.MUTATIONS] * 4 + [Msg.SNAPSHOT, Msg.MUTATIONS]
     assert hub.snapshot_frame is not None
-    snapshot = msgpack.unpackb(hub.snapshot_frame, strict_map_key=False)[2]  # as sent
+    snapshot = read_frame(hub.snapshot_frame)[2]  # as sent
     assert snapshot["page"] == session.page_no  # the same page, whole, as it is now
     assert TreeIndex.build(snapshot["tree"]).nodes[field[0]][2]["value"] == "xxxx"
     assert len(hub.log) == 1  # late joiners: this snapshot plus the one change after it
@@ -440,6 +449,25 @@ def test_other_sites_get_a_snapshot() -> None:
     assert hub.sent[-1][1]["tree"][0] == 1
 
 
+def test_the_worker_encoded_tree_is_sent_only_with_the_ids_it_was_encoded_with() -> None:
+    """A page published with its tree packed in the worker: a snapshot uses the
+    packed bytes; after a same-site diff renumbered the tree, the tree as it is."""
+    session, hub = session_on(demo_page("/"))
+    other = html_page("<p>anders</p><p>zwei</p>")
+    publish_page(session, other, pack_tree(other.tree))
+    assert isinstance(hub.sent[-1][1]["tree"], PackedTree)
+    assert hub.snapshot_frame is not None and session.page is not None
+    assert read_frame(hub.snapshot_frame)[2]["tree"] == session.page.tree
+    # same site, and a page so different that the snapshot wins over the diff
+    long = html_page("".join(f"<li>Punkt {i}</li>" for i in range(200)), "https://example.org/b")
+    stale = pack_tree(copy.deepcopy(long.tree))
+    publish_page(session, long, stale)
+    msg, body, _ = hub.sent[-1]
+    assert msg is Msg.SNAPSHOT and not isinstance(body["tree"], PackedTree)
+    sent = read_frame(hub.snapshot_frame)[2]["tree"]
+    assert sent == session.page.tree != expand_tree(msgpack.unpackb(stale.packed))
+
+
 def test_new_nodes_never_reuse_a_client_id() -> None:
     session, _ = session_on(html_page("<textarea id=t></textarea><p>a</p>", DEMO + "/a"))
     send(session, Msg.INPUT_SET, node=node_by_dom_id(session, "t")[0], value="neu")
@@ -488,7 +516,7 @@ async def frames_until(ws: Any, kind: Msg, seconds: float = 10.0) -> list[tuple[
     while True:
         message = await ws.receive(timeout=seconds)
         assert message.type is WSMsgType.BINARY, message
-        frame_kind, _, body = msgpack.unpackb(message.data)
+        frame_kind, _, body = read_frame(message.data)
         seen.append((frame_kind, body))
         if frame_kind == kind:
             return seen
