@@ -306,7 +306,7 @@ class Renderer:
             self.fetcher.config,
             self.rules,
         )
-        return await self.workers.build(job)
+        return (await self.workers.build(job)).page
 
     async def shown(
         self, session: CoSession, rendered: Rendered, pairs: KeyedNodes, private: set[str]

@@ -23,7 +23,7 @@ from cobrowse.i18n_catalogue import DE
 from cobrowse.metrics import RelayMetrics
 from cobrowse.page_worker import PageJob, PageWorkers, signed_resource_url
 from cobrowse.pipeline.page import Page
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Msg, PackedTree
 from cobrowse.resources import ResourceSigner
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import publish_page
@@ -231,15 +231,22 @@ class Navigator:
             return
         if self.renderer is not None:
             self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
-        self._show(session, _with_fragment(page, fragment), at, result.status)
+        self._show(session, _with_fragment(page, fragment), at, result.status, built.packed)
 
-    def _show(self, session: CoSession, page: Page, at: int | None, status: int = 200) -> None:
+    def _show(
+        self,
+        session: CoSession,
+        page: Page,
+        at: int | None,
+        status: int = 200,
+        packed: PackedTree | None = None,
+    ) -> None:
         session.record_history(page.url, at)
         # error pages (404 …) are shown but not worth taking home; the list of
         # visited pages drops repeated addresses itself (cobrowse.session.visits)
         if status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
             session.visited.append({"url": page.url, "title": page.title or page.url})
-        publish_page(session, page, built.packed)  # a snapshot, or a same-site diff
+        publish_page(session, page, packed)  # a snapshot, or a same-site diff
 
     async def cancel(self, session: CoSession) -> None:
         task = session.nav_task

@@ -7,13 +7,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import msgpack
 import pytest
 from aiohttp.test_utils import TestServer
 
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, SiteConfig
-from cobrowse.protocol import Msg, encode
+from cobrowse.protocol import Msg, encode, read_frame
 from cobrowse.session.visits import ended_body, visit_summary, visited_pages
 from tests.relay_client import (
     HASH,
@@ -85,7 +84,7 @@ async def _shown(ws: Any) -> str:
     """Wait until the next page is shown (a snapshot, or a diff to it); its address."""
     while True:
         message = await ws.receive(timeout=10)
-        kind, _, body = msgpack.unpackb(message.data)
+        kind, _, body = read_frame(message.data)
         if kind == Msg.SNAPSHOT or (kind == Msg.MUTATIONS and "navigate" in body):
             page = body if kind == Msg.SNAPSHOT else body["navigate"]
             return str(page["url"])
