@@ -239,7 +239,7 @@ async def test_a_link_to_a_section_of_another_page_keeps_its_fragment(
     url = f"http://127.0.0.1:{demo.port}/themen/wohngeld.html#antrag"
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
     while True:
-        kind, _, body = msgpack.unpackb((await adv_ws.receive(timeout=10)).data)
+        kind, _, body = read_frame((await adv_ws.receive(timeout=10)).data)
         if kind == Msg.SNAPSHOT:
             break
     assert body["url"] == url
