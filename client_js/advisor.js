@@ -5,13 +5,14 @@
 import { admissionFrames } from "./admission.js";
 import { codeFrames, showSessionCode, stopCountdown } from "./access_code.js";
 import { trackAdvisorInput, maskedNames } from "./forms.js";
+import { askWith, keepFocus } from "./focus.js";
 import { frameTable } from "./frames.js";
 import { advisorOverlays } from "./highlight.js";
 import { wireHistoryButtons } from "./history.js";
 import { advisorHover } from "./hover.js";
 import { idleFrames } from "./idle.js";
 import { currentPage, mirrorFrames, nodeIdOf, resetMirror } from "./mirror.js";
-import { interceptMirror } from "./mirror_events.js";
+import { containWheel, interceptMirror } from "./mirror_events.js";
 import { noticeFrames, showNotice } from "./notices.js";
 import { pageHeaderFrames } from "./page_header.js";
 import { participantsFrames } from "./participants.js";
@@ -36,6 +37,8 @@ const buttonEl = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ 
 
 /** @type {Connection | null} */
 let conn = null; // the live session's Connection, if any
+/** @type {(() => void) | null} */
+let afterEnd = null; // what to do once the session has ended (log out)
 /** @type {{pointer: Handlers, hover: Handlers, scroll: Handlers, viewport: Handlers} | null} */
 let lasting = null; // features that live as long as the console, not one session
 // Frames that describe a passing state: lost while offline without a notice.
@@ -49,9 +52,9 @@ function main() {
   buttonEl("new-session").disabled = false;
   document.getElementById("new-code")?.addEventListener("click", () => send(Msg.NEW_CODE, {}));
   $("address-form").addEventListener("submit", navigate);
-  $("end-session").addEventListener("click", () => {
-    if (send(Msg.END, {})) buttonEl("end-session").disabled = true;
-  });
+  $("end-session").addEventListener("click", endSession);
+  keepFocus();
+  containWheel();
   const scroll = advisorScroll(send);
   lasting = { pointer: advisorPointer(send), hover: advisorHover(send), scroll: scroll.frames, viewport: advisorViewport() };
   const inputs = trackAdvisorInput(send);
@@ -69,8 +72,10 @@ function main() {
     onFragment: () => scroll.jump(),
     beforeClick: overlays.beforeClick,
   });
+  document.querySelector(".logout-form")?.addEventListener("submit", (e) => logout(/** @type {SubmitEvent} */ (e)));
   const stored = loadStored();
   if (stored) resumeSession(stored);
+  else offerRunning();
 }
 
 /**
@@ -83,6 +88,54 @@ function send(type, body) {
     showNotice(t("offline"), { level: "warning", key: "offline" });
   }
   return false;
+}
+
+/** "Sitzung beenden" asks first: it ends the session for everyone, at once. */
+async function endSession() {
+  const answer = await askWith(/** @type {HTMLDialogElement} */ ($("end-confirm")));
+  if (answer === "yes" && send(Msg.END, {})) buttonEl("end-session").disabled = true;
+}
+
+/**
+ * „Abmelden“ while a session runs asks first: end it, or leave it running for
+ * the next login (the citizen meanwhile sees that the advisor is away).
+ * @param {SubmitEvent} event
+ */
+async function logout(event) {
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  if (!conn || $("session").hidden) return; // no session: just log out
+  event.preventDefault();
+  const answer = await askWith(/** @type {HTMLDialogElement} */ ($("logout-confirm")));
+  if (answer === "keep") {
+    form.submit();
+  } else if (answer === "end") {
+    afterEnd = () => form.submit(); // once the relay has ended it
+    if (!send(Msg.END, {})) form.submit();
+  }
+}
+
+/**
+ * No session remembered in this tab: offer the advisor's running one, if any
+ * (another tab, or „Abmelden“ that left it running).
+ */
+async function offerRunning() {
+  let data;
+  try {
+    const response = await fetch("/api/sessions", { credentials: "same-origin" });
+    data = response.ok ? await response.json() : null;
+  } catch {
+    return;
+  }
+  const running = /** @type {SessionData | undefined} */ (data?.sessions?.[0]);
+  if (!running || conn) return;
+  const button = buttonEl("resume-session");
+  button.hidden = false;
+  button.onclick = () => {
+    button.hidden = true;
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ ...running, now: data.now }));
+    openSession({ ...running, now: data.now });
+    $("code-heading").focus();
+  };
 }
 
 /** @returns {SessionData | null} */
@@ -138,6 +191,7 @@ async function createSession() {
     }
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(data));
     openSession(data);
+    $("code-heading").focus(); // the button is gone: on to the code to read out
   } catch {
     showNotice(t("server_unreachable"), { level: "error", key: "create" });
   } finally {
@@ -165,19 +219,23 @@ function openSession(data) {
   if (conn) resetMirror();
   showSessionCode(data);
   $("new-session").hidden = true;
+  buttonEl("resume-session").hidden = true;
   $("ended").hidden = true;
   $("session").hidden = false;
+  $("session-side").hidden = false;
   buttonEl("end-session").disabled = false;
   $("page-title").textContent = "";
   $("page-url").textContent = "";
   $("participants").replaceChildren();
   const view = createSessionView({
     path: `/ws?session=${encodeURIComponent(data.session)}`,
-    hideWhenEnded: ["#session"],
+    hideWhenEnded: ["#session", "#session-side"],
     onEnded: () => {
       sessionStorage.removeItem(STORAGE_KEY);
       stopCountdown();
       $("new-session").hidden = false;
+      afterEnd?.();
+      afterEnd = null;
     },
   });
   conn = view.conn;
@@ -189,7 +247,7 @@ function openSession(data) {
       mirrorFrames(), // SNAPSHOT, MUTATIONS: the shared page
       view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED
       pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
-      participantsFrames(), // WELCOME, PARTICIPANTS: the list
+      participantsFrames({ advisor: true }), // WELCOME, PARTICIPANTS: the list with states, who came and went
       idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
       noticeFrames(), // NOTICE
       addressFrames(), // SNAPSHOT, MUTATIONS.navigate: the address field

@@ -12,7 +12,7 @@ import { citizenOverlays } from "./highlight.js";
 import { citizenHover } from "./hover.js";
 import { idleFrames } from "./idle.js";
 import { mirrorFrames } from "./mirror.js";
-import { interceptMirror } from "./mirror_events.js";
+import { containWheel, interceptMirror } from "./mirror_events.js";
 import { noticeFrames, showNotice } from "./notices.js";
 import { pageHeaderFrames } from "./page_header.js";
 import { participantsFrames } from "./participants.js";
@@ -53,13 +53,14 @@ function main() {
   const scroll = citizenScroll();
   const overlays = citizenOverlays();
   guardCitizenFields();
+  containWheel();
   // The view's frame table; per message, handlers run in this order.
   const table = frameTable([
     waitingFrames(), // WAITING; any other frame but WELCOME: hide the waiting screen
     mirrorFrames(), // SNAPSHOT, MUTATIONS: the shared page
     view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED: end screen, visited pages
     pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
-    participantsFrames(), // WELCOME, PARTICIPANTS: the list
+    participantsFrames(), // WELCOME, PARTICIPANTS: who is here, who came and went, the advisor's presence; ENDED
     idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
     noticeFrames(), // NOTICE
     pointer, // WELCOME, SNAPSHOT: send own pointer if shown; POINTER; new page hides it

@@ -187,3 +187,55 @@ export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, before
     drop: prevent,
   });
 }
+
+/**
+ * Whether `el` can still scroll by (dx, dy) (a wheel's deltas).
+ * @param {Element} el
+ * @param {number} dx
+ * @param {number} dy
+ */
+function canScroll(el, dx, dy) {
+  const doc = el.ownerDocument;
+  const root = el === doc.scrollingElement;
+  const style = doc.defaultView?.getComputedStyle(el);
+  const scrolls = (/** @type {string} */ overflow) => root ? overflow !== "hidden" && overflow !== "clip" : overflow === "auto" || overflow === "scroll";
+  if (dy && style && scrolls(style.overflowY)) {
+    if (dy > 0 ? el.scrollTop + el.clientHeight < el.scrollHeight - 1 : el.scrollTop > 0) return true;
+  }
+  if (dx && style && scrolls(style.overflowX)) {
+    if (dx > 0 ? el.scrollLeft + el.clientWidth < el.scrollWidth - 1 : el.scrollLeft > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The wheel over the mirror scrolls the shared page and nothing else: at the
+ * page's end (or on a page that does not scroll) it does not go on to scroll
+ * the console or the citizen's view around the mirror.
+ */
+export function containWheel() {
+  /** @param {WheelEvent} event */
+  const onWheel = (event) => {
+    if (event.ctrlKey) return; // pinch or Ctrl+wheel zooms: leave it to the browser
+    const start = elementOf(/** @type {Node | null} */ (event.target));
+    const doc = start?.ownerDocument ?? mirrorDocument();
+    for (let el = start; el; el = el.parentElement) {
+      if (canScroll(el, event.deltaX, event.deltaY)) return;
+    }
+    const root = doc?.scrollingElement;
+    if (root && canScroll(root, event.deltaX, event.deltaY)) return;
+    event.preventDefault();
+  };
+  /** @type {Document | null} */
+  let doc = null;
+  /** @param {Document | null} d */
+  const attach = (d) => {
+    if (d === doc) return;
+    doc?.removeEventListener("wheel", onWheel, true);
+    doc = d;
+    // not passive: a passive listener could not stop the scroll going on
+    doc?.addEventListener("wheel", onWheel, { capture: true, passive: false });
+  };
+  attach(mirrorDocument());
+  onMirrorChange((kind, d) => attach(d));
+}

@@ -264,7 +264,7 @@ export function followCitizenPointers(iframe, first) {
     }
     marker.owner = id;
     marker.el.dataset.participant = id;
-    marker.label.textContent = labels?.get(id) ?? t("role_guest");
+    marker.label.textContent = t("pointer_points", { name: labels?.get(id) ?? t("role_guest") });
     return marker;
   };
   add(first);
@@ -293,7 +293,7 @@ export function followCitizenPointers(iframe, first) {
         if (marker.owner === null) continue;
         const label = known.get(marker.owner);
         if (label === undefined) release(marker); // that participant left
-        else marker.label.textContent = label;
+        else marker.label.textContent = t("pointer_points", { name: label });
       }
     },
   };

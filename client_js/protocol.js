@@ -105,6 +105,8 @@ export const Msg = Object.freeze({
  * @property {string} label the German role name
  * @property {"pending" | "active"} state pending: waits to be admitted
  * @property {Size | null} viewport
+ * @property {boolean} [connected] has a live connection
+ * @property {number | null} [away_since] epoch seconds its connection dropped, while away
  */
 /** @typedef {{participants: Participant[]}} ParticipantsBody */
 /**

@@ -1,6 +1,7 @@
 // "The same picture" (DESIGN principle 6): the advisor's mirror is laid out
 // at the citizen's mirror size, shown 1:1 and scaled down only when the
-// console is too small, with its outline and size visible.
+// console is too small — too narrow, or too low to show all of it below the
+// tools (a 1366 × 768 call-centre screen) — with its outline and size visible.
 
 import { Msg } from "./protocol.js";
 import { LOCALE, t } from "./i18n.js";
@@ -11,22 +12,30 @@ import { LOCALE, t } from "./i18n.js";
 /** @typedef {{id: string, size: Size}} Mirrored */
 
 const sizeFormat = new Intl.NumberFormat(LOCALE);
+// Fitting into the window's height never makes the mirror lower than this
+// (CSS px): in a tiny window the console scrolls instead.
+const MIN_FIT_HEIGHT = 240;
+const BOTTOM_GAP = 8;
 
 /**
- * The viewport to mirror: the chosen participant's, else the first citizen's, else none.
+ * The viewport to mirror: the chosen participant's, else the first citizen's, else none;
+ * of those connected when anyone is (someone who closed the tab is not watching).
  * @param {Participant[]} participants
  * @param {string | undefined} chosenId
  * @returns {Mirrored | null}
  */
 function pickViewport(participants, chosenId) {
-  const others = participants.filter((p) => p.role !== "advisor" && Array.isArray(p.viewport));
+  const sized = participants.filter((p) => p.role !== "advisor" && Array.isArray(p.viewport));
+  const watching = sized.filter((p) => p.connected !== false);
+  const others = watching.length ? watching : sized;
   const chosen = others.find((p) => p.id === chosenId) ?? others.find((p) => p.role === "citizen") ?? others[0];
   return chosen ? { id: chosen.id, size: /** @type {Size} */ (chosen.viewport) } : null;
 }
 
 /**
  * Lay `iframe` out at `size` ([w, h] CSS px) inside its `.mirror-wrap`, scaled
- * down to fit the wrap's available width; `null` returns to filling the space.
+ * down to fit the wrap's available width and the window's height below the
+ * wrap's top; `null` returns to filling the space.
  * `label` shows "Bürgeransicht W × H".
  * @param {HTMLIFrameElement} iframe
  * @param {Size | null} size
@@ -46,13 +55,15 @@ function fitMirror(iframe, size, label) {
   }
   const [width, height] = size;
   const available = wrap.parentElement?.clientWidth || width;
-  const scale = Math.min(1, available / width);
+  const top = wrap.getBoundingClientRect().top + window.scrollY - (parseFloat(wrap.style.top) || 0);
+  const below = Math.max(MIN_FIT_HEIGHT, window.innerHeight - top - BOTTOM_GAP);
+  const border = iframe.offsetWidth - iframe.clientWidth;
+  const scale = Math.min(1, available / (width + border), below / (height + border));
   iframe.style.boxSizing = "content-box";
   iframe.style.width = `${width}px`;
   iframe.style.height = `${height}px`;
   iframe.style.transformOrigin = "0 0";
   iframe.style.transform = scale < 1 ? `scale(${scale})` : "";
-  const border = iframe.offsetWidth - iframe.clientWidth;
   wrap.style.width = `${Math.ceil((width + border) * scale)}px`;
   wrap.style.height = `${Math.ceil((height + border) * scale)}px`;
   wrap.classList.add("mirror-wrap--fixed");
@@ -105,9 +116,14 @@ export function advisorViewport() {
   const label = document.getElementById("viewport-label");
   /** @type {Mirrored | null} */
   let mirrored = null; // whose view the mirror shows
-  window.addEventListener("resize", () => {
+  const refit = () => {
     if (mirrored) fitMirror(iframe, mirrored.size, label);
-  });
+  };
+  window.addEventListener("resize", refit);
+  // what is above the mirror (tools, page title, a hint) changes its top
+  const wrap = iframe.parentElement;
+  const above = new ResizeObserver(refit);
+  for (const el of wrap?.parentElement?.children ?? []) if (el !== wrap) above.observe(el);
   return {
     [Msg.PARTICIPANTS]: (body) => {
       const next = pickViewport(body.participants ?? [], mirrored?.id);

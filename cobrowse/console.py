@@ -118,6 +118,26 @@ async def create_session(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/sessions")
+async def running_sessions(request: web.Request) -> web.Response:
+    """The logged-in advisor's sessions still running here, newest first: the
+    next login (another tab, after „Abmelden“ that left one open) can resume one.
+
+    Only sessions this node holds (in Redis mode: owns or replicates).
+    """
+    login = current_advisor(request)
+    if login is None:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": t("api_login_again")}), content_type="application/json"
+        )
+    running = [
+        {"session": s.id, "code": s.code, "expires_at": s.code_expires_at}
+        for s in reversed(request.app[STORE].sessions.values())
+        if s.advisor == login.name and not s.ended
+    ]
+    return web.json_response({"sessions": running, "now": time.time()})
+
+
 @routes.get("/api/sessions/{session_id}")
 async def session_info(request: web.Request) -> web.Response:
     """Whether the advisor's session still runs (for reconnecting after a reload).

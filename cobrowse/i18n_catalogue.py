@@ -102,6 +102,28 @@ DE: dict[str, str] = {
         "Bitte warten Sie einen Moment. Gleich erscheint hier die Seite, die Ihre Beraterin "
         "oder Ihr Berater öffnet. Sie sehen dann beide dasselbe."
     ),
+    "mirror_waiting_advisor": (
+        "Hier erscheint die gemeinsame Seite, sobald Sie eine Adresse öffnen. "
+        "Alle in der Sitzung sehen dann dasselbe."
+    ),
+    "end_confirm_title": "Sitzung für alle beenden?",
+    "end_confirm_text": (
+        "Die gemeinsame Ansicht endet für alle Teilnehmenden. Die Bürgerin oder der Bürger "
+        "sieht danach die Liste der besuchten Seiten."
+    ),
+    "end_confirm_no": "Weiter beraten",
+    "end_confirm_yes": "Ja, Sitzung beenden",
+    "resume_session": "Laufende Sitzung fortsetzen",
+    "logout_confirm_title": "Die Sitzung läuft noch",
+    "logout_confirm_text": (
+        "Soll sie enden, oder wollen Sie sie nach der nächsten Anmeldung fortsetzen? "
+        "Bis dahin sieht die Bürgerin oder der Bürger, dass Sie gerade nicht verbunden sind."
+    ),
+    "logout_confirm_no": "Angemeldet bleiben",
+    "logout_confirm_keep": "Abmelden, Sitzung läuft weiter",
+    "logout_confirm_end": "Sitzung beenden und abmelden",
+    "back_heading": "Sie sind noch in einer Sitzung",
+    "back_link": "Zurück zu Ihrer Sitzung",
     "link_heading": "Dieser Link gehört zur gemeinsamen Ansicht",
     "link_text": (
         "Links in der gemeinsamen Ansicht öffnet Ihre Beraterin oder Ihr Berater für Sie. "
@@ -161,9 +183,9 @@ DE: dict[str, str] = {
     "join_full": "Diese Sitzung hat bereits die höchste Zahl an Teilnehmenden.",
     # notices sent to the session (key = notice key); fetch errors use FetchError.kind
     "notice_not_allowed": (
-        "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. "
-        "Sie sehen weiter die bisherige Seite. Die Beratung kann eine Seite "
-        "des Ministeriums öffnen oder Ihnen die Adresse nennen."
+        "Diese Adresse ist für die gemeinsame Ansicht nicht freigegeben. Die bisherige "
+        "Seite bleibt sichtbar. Öffnen Sie eine freigegebene Seite oder nennen Sie der "
+        "Person die Adresse."
     ),
     "notice_invalid_url": (
         "Das ist keine gültige Internetadresse. Bitte prüfen Sie die Schreibweise, "
@@ -174,9 +196,8 @@ DE: dict[str, str] = {
         "Bitte versuchen Sie es in einigen Minuten noch einmal."
     ),
     "notice_too_large": (
-        "Die Seite ist zu groß, um sie gemeinsam anzuzeigen. Sie sehen weiter die "
-        "bisherige Seite. Die Beratung kann eine Unterseite öffnen oder Ihnen die "
-        "Adresse nennen."
+        "Die Seite ist zu groß, um sie gemeinsam anzuzeigen. Die bisherige Seite bleibt "
+        "sichtbar. Öffnen Sie eine Unterseite oder nennen Sie der Person die Adresse."
     ),
     "notice_bad_status": (
         "Die Seite hat mit einem Fehler geantwortet. Sie sehen weiter die bisherige "
@@ -184,8 +205,8 @@ DE: dict[str, str] = {
     ),
     "notice_unsupported": (
         "Das ist keine Internetseite, sondern zum Beispiel eine Datei (PDF). Sie kann "
-        "nicht gemeinsam angezeigt werden. Die Beratung kann Ihnen die Adresse nennen; "
-        "dann öffnen Sie die Datei selbst."
+        "nicht gemeinsam angezeigt werden. Nennen Sie der Person die Adresse; dann "
+        "öffnet sie die Datei selbst."
     ),
     "notice_too_many_redirects": (
         "Die Seite leitet zu oft weiter und kann nicht angezeigt werden. "
@@ -207,6 +228,10 @@ DE: dict[str, str] = {
     "notice_render_unavailable": (
         "Diese Seite kann gerade nicht vorbereitet werden. Sie sehen weiter die "
         "bisherige Seite. Bitte versuchen Sie es in einigen Minuten noch einmal."
+    ),
+    "notice_page_kept": (
+        "Die gewünschte Seite kann gerade nicht gezeigt werden. Sie sehen weiter die "
+        "bisherige Seite."
     ),
     "notice_link_not_allowed": (
         "Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht "
@@ -351,6 +376,28 @@ EN: dict[str, str] = {
         "Please wait a moment. The page your advisor opens will appear here shortly. "
         "You will both see the same."
     ),
+    "mirror_waiting_advisor": (
+        "The shared page appears here as soon as you open an address. "
+        "Everyone in the session then sees the same."
+    ),
+    "end_confirm_title": "End the session for everyone?",
+    "end_confirm_text": (
+        "The shared view ends for all participants. The citizen then sees the list "
+        "of the pages visited."
+    ),
+    "end_confirm_no": "Keep advising",
+    "end_confirm_yes": "Yes, end the session",
+    "resume_session": "Resume the running session",
+    "logout_confirm_title": "The session is still running",
+    "logout_confirm_text": (
+        "Should it end, or do you want to resume it after your next sign-in? "
+        "Until then the citizen sees that you are not connected."
+    ),
+    "logout_confirm_no": "Stay signed in",
+    "logout_confirm_keep": "Sign out, keep the session",
+    "logout_confirm_end": "End the session and sign out",
+    "back_heading": "You are still in a session",
+    "back_link": "Back to your session",
     "link_heading": "This link belongs to the shared view",
     "link_text": (
         "Your advisor opens links in the shared view for you. "
@@ -400,8 +447,8 @@ EN: dict[str, str] = {
     "join_throttled": "Too many attempts. Please wait a minute and then try again.",
     "join_full": "This session already has the maximum number of participants.",
     "notice_not_allowed": (
-        "This address is not approved for the shared view. You still see the previous "
-        "page. The advisor can open a page of the ministry or tell you the address."
+        "This address is not approved for the shared view. The previous page stays "
+        "visible. Open an approved page or tell the person the address."
     ),
     "notice_invalid_url": (
         "This is not a valid web address. Please check the spelling, for example www.example.org."
@@ -411,8 +458,8 @@ EN: dict[str, str] = {
         "Please try again in a few minutes."
     ),
     "notice_too_large": (
-        "The page is too large to show together. You still see the previous page. "
-        "The advisor can open a sub-page or tell you the address."
+        "The page is too large to show together. The previous page stays visible. Open "
+        "a sub-page or tell the person the address."
     ),
     "notice_bad_status": (
         "The page answered with an error. You still see the previous page. "
@@ -420,7 +467,7 @@ EN: dict[str, str] = {
     ),
     "notice_unsupported": (
         "This is not a web page but, for example, a file (PDF). It cannot be shown "
-        "together. The advisor can tell you the address; then open the file yourself."
+        "together. Tell the person the address; they can then open the file themselves."
     ),
     "notice_too_many_redirects": (
         "The page redirects too often and cannot be shown. You still see the previous page."
@@ -441,6 +488,9 @@ EN: dict[str, str] = {
     "notice_render_unavailable": (
         "This page cannot be prepared right now. You still see the previous page. "
         "Please try again in a few minutes."
+    ),
+    "notice_page_kept": (
+        "The requested page cannot be shown right now. You still see the previous page."
     ),
     "notice_link_not_allowed": (
         "This link leads to {host}. That page is not approved for the shared view "

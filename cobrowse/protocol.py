@@ -66,7 +66,9 @@ Server → client bodies:
 * ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
 * ``CITIZEN_POINTER`` ``{participant, node, x, y}`` — advisor only, when
   ``[sessions] show_citizen_pointer`` is on: a citizen's pointer (like ``POINTER``)
-* ``PARTICIPANTS`` ``{participants}`` — ``[{id, role, label, state, viewport: [w, h]|nil}]``
+* ``PARTICIPANTS`` ``{participants}`` — ``[{id, role, label, state, viewport: [w, h]|nil,
+  connected, away_since|nil}]``; ``connected``: has a live connection; ``away_since``:
+  epoch seconds it dropped (sent again on every change)
 * ``NOTICE`` ``{key, text, level, params?, message?, link?, link_text?}`` — ``text`` is the
   German message; clients may show catalogue id ``message`` (default ``notice_<key>``)
   with ``params`` in their own language instead (see :mod:`cobrowse.i18n`); ``link``
@@ -711,6 +713,8 @@ class ParticipantInfo(TypedDict):
     label: str
     state: str
     viewport: list[int] | None
+    connected: bool
+    away_since: float | None
 
 
 class Participants(TypedDict):

@@ -5,6 +5,7 @@ Barrierefreiheit, Impressum, Datenschutz)."""
 from __future__ import annotations
 
 import html
+import secrets
 
 from aiohttp import web
 
@@ -12,6 +13,7 @@ from cobrowse.codes import normalize_code
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.keys import CLUSTER, JOIN_THROTTLE, METRICS, STORE
+from cobrowse.session.model import CoSession, Participant
 from cobrowse.views import (
     SITE,
     error_block,
@@ -29,14 +31,32 @@ routes = web.RouteTableDef()
 _JOIN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "throttled": 429, "full": 409}
 
 
+async def _own_session(request: web.Request) -> tuple[CoSession, Participant] | None:
+    """The session this browser is in (its participant cookie still valid), if any."""
+    token = request.cookies.get(PARTICIPANT_COOKIE)
+    if not token:
+        return None
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None:
+        await cluster.adopt(token)
+    found = request.app[STORE].by_token(token)
+    return None if found is None or found[0].ended else found
+
+
 def _landing(
-    request: web.Request, code: str = "", error: str = "", status: int = 200
+    request: web.Request,
+    code: str = "",
+    error: str = "",
+    status: int = 200,
+    *,
+    back: bool = False,
 ) -> web.Response:
     return render_form_page(
         request,
         "landing.html",
         t("title_home"),
         status=status,
+        back_html=render("landing_back.html") if back else "",
         error_html=error_block("code-error", error) if error else "",
         code=code,
         describedby="code-hint code-error" if error else "code-hint",
@@ -46,7 +66,7 @@ def _landing(
 
 @routes.get("/")
 async def landing(request: web.Request) -> web.Response:
-    return _landing(request)
+    return _landing(request, back=await _own_session(request) is not None)
 
 
 @routes.post("/")
@@ -56,6 +76,11 @@ async def join(request: web.Request) -> web.StreamResponse:
     if not form_token_ok(request, str(form.get("form_token", ""))):
         return _landing(request, error=t("stale_form_join"), status=403)
     typed = str(form.get("code", ""))[:40]
+    own = await _own_session(request)
+    if own is not None and _same_code(typed, own[0].code):
+        # the same browser again (tab closed and reopened): the same participant,
+        # already confirmed or still waiting, never a stranger with new words
+        raise web.HTTPSeeOther("/sitzung")
     throttle = request.app[JOIN_THROTTLE]
     client = client_key(request)
     cluster = request.app.get(CLUSTER)
@@ -79,6 +104,13 @@ async def join(request: web.Request) -> web.StreamResponse:
         response, request, PARTICIPANT_COOKIE, token, request.app[STORE].config.session_max_seconds
     )
     raise response
+
+
+def _same_code(typed: str, code: str) -> bool:
+    try:
+        return bool(code) and secrets.compare_digest(normalize_code(typed), code)
+    except JoinError:
+        return False
 
 
 @routes.get("/sitzung")
@@ -107,9 +139,12 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/spiegel")
 async def mirror_frame(request: web.Request) -> web.Response:
-    """The blank standards-mode document the mirror iframe starts from."""
-
-    return web.Response(text=render("spiegel.html"), content_type="text/html", charset="utf-8")
+    """The blank standards-mode document the mirror iframe starts from. Its
+    waiting text speaks to whoever sees it: the console asks for ``?fuer=berater``."""
+    advisor = request.query.get("fuer") == "berater"
+    text = t("mirror_waiting_advisor" if advisor else "mirror_waiting")
+    page = render("spiegel.html", mirror_text=text)
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
 @routes.get("/link")

@@ -133,12 +133,15 @@ def _site_values() -> dict[str, str]:
     }
 
 
-def _accent_style(color: str) -> str:
-    if color.lower() == SiteConfig().accent_color:
-        return ""
-    # Hover colour: the accent mixed with 25 % black (still ≥ 4.5:1 on white).
-    dark = "#" + "".join(f"{int(int(color[i : i + 2], 16) * 0.75):02x}" for i in (1, 3, 5))
-    return f"<style>:root{{--accent:{color};--accent-dark:{dark};--focus:{color}}}</style>"
+def _accent_style(color: str, pointer: str = "#ffcc00") -> str:
+    rules = ""
+    if color.lower() != SiteConfig().accent_color:
+        # Hover colour: the accent mixed with 25 % black (still ≥ 4.5:1 on white).
+        dark = "#" + "".join(f"{int(int(color[i : i + 2], 16) * 0.75):02x}" for i in (1, 3, 5))
+        rules += f"--accent:{color};--accent-dark:{dark};--focus:{color};"
+    if pointer.lower() != SiteConfig().pointer_color:
+        rules += f"--pointer:{pointer};"
+    return f"<style>:root{{{rules}}}</style>" if rules else ""
 
 
 @cache
@@ -193,7 +196,7 @@ def render_page(
         logo_html=site["logo_html"],
         body_class=f"page-{name.removesuffix('.html')}",
         role=role,
-        head_html=_accent_style(SITE.get().accent_color) + head_html,
+        head_html=_accent_style(SITE.get().accent_color, SITE.get().pointer_color) + head_html,
         lang_switch_html=_language_switch(),
         content_html=content,
         scripts_html=scripts_html,

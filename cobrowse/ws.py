@@ -160,13 +160,17 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         admission = spawn(_attach_when_admitted(session, participant, conn, last_seq), "admission")
     else:
         session.hub.attach(conn, last_seq)
-    session.broadcast_participants()
+    session.presence(participant, True)  # tells everyone who is here
     try:
         await _read_loop(ws, Call(services, session, participant))
     finally:
         if admission is not None:
             admission.cancel()
         session.hub.detach(conn)
+        # gone, unless a newer connection of the same person took over
+        if session.hub.connections.get(participant.id) is None:
+            if participant.id in session.participants:
+                session.presence(participant, False)
         await conn.close(1000, "")
     return ws
 

@@ -103,7 +103,7 @@ def shoot(out: Path, chromium: str, relay: dict[str, str]) -> list[Path]:
         written.append(out / "consent.png")
         landing.screenshot(path=written[-1], animations="disabled")
         landing.get_by_role("button", name="Einverstanden – weiter").click()
-        expect(landing.locator("#status")).to_have_text("Verbunden")
+        expect(landing.locator("#status")).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
 
         address = advisor.get_by_test_id("address")
         address.fill(relay["demo"] + "/themen/wohngeld.html")

@@ -49,6 +49,7 @@ Diese Seiten sind vollständig mit der BITV 2.0 vereinbar.
 \"\"\"
 accessibility_contact = "E-Mail: barrierefrei@beispiele.example"
 easy_language = "Das ist der Web-Begleiter vom Ministerium."
+pointer_color = "#9fd3ff"
 
 [[advisors]]
 name = "mueller"
@@ -70,6 +71,7 @@ accent_color = "#8fb3ff"
 logo = "fehlt.png"
 public_host = "Nicht Gültig!"
 hotline = "rufen Sie an"
+pointer_color = "#0b4f9c"
 
 [[advisors]]
 name = "mueller"
@@ -116,6 +118,7 @@ def test_check_config_lists_every_problem_at_once(
         ("site.logo", ":12:", "fehlt.png"),
         ("site.public_host", ":13:", "host name"),
         ("site.hotline", ":14:", "phone number"),
+        ("site.pointer_color", ":15:", "label text #1a1a1a on it needs 4.5:1"),
         ("advisors.label", "", "at most 120 characters"),
         ("advisors.password_hash", "", "cobrowse hash-password"),
     ]
@@ -207,7 +210,7 @@ async def test_site_settings_reach_the_pages(tmp_path: Path, aiohttp_client: Cli
     landing = await (await client.get("/")).text()
     assert "Bürgertelefon des Bundesministeriums für Beispiele" in landing
     assert '<img class="brand-logo" src="data:image/svg+xml;base64,' in landing
-    assert "--accent:#1d5e2f" in landing
+    assert "--accent:#1d5e2f" in landing and "--pointer:#9fd3ff" in landing
     imprint = await (await client.get("/impressum")).text()
     assert "<h2>Anbieter</h2>" in imprint
     assert "<p>Bundesministerium für Beispiele<br>Beispielstraße 1</p>" in imprint

@@ -29,6 +29,7 @@ def test_empty_config_gives_defaults() -> None:
     assert config.port == 8080
     assert config.code_ttl_seconds == 600
     assert config.fetch.allowed_hosts == ()
+    assert config.show_citizen_pointer is True  # callers may point ("hier?") by default
 
 
 def test_bad_value_names_key_and_line() -> None:

@@ -1,13 +1,29 @@
 """The citizen's pages: the consent notice before the shared view, the end
-screen's next step, Leichte Sprache and the accessibility statement."""
+screen's next step, Leichte Sprache and the accessibility statement; the
+mirror's waiting text; coming back to one's session (rejoin)."""
 
 from __future__ import annotations
 
 import re
 
+from aiohttp.test_utils import TestServer
+
 from cobrowse.app import make_app
 from cobrowse.config import Advisor, Config, SiteConfig
-from tests.relay_client import HASH, ClientFactory, advisor_client, citizen_client, new_session
+from cobrowse.keys import STORE
+from cobrowse.web_security import PARTICIPANT_COOKIE
+from tests.relay_client import (
+    HASH,
+    ClientFactory,
+    ServerFactory,
+    advisor_client,
+    citizen_client,
+    connect,
+    end_session,
+    new_session,
+    post_form,
+    relay_config,
+)
 
 
 def _config(**site: str) -> Config:
@@ -69,3 +85,67 @@ async def test_easy_language_and_statement_name_the_hotline(aiohttp_client: Clie
     assert "<h1>Easy read</h1>" in english and "Call us." in english
     statement = await (await client.get("/barrierefreiheit?lang=en")).text()
     assert "<h1>Accessibility statement</h1>" in statement and "This is a placeholder" in statement
+
+
+async def test_the_mirror_waiting_text_speaks_to_whoever_sees_it(
+    aiohttp_client: ClientFactory,
+) -> None:
+    client = await aiohttp_client(make_app(Config()))
+    citizen = await (await client.get("/spiegel")).text()
+    assert "Ihre Beraterin oder Ihr Berater öffnet" in citizen
+    advisor = await (await client.get("/spiegel?fuer=berater")).text()
+    assert "sobald Sie eine Adresse öffnen" in advisor
+    assert "Ihre Beraterin" not in advisor
+    # anything else is the citizen's text, never an echo of the query
+    other = await (await client.get("/spiegel?fuer=%3Cb%3E")).text()
+    assert other == citizen and "<b>" not in other
+
+
+async def test_the_same_browser_re_entering_the_code_is_the_same_participant(
+    aiohttp_server: ServerFactory, aiohttp_client: ClientFactory, demo: TestServer
+) -> None:
+    relay = await aiohttp_server(make_app(relay_config(demo, join_policy="open")))
+    store = relay.app[STORE]
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    citizen = await citizen_client(relay, aiohttp_client, session["code"])
+    [(sid, person)] = [
+        (s.id, p)
+        for s in store.sessions.values()
+        for p in s.participants.values()
+        if p.role == "citizen"
+    ]
+    phrase = person.phrase
+    landing = await (await citizen.get("/")).text()
+    assert "Zurück zu Ihrer Sitzung" in landing and 'href="/sitzung"' in landing
+    # the code again, spaced as read out: back in, no new person, no new words
+    again = await post_form(
+        citizen,
+        "/",
+        {"code": f"{session['code'][:3]} {session['code'][3:]}"},
+        allow_redirects=False,
+    )
+    assert again.status == 303 and again.headers["Location"] == "/sitzung"
+    everyone = store.sessions[sid].participants
+    assert len(everyone) == 2 and everyone[person.id].phrase == phrase
+    # another code with the same cookie is an ordinary join attempt
+    wrong = await post_form(citizen, "/", {"code": "000000"}, allow_redirects=False)
+    assert wrong.status == 404 and len(everyone) == 2
+    # another browser with the same code is somebody else
+    await citizen_client(relay, aiohttp_client, session["code"])
+    assert len(everyone) == 3
+
+
+async def test_no_way_back_without_a_valid_cookie(
+    aiohttp_server: ServerFactory, aiohttp_client: ClientFactory, demo: TestServer
+) -> None:
+    relay = await aiohttp_server(make_app(relay_config(demo, join_policy="open")))
+    adv, csrf = await advisor_client(relay, aiohttp_client)
+    session = await new_session(adv, csrf)
+    forged = await aiohttp_client(relay)
+    forged.session.cookie_jar.update_cookies({PARTICIPANT_COOKIE: "erfunden"})
+    assert "Zurück zu Ihrer Sitzung" not in await (await forged.get("/")).text()
+    citizen = await citizen_client(relay, aiohttp_client, session["code"])
+    ws = await connect(adv, f"/ws?session={session['session']}")
+    await end_session(ws)
+    assert "Zurück zu Ihrer Sitzung" not in await (await citizen.get("/")).text()

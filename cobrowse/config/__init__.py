@@ -109,8 +109,9 @@ class Config:
     confirm_mode: str = "type"
     idle_timeout_seconds: int = 1800
     idle_warning_seconds: int = 120
-    # Show an active citizen's pointer to the advisor (in another colour).
-    show_citizen_pointer: bool = False
+    # Show an active citizen's pointer to the advisor (in another colour, "Bürger/in
+    # zeigt hierhin"): on by default, so a caller can point and ask "hier?".
+    show_citizen_pointer: bool = True
     # Reverse proxies whose X-Forwarded-For/-Proto headers are believed.
     trusted_proxies: tuple[str, ...] = ()
     join_failures_per_client: int = 10

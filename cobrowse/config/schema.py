@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from cobrowse.config.site import HOTLINE_RE, contrast_on_white
+from cobrowse.config.site import HOTLINE_RE, contrast_on_dark, contrast_on_white
 from cobrowse.hosts import HOST_RE
 
 __all__ = ["TABLES", "Check"]
@@ -76,6 +76,11 @@ _SITE: dict[str, Check] = {
         str,
         lambda v: re.fullmatch(r"#[0-9a-fA-F]{6}", v) and contrast_on_white(v) >= 4.5,
         'a colour "#rrggbb" with a contrast of at least 4.5:1 to white (WCAG AA)',
+    ),
+    "pointer_color": (
+        str,
+        lambda v: re.fullmatch(r"#[0-9a-fA-F]{6}", v) and contrast_on_dark(v) >= 4.5,
+        'a light colour "#rrggbb": the label text #1a1a1a on it needs 4.5:1 (WCAG AA)',
     ),
     "negotiate_language": (bool, None, "true or false"),
     "hotline": (

@@ -37,6 +37,7 @@ class SiteConfig:
     privacy: str = ""
     logo: str = ""  # path of an SVG/PNG/JPEG/WebP file (relative to the config file)
     accent_color: str = "#0b4f9c"
+    pointer_color: str = "#ffcc00"  # the advisor's pointer and its „Berater/in“ label
     negotiate_language: bool = False  # True: Accept-Language may pick English
     hotline: str = ""  # the number citizens may call, e.g. "030 1234-0" (end screens, lists)
     # Erklärung zur Barrierefreiheit (BITV 2.0, BGG §12b): the operator's part of the
@@ -70,6 +71,11 @@ def contrast_on_white(color: str) -> float:
     channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def contrast_on_dark(color: str) -> float:
+    """WCAG contrast ratio of the pointer label's dark text (#1a1a1a) on ``#rrggbb``."""
+    return contrast_on_white("#1a1a1a") / contrast_on_white(color)
 
 
 def read_logo(name: str, source: str) -> str:

@@ -83,6 +83,8 @@ class Participant:
     phrase: str | None = None  # the read-back phrase while pending with confirmation
     attempts_left: int = CONFIRM_ATTEMPTS
     removed_reason: str = ""  # why a removed person is out (a key of REMOVED_MESSAGES)
+    connected: bool = False  # has a live connection (on this node)
+    away_since: float | None = None  # epoch seconds the connection dropped, while away
     decided: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -96,6 +98,8 @@ class Participant:
             "label": ROLE_LABELS[self.role],
             "state": self.state,
             "viewport": list(self.viewport) if self.viewport else None,
+            "connected": self.connected,
+            "away_since": self.away_since,
         }
 
 
@@ -174,6 +178,14 @@ class CoSession:
         self.last_activity = time.monotonic()
         self.idle_warned = False
 
+    def presence(self, participant: Participant, connected: bool) -> None:
+        """Note whether ``participant`` has a live connection and tell everyone,
+        so the citizen sees at once when the advisor is gone (and back)."""
+        participant.connected = connected
+        participant.away_since = None if connected else time.time()
+        if not self.ended:
+            self.broadcast_participants()
+
     def broadcast_participants(self) -> None:
         """Tell everyone who is here (pending joiners included, without phrases)."""
         body: Participants = {"participants": [p.describe() for p in self.participants.values()]}
@@ -206,3 +218,25 @@ class CoSession:
         if params:
             body["params"] = params
         self.hub.broadcast(Msg.NOTICE, body)
+
+    def advisor_notice(
+        self,
+        key: str,
+        text: str,
+        level: str = "warning",
+        params: dict[str, str] | None = None,
+        *,
+        others: str | None = None,
+    ) -> None:
+        """Something the advisor did did not work: ``text`` (catalogue id
+        ``notice_<key>``) goes to the advisor only, in words meant for them.
+        ``others``: the catalogue key (``notice_<others>``) of a plain notice for
+        everyone else, e.g. that they still see the page they saw; None tells
+        them nothing (nothing changed for them)."""
+        body: Notice = {"key": key, "text": text, "level": level}
+        if params:
+            body["params"] = params
+        self.hub.send_to(Role.ADVISOR, Msg.NOTICE, body)
+        if others is not None:
+            calm: Notice = {"key": others, "text": DE[f"notice_{others}"], "level": "info"}
+            self.hub.broadcast(Msg.NOTICE, calm, exclude=Role.ADVISOR)

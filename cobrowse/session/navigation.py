@@ -109,7 +109,7 @@ class Navigator:
         except FetchError:
             host = urlsplit(target).hostname or target
             text = DE["notice_link_not_allowed"].format(host=host)
-            session.notice("link_not_allowed", text, "warning", {"host": host})
+            session.advisor_notice("link_not_allowed", text, "warning", {"host": host})
             return
         self.navigate(session, target)
 
@@ -134,7 +134,7 @@ class Navigator:
             self.navigate(session, form.action, post=fields)
             return
         if form.method.lower() != "get" or not form.enabled:
-            session.notice("form_post_blocked", DE["notice_form_post_blocked"], "warning")
+            session.advisor_notice("form_post_blocked", DE["notice_form_post_blocked"], "warning")
             return
         parts = urlsplit(form.action)
         self.navigate(session, urlunsplit((*parts[:3], urlencode(fields), "")))
@@ -218,14 +218,14 @@ class Navigator:
             log.info("navigation failed: %s", exc.kind)
             self.metrics.navigation_failed(exc.kind)
             hub.broadcast(Msg.LOADING, {"url": None})
-            session.notice(exc.kind, exc.user_message, "error")
+            session.advisor_notice(exc.kind, exc.user_message, "error", others="page_kept")
             return
         except Exception as exc:  # never let one page take the session down
             # the type only: messages of parser errors may quote page content
             log.error("pipeline failed: %s", type(exc).__name__)
             self.metrics.navigation_failed("pipeline")
             hub.broadcast(Msg.LOADING, {"url": None})
-            session.notice("pipeline", DE["notice_pipeline"], "error")
+            session.advisor_notice("pipeline", DE["notice_pipeline"], "error", others="page_kept")
             return
         if session.ended:
             return

@@ -71,6 +71,12 @@ def navigate(advisor: Page, url: str) -> None:
     address.press("Enter")
 
 
+def end_session(advisor: Page) -> None:
+    """„Sitzung beenden“ and the answer „Ja, Sitzung beenden“ to the question it asks."""
+    advisor.get_by_test_id("end-session").click()
+    advisor.get_by_role("dialog").get_by_role("button", name="Ja, Sitzung beenden").click()
+
+
 def wait_until(check: Callable[[], bool], message: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.procs import Server, start_relay
-from tests.e2e.journey import consent, mirror_html, navigate, wait_until
+from tests.e2e.journey import consent, end_session, mirror_html, navigate, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -48,6 +48,8 @@ PUBLIC_PAGES = [
 # The journey's joiner gets in at once here; the read-back confirmation has its own relay.
 CONFIG = "[sessions]\nconfirm_join = false\n"
 CONFIRMING = "[sessions]\nconfirm_join = true\n"
+# The citizen's status line once in: the advisor is there (issue #17, presence).
+ADVISOR_HERE = "Ihre Beraterin oder Ihr Berater ist verbunden"
 
 
 def _relay(tmp_path_factory: pytest.TempPathFactory, text: str) -> Iterator[Server]:
@@ -133,7 +135,7 @@ def join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
     consent(page)
-    expect(page.locator("#status")).to_have_text("Verbunden")
+    expect(page.locator("#status")).to_have_text(ADVISOR_HERE)
     return page
 
 
@@ -182,10 +184,13 @@ def test_session_pages_have_no_violations(browser: Browser, relay: Server) -> No
     # a notice (link not allowed / page not shown) must not break anything either
     navigate(advisor, "https://nicht-freigegeben.example/")
     expect(advisor.locator("#notices")).to_contain_text("nicht freigegeben")
-    expect(citizen.locator("#notices")).to_contain_text("nicht freigegeben")
+    expect(citizen.locator("#notices")).to_contain_text("bisherige Seite")
     assert_accessible(citizen, "the citizen view with a notice")
     assert_accessible(advisor, "the console with a notice")
     advisor.get_by_test_id("end-session").click()
+    expect(advisor.get_by_role("dialog")).to_be_visible()
+    assert_accessible(advisor, "the question before ending")
+    advisor.get_by_role("button", name="Ja, Sitzung beenden").click()
     for page, who in ((citizen, "citizen"), (advisor, "advisor")):
         expect(page.get_by_test_id("visited-pages").get_by_role("link")).to_have_count(1)
         expect(page.get_by_role("heading", name="Die Sitzung ist beendet")).to_be_focused()
@@ -220,7 +225,7 @@ def test_read_back_confirmation_has_no_violations(
     assert_accessible(advisor, "the console after a wrong entry")
     field.fill(words.inner_text().strip())
     field.press("Enter")
-    expect(citizen.locator("#status")).to_have_text("Verbunden")
+    expect(citizen.locator("#status")).to_have_text(ADVISOR_HERE)
     expect(words).to_be_hidden()
     show_page(advisor, citizen, relay, "/", "Bundesministerium")
     assert_accessible(citizen, "the citizen view after the confirmation")
@@ -269,7 +274,7 @@ def test_no_horizontal_scrolling(
     assert overflow(advisor) == [], f"console in a session scrolls sideways at {label}"
     # the controls stay usable: leaving is visible without scrolling sideways
     expect(citizen.get_by_role("button", name="Verlassen")).to_be_in_viewport()
-    advisor.get_by_test_id("end-session").click()
+    end_session(advisor)
     expect(citizen.get_by_test_id("visited-pages").get_by_role("link")).to_have_count(1)
     assert overflow(citizen) == [], f"the end of the session scrolls sideways at {label}"
     adv_ctx.close()
@@ -305,7 +310,7 @@ def test_status_changes_are_announced(browser: Browser, relay: Server) -> None:
         expect(status).to_have_attribute("role", "status")
         expect(page.locator("#page-status")).to_have_attribute("role", "status")
         expect(page.locator("#notices")).to_have_attribute("aria-live", "assertive")
-    expect(citizen.locator("#status")).to_have_text("Verbunden")
+    expect(citizen.locator("#status")).to_have_text(ADVISOR_HERE)
     # record what the citizen's live regions said while the page loaded
     citizen.evaluate(
         """() => {
@@ -322,7 +327,7 @@ def test_status_changes_are_announced(browser: Browser, relay: Server) -> None:
     show_page(advisor, citizen, relay, "/service/faq.html", "Fragen")
     said: list[str] = citizen.evaluate("() => window.__said")
     assert any(s.startswith("Seite wird geladen") for s in said), said
-    advisor.get_by_test_id("end-session").click()
+    end_session(advisor)
     expect(citizen.locator("#status")).to_have_text(re.compile("beendet"))
     adv_ctx.close()
     cit_ctx.close()

@@ -36,14 +36,14 @@ def test_switch_to_english_join_and_follow(browser: Browser, relay: Server) -> N
         citizen.get_by_test_id("mirror").wait_for()
 
         expect(citizen.locator("html")).to_have_attribute("lang", "en")
-        expect(citizen.locator("#status")).to_have_text("Connected")
+        expect(citizen.locator("#status")).to_have_text("Your advisor is connected")
         expect(citizen.get_by_role("button", name="Leave")).to_be_visible()
         expect(citizen.get_by_role("link", name="Help")).to_be_visible()
         navigate(advisor, relay.demo + "/")
         wait_same_doc([advisor, citizen], "</body>")
         # a server notice: German text on the wire, shown from the client catalogue
         navigate(advisor, "https://nicht-freigegeben.example/")
-        expect(citizen.locator("#notices")).to_contain_text("not approved for the shared view")
+        expect(citizen.locator("#notices")).to_contain_text("You still see the previous page")
         expect(advisor.locator("#notices")).to_contain_text("nicht freigegeben")
         expect(advisor.locator("#status")).to_have_text("Verbunden")
 
@@ -89,7 +89,7 @@ def test_english_console_and_citizen_view(browser: Browser, relay: Server) -> No
         citizen.get_by_role("button", name="Let's go").click()
         assert_accessible(citizen, "consent notice (English)")
         consent(citizen)
-        expect(citizen.locator("#status")).to_have_text("Connected")
+        expect(citizen.locator("#status")).to_have_text("Your advisor is connected")
         expect(advisor.get_by_test_id("participants")).to_contain_text("Citizen")
         assert_accessible(citizen, "citizen view (English)")
         advisor.get_by_role("button", name="Remove Citizen").click()

@@ -21,6 +21,7 @@ from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import (
     advisor_login,
     consent_if_asked,
+    end_session,
     mirror_html,
     navigate,
     wait_same_doc,
@@ -190,7 +191,7 @@ def test_reload_resumes_and_the_end_shows_everyone_the_same_list(
     wait_same_doc([advisor, citizen], "Wohngeld")  # no new code, same page
     advisor.reload()
     wait_same_doc([advisor, citizen], "Wohngeld")
-    advisor.get_by_test_id("end-session").click()
+    end_session(advisor)
     lists = []
     for page in (advisor, citizen):
         visited = page.get_by_test_id("visited-pages")

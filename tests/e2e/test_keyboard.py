@@ -100,7 +100,7 @@ def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Server)
     citizen.keyboard.press("Enter")
     consent_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
-    expect(citizen.locator("#status")).to_have_text("Verbunden")
+    expect(citizen.locator("#status")).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
 
     open_address(advisor, relay.demo + "/themen/rente.html")
     wait_until(lambda: "Rente" in mirror_html(citizen), "the citizen never saw the page")
@@ -136,6 +136,8 @@ def advisor_by_keyboard(ctx: BrowserContext, relay: Server) -> tuple[Page, str]:
     page.keyboard.press("Enter")
     code_el = page.get_by_test_id("session-code")
     wait_until(lambda: len(re.sub(r"\D", "", code_el.inner_text())) == 6, "no code shown")
+    # the button is gone; focus is on the code to read out, not lost to <body>
+    expect(page.get_by_role("heading", name="Zugangscode")).to_be_focused()
     return page, re.sub(r"\D", "", code_el.inner_text())
 
 
@@ -183,9 +185,21 @@ def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Server)
     consent_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
+    # the admission form went away with the admission: focus moved to the list
+    expect(advisor.get_by_role("heading", name="Teilnehmende")).to_be_focused()
     open_address(advisor, relay.demo + "/service/faq.html")
     wait_until(lambda: "Fragen" in mirror_html(citizen), "the page did not load")
-    tab_to(advisor, lambda i: i["testid"] == "end-session", "the end button", "Shift+Tab")
+    end = tab_to(advisor, lambda i: i["testid"] == "end-session", "the end button", "Shift+Tab")
+    # ending asks first; the safe answer has the focus and Escape is "no"
+    advisor.keyboard.press("Enter")
+    dialog = advisor.get_by_role("dialog", name="Sitzung für alle beenden?")
+    expect(dialog.get_by_role("button", name="Weiter beraten")).to_be_focused()
+    advisor.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert focused(advisor)["testid"] == end["testid"]
+    expect(citizen.locator("#status")).not_to_contain_text("beendet")
+    advisor.keyboard.press("Enter")
+    tab_to(advisor, named("Ja, Sitzung beenden"), "the yes button")
     advisor.keyboard.press("Enter")
     expect(advisor.get_by_role("heading", name="Die Sitzung ist beendet")).to_be_focused()
     expect(citizen.get_by_test_id("visited-pages").get_by_role("link")).to_have_count(1)

@@ -1,0 +1,117 @@
+"""Presence and who is here (issue #17), in real Chromium: the citizen always
+sees whether the advisor is there — connected, gone (the advisor's browser
+closed) and back, the session ended by the advisor; the advisor sees each
+participant's state and hears when someone drops; citizens see who is here
+(labels only) and are told when someone joins or leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from bench.harness.procs import Server
+from tests.e2e.conftest import configured_relay
+from tests.e2e.journey import citizen_join, end_session
+from tests.e2e.test_accessibility import assert_accessible, context, join, open_session
+from tests.e2e.test_accessibility import login as advisor_console
+
+CONFIG = '[sessions]\nconfirm_join = false\njoin_policy = "open"\n'
+HERE = "Ihre Beraterin oder Ihr Berater ist verbunden"
+AWAY = "Ihre Beraterin oder Ihr Berater ist gerade nicht verbunden – bitte warten"
+ENDED = "Ihre Beraterin oder Ihr Berater hat die Sitzung beendet"
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from configured_relay(tmp_path_factory, CONFIG)
+
+
+def test_the_citizen_sees_the_advisor_go_and_come_back(browser: Browser, relay: Server) -> None:
+    adv_ctx, cit_ctx = context(browser), context(browser)
+    advisor = advisor_console(adv_ctx, relay)
+    citizen = join(cit_ctx, relay, open_session(advisor))
+    status = citizen.locator("#status")
+    expect(status).to_have_text(HERE)
+    people = advisor.get_by_test_id("participants")
+    expect(people.locator("li[data-role=citizen]")).to_contain_text("verbunden")
+
+    # the advisor's tab goes away (browser closed): the citizen is told
+    advisor.goto("about:blank")
+    expect(status).to_have_text(AWAY)
+    expect(status).to_have_attribute("data-state", "away")
+    assert_accessible(citizen, "the citizen view while the advisor is away")
+
+    # the same tab again: the console picks the session up, the citizen sees it
+    advisor.goto(relay.base + "/berater")
+    expect(status).to_have_text(HERE)
+
+    # the citizen's tab goes: the advisor sees the state and is told
+    citizen.close()
+    expect(people.locator("li[data-role=citizen]")).to_contain_text("getrennt seit")
+    expect(advisor.get_by_test_id("notice")).to_contain_text("Bürger/in ist nicht mehr verbunden")
+    adv_ctx.close()
+    cit_ctx.close()
+
+
+def test_citizens_see_who_is_here_and_who_comes_and_goes(browser: Browser, relay: Server) -> None:
+    adv_ctx, cit_ctx, guest_ctx = context(browser), context(browser), context(browser)
+    advisor = advisor_console(adv_ctx, relay)
+    code = open_session(advisor)
+    citizen = join(cit_ctx, relay, code)
+    people = citizen.get_by_test_id("participants")
+    expect(people.get_by_role("listitem")).to_have_text(["Berater/in", "Bürger/in (Sie)"])
+    guest = citizen_join(guest_ctx, relay, code)
+    expect(people).to_contain_text("Gast 1")
+    expect(citizen.get_by_test_id("notice")).to_contain_text("Gast 1 ist jetzt dabei.")
+    # labels only: nothing about anyone's connection in the citizen's list
+    expect(people).not_to_contain_text("verbunden")
+    assert_accessible(citizen, "the citizen view with who is here")
+    guest.get_by_role("button", name="Verlassen").click()
+    expect(citizen.get_by_test_id("notice")).to_contain_text("Gast 1 hat die Sitzung verlassen.")
+    expect(people).not_to_contain_text("Gast 1")
+
+    end_session(advisor)
+    expect(citizen.locator("#status")).to_have_text(ENDED)
+    adv_ctx.close()
+    cit_ctx.close()
+    guest_ctx.close()
+
+
+def test_logging_out_asks_and_the_next_login_resumes(browser: Browser, relay: Server) -> None:
+    adv_ctx, cit_ctx = context(browser), context(browser)
+    advisor = advisor_console(adv_ctx, relay)
+    code = open_session(advisor)
+    citizen = join(cit_ctx, relay, code)
+    status = citizen.locator("#status")
+    expect(status).to_have_text(HERE)
+    # „Abmelden“ during a session asks first; staying signed in changes nothing
+    advisor.get_by_role("button", name="Abmelden").click()
+    dialog = advisor.get_by_role("dialog", name="Die Sitzung läuft noch")
+    expect(dialog.get_by_role("button", name="Angemeldet bleiben")).to_be_focused()
+    assert_accessible(advisor, "the question before logging out")
+    advisor.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(status).to_have_text(HERE)
+    # signed out, the session kept: the citizen waits
+    advisor.get_by_role("button", name="Abmelden").click()
+    dialog.get_by_role("button", name="Abmelden, Sitzung läuft weiter").click()
+    expect(advisor.get_by_label("Benutzername")).to_be_visible()
+    expect(status).to_have_text(AWAY)
+    adv_ctx.close()
+
+    # the next login, in another browser window, takes the session back
+    again_ctx = context(browser)
+    again = advisor_console(again_ctx, relay)
+    again.get_by_role("button", name="Laufende Sitzung fortsetzen").click()
+    expect(again.get_by_role("heading", name="Zugangscode")).to_be_focused()
+    expect(again.get_by_test_id("session-code")).to_have_text(f"{code[:3]} {code[3:]}")
+    expect(status).to_have_text(HERE)
+    # and ends it on the way out
+    again.get_by_role("button", name="Abmelden").click()
+    again.get_by_role("button", name="Sitzung beenden und abmelden").click()
+    expect(again.get_by_label("Benutzername")).to_be_visible()
+    expect(status).to_have_text(ENDED)
+    again_ctx.close()
+    cit_ctx.close()
