@@ -166,6 +166,8 @@ def confirm_by_keyboard(advisor: Page, words: str) -> None:
     tab_to(advisor, lambda i: i["testid"] == "confirm-phrase", "the confirmation field")
     advisor.keyboard.type(words)
     advisor.keyboard.press("Enter")
+    # the admission form went away with the admission: focus moved to the list
+    expect(advisor.get_by_role("heading", name="Teilnehmende")).to_be_focused()
 
 
 def open_address(advisor: Page, url: str) -> None:
@@ -185,8 +187,6 @@ def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Server)
     consent_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
-    # the admission form went away with the admission: focus moved to the list
-    expect(advisor.get_by_role("heading", name="Teilnehmende")).to_be_focused()
     open_address(advisor, relay.demo + "/service/faq.html")
     wait_until(lambda: "Fragen" in mirror_html(citizen), "the page did not load")
     end = tab_to(advisor, lambda i: i["testid"] == "end-session", "the end button", "Shift+Tab")
