@@ -125,6 +125,7 @@ function addRemoveButtons(participants, send) {
       send(Msg.REMOVE, { participant: person.id });
     });
     remove.setAttribute("aria-label", t("remove_label", { name: (li.textContent ?? "").trim() }));
+    remove.dataset.focusKey = `remove-${person.id}`; // the list is redrawn: focus stays on it
     li.append(" ", remove);
   });
 }

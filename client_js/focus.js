@@ -1,9 +1,10 @@
 // Focus never falls to <body> (WCAG 2.4.3). When the focused control goes
 // away — an admission decided, a participant removed, a button disabled or
-// hidden — focus moves to the nearest `data-focus-home` of where it was: the
-// id of the element to take it (a heading with tabindex="-1", a field). Where
-// there is none, #main takes it. Clicking empty space is left alone: the
-// control is still there.
+// hidden — focus moves to its successor when the list was only redrawn (the
+// same `data-focus-key`), else to the nearest `data-focus-home` of where it
+// was: the id of the element to take it (a heading with tabindex="-1", a
+// field). Where there is none, #main takes it. Clicking empty space is left
+// alone: the control is still there.
 
 /**
  * Watch the document and move focus home when its control disappears.
@@ -26,6 +27,13 @@ export function keepFocus(doc = document) {
   const check = () => {
     if (!last || (doc.activeElement && doc.activeElement !== doc.body)) return;
     if (last.isConnected && !last.matches(":disabled") && last.checkVisibility()) return;
+    const key = last.dataset.focusKey;
+    const same = key ? doc.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+    if (same instanceof HTMLElement && same !== last && same.checkVisibility()) {
+      last = null;
+      same.focus();
+      return;
+    }
     const home = [...homes, "main"]
       .map((id) => doc.getElementById(id))
       .find((el) => el && el !== last && el.checkVisibility());
