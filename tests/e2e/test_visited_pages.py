@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from bench.harness.procs import Server
 from tests.e2e.conftest import configured_relay
-from tests.e2e.journey import advisor_login, citizen_join, navigate
+from tests.e2e.journey import advisor_login, citizen_join, end_session, navigate
 from tests.e2e.test_accessibility import assert_accessible, overflow
 
 CONFIG = """
@@ -55,7 +55,7 @@ def walk_and_end(browser: Browser, relay: Server, **citizen_options: Any) -> tup
         address = re.escape(relay.demo + path.split("#")[0])
         expect(citizen.locator("#page-url")).to_have_text(re.compile(f"^{address}(#.*)?$"))
         expect(citizen.locator("#page-title")).to_contain_text(title)
-    advisor.get_by_test_id("end-session").click()
+    end_session(advisor)
     return advisor, citizen
 
 
