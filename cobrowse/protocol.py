@@ -110,7 +110,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any, ClassVar, Literal, NotRequired, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, Self, TypedDict
 
 import msgpack
 
@@ -381,22 +381,24 @@ class PointerMove:
         return cls(node_id(body, "node"), fraction(body, "x"), fraction(body, "y"))
 
 
+class NoBody:
+    """A client message whose body carries nothing (extra keys are ignored)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, body: Body) -> Self:
+        return cls()
+
+
 @dataclass(frozen=True, slots=True)
-class Leave:
+class Leave(NoBody):
     MSG: ClassVar = Msg.LEAVE
 
-    @classmethod
-    def parse(cls, body: Body) -> "Leave":
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class End:
+class End(NoBody):
     MSG: ClassVar = Msg.END
-
-    @classmethod
-    def parse(cls, body: Body) -> "End":
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,21 +549,13 @@ class Remove:
 
 
 @dataclass(frozen=True, slots=True)
-class NewCode:
+class NewCode(NoBody):
     MSG: ClassVar = Msg.NEW_CODE
-
-    @classmethod
-    def parse(cls, body: Body) -> "NewCode":
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)
-class Extend:
+class Extend(NoBody):
     MSG: ClassVar = Msg.EXTEND
-
-    @classmethod
-    def parse(cls, body: Body) -> "Extend":
-        return cls()
 
 
 ClientMessage = (

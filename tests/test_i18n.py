@@ -12,21 +12,12 @@ from cobrowse.app import make_app
 from cobrowse.config import Config, SiteConfig, load_config
 from cobrowse.i18n import CATALOGUES, LANG_COOKIE, choose_language, placeholders, translator
 from cobrowse.i18n_catalogue import DE, EN
+from tests.public_pages import PUBLIC_PAGES
 from tests.relay_client import ClientFactory, post_form
 
 TEMPLATES = Path(__file__).parent.parent / "cobrowse" / "templates"
 CLIENT_I18N = Path(__file__).parent.parent / "client_js" / "i18n.js"
-PAGES = [
-    "/",
-    "/hilfe",
-    "/leichte-sprache",
-    "/barrierefreiheit",
-    "/impressum",
-    "/datenschutz",
-    "/berater",
-    "/link",
-    "/gibt-es-nicht",
-]
+
 _ENTRY = re.compile(r'    (\w+): ("(?:[^"\\]|\\.)*"),')
 GERMAN_LABELS = ["Zugangscode", "Los geht", "Startseite", "Hilfe", "Impressum", "Datenschutz"]
 
@@ -100,7 +91,7 @@ def test_choose_language(
     assert choose_language(query, cookie, accept, negotiate) == expected
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
 async def test_german_by_default_even_for_english_browsers(
     aiohttp_client: ClientFactory, path: str
 ) -> None:
@@ -122,7 +113,7 @@ async def test_german_pages_keep_their_labels(aiohttp_client: ClientFactory) -> 
     assert "Benutzername" in login and "Passwort" in login and ">Anmelden<" in login
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
 async def test_lang_en_renders_english_and_sets_the_cookie(
     aiohttp_client: ClientFactory, path: str
 ) -> None:

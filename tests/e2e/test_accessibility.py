@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.procs import Server, start_relay
 from tests.e2e.journey import consent, end_session, mirror_html, navigate, wait_until
+from tests.public_pages import PUBLIC_PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,17 +35,6 @@ DESKTOP = {"width": 1400, "height": 950}
 PHONE = {"width": 360, "height": 740}
 ZOOM_200 = {"width": 640, "height": 400}
 REFLOW_320 = {"width": 320, "height": 256}  # WCAG 1.4.10: 1280 × 1024 at 400 %
-PUBLIC_PAGES = [
-    "/",
-    "/hilfe",
-    "/leichte-sprache",
-    "/barrierefreiheit",
-    "/impressum",
-    "/datenschutz",
-    "/berater",
-    "/link",
-    "/gibt-es-nicht",
-]
 # The journey's joiner gets in at once here; the read-back confirmation has its own relay.
 CONFIG = "[sessions]\nconfirm_join = false\n"
 CONFIRMING = "[sessions]\nconfirm_join = true\n"

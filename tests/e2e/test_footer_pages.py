@@ -15,6 +15,7 @@ from bench.harness.procs import Server, start_relay
 from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import advisor_login, citizen_join
 from tests.e2e.test_accessibility import assert_accessible, context, overflow
+from tests.public_pages import PUBLIC_PAGES
 
 FOOTER = [
     ("Startseite", "/"),
@@ -24,17 +25,7 @@ FOOTER = [
     ("Impressum", "/impressum"),
     ("Datenschutz", "/datenschutz"),
 ]
-PAGES = [
-    "/",
-    "/hilfe",
-    "/leichte-sprache",
-    "/barrierefreiheit",
-    "/impressum",
-    "/datenschutz",
-    "/berater",
-    "/link",
-    "/gibt-es-nicht",
-]
+
 PHONE = {"width": 390, "height": 844}
 ZOOM_200 = {"width": 640, "height": 400}
 CONFIG = """
@@ -72,7 +63,7 @@ def footer_links(page: Page) -> list[tuple[str, str]]:
 def test_every_relay_page_has_the_whole_footer(browser: Browser, relay: Server) -> None:
     ctx = browser.new_context()
     page = ctx.new_page()
-    for path in PAGES:
+    for path in PUBLIC_PAGES:
         page.goto(relay.base + path)
         assert footer_links(page) == FOOTER, path
     # the citizen's session page too, and the console
