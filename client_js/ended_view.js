@@ -219,8 +219,16 @@ export function visitedFileName(summary) {
   return t("visited_file", { operator: plain || "web-begleiter", date });
 }
 
-/** Wire "Drucken / als PDF speichern" and "Als Datei speichern" in `#ended`. */
+let exportWired = false;
+
+/**
+ * Wire "Drucken / als PDF speichern" and "Als Datei speichern" in `#ended`,
+ * once per page: the console opens one session view after another, and the
+ * buttons always act on the list shown last.
+ */
 export function wireVisitedExport() {
+  if (exportWired) return;
+  exportWired = true;
   document.getElementById("print-visited")?.addEventListener("click", () => window.print());
   document.getElementById("save-visited")?.addEventListener("click", () => {
     const text = visitedDocument(shown.visited, shown.summary);

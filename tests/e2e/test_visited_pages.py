@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Download, Page, expect
 
 from bench.harness.procs import Server
 from tests.e2e.conftest import configured_relay
@@ -125,5 +125,33 @@ def test_printing_keeps_only_the_list_and_a_phone_shows_it_whole(
     expect(citizen.get_by_role("link", name="Zur Startseite", exact=True)).to_be_hidden()
     citizen.emulate_media(media="screen")
     expect(citizen.get_by_role("link", name="Zur Startseite", exact=True)).to_be_visible()
+    advisor.context.close()
+    citizen.context.close()
+
+
+def test_a_second_session_in_the_same_console_saves_the_list_once(
+    browser: Browser, relay: Server
+) -> None:
+    """Every session used to wire the export buttons again, so from the
+    console's second session on „Als Datei speichern“ saved the list twice."""
+    advisor, citizen = walk_and_end(browser, relay)
+    citizen.context.close()
+    advisor.get_by_role("button", name="Neue Sitzung").click()
+    code_el = advisor.get_by_test_id("session-code")
+    expect(code_el).to_have_text(re.compile(r"\d{3}\D*\d{3}"))
+    code = re.sub(r"\D", "", code_el.inner_text())
+    citizen = citizen_join(
+        browser.new_context(viewport={"width": 1280, "height": 800}), relay, code
+    )
+    navigate(advisor, relay.demo + "/themen/rente.html")
+    expect(citizen.locator("#page-title")).to_contain_text("Rente")
+    end_session(advisor)
+    expect(advisor.get_by_test_id("visited-pages").locator("li")).to_have_count(1)
+    downloads: list[Download] = []
+    advisor.on("download", lambda download: downloads.append(download))
+    with advisor.expect_download():
+        advisor.get_by_role("button", name="Als Datei speichern").click()
+    advisor.wait_for_timeout(1000)  # room for a second download, if one were coming
+    assert len(downloads) == 1
     advisor.context.close()
     citizen.context.close()
