@@ -52,6 +52,8 @@ export function askConsent(reveal, onConsent) {
     proceed();
     return;
   }
+  // the template keeps the box hidden until here, so the button is never
+  // shown (and clicked in vain) before its handler is wired
   box.hidden = false;
   document.getElementById("consent-heading")?.focus();
   ok.addEventListener(
