@@ -136,8 +136,10 @@ def test_a_second_session_in_the_same_console_saves_the_list_once(
     console's second session on „Als Datei speichern“ saved the list twice."""
     advisor, citizen = walk_and_end(browser, relay)
     citizen.context.close()
-    advisor.get_by_role("button", name="Neue Sitzung").click()
     code_el = advisor.get_by_test_id("session-code")
+    old_code = code_el.inner_text()
+    advisor.get_by_role("button", name="Neue Sitzung").click()
+    expect(code_el).not_to_have_text(old_code)  # the new session's code, not the last one
     expect(code_el).to_have_text(re.compile(r"\d{3}\D*\d{3}"))
     code = re.sub(r"\D", "", code_el.inner_text())
     citizen = citizen_join(
