@@ -1,10 +1,10 @@
-// Citizen view at /sitzung: confirm the consent notice, then watch the
-// shared page and the advisor's pointer, leave at any time. Only the advisor
+// Citizen view at /sitzung: the landing page's „Los geht's“ both joined and
+// agreed to the consent notice shown above it, so the session starts at once.
+// Watch the shared page and the advisor's pointer, leave at any time. Only the advisor
 // navigates; the citizen's clicks on links and form buttons do nothing but
 // explain that. Every end (ended, left, denied, removed) shows the end screen.
 // The frame table in main() is what each relay message does here.
 
-import { askConsent, forgetConsent } from "./consent.js";
 import { showEnded } from "./ended_view.js";
 import { guardCitizenFields } from "./forms.js";
 import { frameTable } from "./frames.js";
@@ -24,9 +24,7 @@ import { waitingFrames } from "./waiting.js";
 import { t } from "./i18n.js";
 
 // Everything of the live session and of the time before it; the end screen replaces them.
-const HIDE_WHEN_ENDED = ["#view", "#leave", "#waiting", "#idle-warning", "#consent", "#follow-box"];
-// Hidden until the citizen confirmed the consent notice.
-const SHOWN_AFTER_CONSENT = ["#session-bar", "#view"];
+const HIDE_WHEN_ENDED = ["#view", "#leave", "#waiting", "#idle-warning", "#follow-box"];
 // After LEAVE, how long the relay may still answer with its list of visited pages.
 const LEAVE_GRACE_MS = 2000;
 // ENDED's reasons as the citizen reads them.
@@ -46,7 +44,6 @@ function main() {
     hideWhenEnded: HIDE_WHEN_ENDED,
     endReason,
     endScreenOnClose: true,
-    onEnded: forgetConsent,
   });
   const pointer = citizenPointer(view.send);
   const hover = citizenHover();
@@ -68,8 +65,7 @@ function main() {
     scroll.frames, // SCROLL
     overlays, // PULSE
   ]);
-  // nothing of the session is loaded before the citizen agreed
-  askConsent(SHOWN_AFTER_CONSENT, () => view.start(table));
+  view.start(table);
   interceptMirror({
     onLink: () => showNotice(t("links_advisor_only"), { key: "links" }),
     onFragment: () => scroll.goFree(), // scrolling on one's own: stop following
@@ -78,6 +74,5 @@ function main() {
     view.send(Msg.LEAVE, {});
     view.conn.end(LEAVE_GRACE_MS); // the relay's ENDED brings the list of visited pages
     showEnded({ hide: HIDE_WHEN_ENDED, reason: t("removed_left") });
-    forgetConsent();
   });
 }

@@ -44,10 +44,8 @@ DE: dict[str, str] = {
     "code_label": "Zugangscode",
     "code_hint": "Sechs Ziffern, zum Beispiel 123 456",
     "join_button": "Los geht's",
-    "what_heading": "Was passiert dann?",
-    "what_1": "Sie sehen die Seite, die Ihre Beraterin oder Ihr Berater öffnet.",
-    "what_2": "Niemand kann auf Ihren Computer zugreifen.",
-    "what_3": "Sie können jederzeit auf „Verlassen“ klicken.",
+    "join_agree": "Mit „Los geht's“ sind Sie damit einverstanden.",
+    "consent_heading": "Was passiert dann?",
     "more_help": "Mehr dazu in der Hilfe",
     "stale_form_join": (
         "Das Formular war nicht mehr gültig. Bitte geben Sie den Zugangscode noch einmal ein."
@@ -79,12 +77,10 @@ DE: dict[str, str] = {
     "ended_call": "Haben Sie noch Fragen? Rufen Sie uns an:",
     "ended_no_call": "Haben Sie noch Fragen? Dann rufen Sie bitte wieder bei uns an.",
     "visited_heading": "Gemeinsam angesehene Seiten",
-    "consent_heading": "Bevor es losgeht",
-    "consent_lead": (
-        "Ihre Beraterin oder Ihr Berater zeigt Ihnen gleich eine Internetseite. "
-        "Sie beide sehen dann dieselbe Seite."
+    "consent_sees": (
+        "Sie beide sehen dieselbe Seite. Ihre Beraterin oder Ihr Berater sieht nur "
+        "diese gemeinsame Seite."
     ),
-    "consent_sees": "Ihre Beraterin oder Ihr Berater sieht nur diese gemeinsame Seite.",
     "consent_not_shared": (
         "Ihr Bildschirm, Ihre anderen Fenster, Ihre Programme und Ihre Dateien "
         "werden nicht geteilt."
@@ -93,8 +89,6 @@ DE: dict[str, str] = {
         "Sie müssen nichts installieren. Alles läuft nur in diesem Browserfenster."
     ),
     "consent_leave": "Sie können jederzeit auf „Verlassen“ klicken.",
-    "consent_button": "Einverstanden – weiter",
-    "consent_cancel": "Nicht einverstanden – zur Startseite",
     "consent_privacy": "Mehr dazu im Datenschutz",
     "easy_call": "Rufen Sie uns an. Unsere Telefon-Nummer ist:",
     "easy_ask": "Fragen Sie den Berater am Telefon.",
@@ -328,10 +322,8 @@ EN: dict[str, str] = {
     "code_label": "Access code",
     "code_hint": "Six digits, for example 123 456",
     "join_button": "Let's go",
-    "what_heading": "What happens next?",
-    "what_1": "You see the page your advisor opens.",
-    "what_2": "Nobody can access your computer.",
-    "what_3": "You can click “Leave” at any time.",
+    "join_agree": "By clicking “Let's go” you agree to this.",
+    "consent_heading": "What happens next?",
     "more_help": "More about this in the help",
     "stale_form_join": "The form was no longer valid. Please enter the access code again.",
     "not_in_session": "You are not in a session. Please enter your access code.",
@@ -355,11 +347,7 @@ EN: dict[str, str] = {
     "ended_call": "Any more questions? Call us:",
     "ended_no_call": "Any more questions? Then please call us again.",
     "visited_heading": "Pages viewed together",
-    "consent_heading": "Before we start",
-    "consent_lead": (
-        "Your advisor will show you a web page in a moment. You will both see the same page."
-    ),
-    "consent_sees": "Your advisor sees only this shared page.",
+    "consent_sees": "You both see the same page. Your advisor sees only this shared page.",
     "consent_not_shared": (
         "Your screen, your other windows, your programs and your files are not shared."
     ),
@@ -367,8 +355,6 @@ EN: dict[str, str] = {
         "You do not need to install anything. Everything runs in this browser window only."
     ),
     "consent_leave": "You can click “Leave” at any time.",
-    "consent_button": "I agree – continue",
-    "consent_cancel": "I do not agree – to the home page",
     "consent_privacy": "More about privacy",
     "easy_call": "Call us. Our phone number is:",
     "easy_ask": "Ask the advisor on the phone.",

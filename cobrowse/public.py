@@ -132,7 +132,6 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
         t("title_session"),
         role="citizen",
         scripts=("citizen.js",),
-        participant=found[1].id,  # consent is asked once per participant (see citizen.js)
         ended_call_html=call or f"<p>{html.escape(t('ended_no_call'))}</p>",
     )
 

@@ -99,10 +99,6 @@ def shoot(out: Path, chromium: str, relay: dict[str, str]) -> list[Path]:
 
         landing.get_by_label("Zugangscode").fill(f"{code[:3]} {code[3:]}")
         landing.get_by_role("button", name=re.compile("Los geht")).click()
-        expect(landing.get_by_role("heading", name="Bevor es losgeht")).to_be_visible()
-        written.append(out / "consent.png")
-        landing.screenshot(path=written[-1], animations="disabled")
-        landing.get_by_role("button", name="Einverstanden – weiter").click()
         expect(landing.locator("#status")).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
 
         address = advisor.get_by_test_id("address")

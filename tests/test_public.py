@@ -1,10 +1,8 @@
-"""The citizen's pages: the consent notice before the shared view, the end
+"""The citizen's pages: the consent notice on the landing page, the end
 screen's next step, Leichte Sprache and the accessibility statement; the
 mirror's waiting text; coming back to one's session (rejoin)."""
 
 from __future__ import annotations
-
-import re
 
 from aiohttp.test_utils import TestServer
 
@@ -40,31 +38,49 @@ async def _session_page(aiohttp_client: ClientFactory, config: Config) -> str:
     return await response.text()
 
 
-async def test_the_consent_notice_comes_before_the_view(aiohttp_client: ClientFactory) -> None:
-    page = await _session_page(aiohttp_client, _config())
+async def _landing_page(aiohttp_client: ClientFactory, config: Config) -> str:
+    client = await aiohttp_client(make_app(config))
+    response = await client.get("/")
+    assert response.status == 200
+    return await response.text()
+
+
+async def test_the_consent_notice_is_read_before_the_one_button(
+    aiohttp_client: ClientFactory,
+) -> None:
+    """„Los geht's“ both joins and agrees: the notice sits between the code
+    field and the button, and the button names it as its description."""
+    page = await _landing_page(aiohttp_client, _config())
     consent = page.index('id="consent"')
-    assert consent < page.index('id="view"') and consent < page.index('id="waiting"')
-    assert re.search(r'<div id="view" class="citizen-view" hidden>', page)  # until confirmed
-    assert re.search(r'<div id="session-bar" class="session-bar" hidden>', page)
+    assert page.index('id="code"') < consent < page.index('type="submit"')
     notice = page[consent : page.index("</section>", consent)]
     for text in (
         "sieht nur diese gemeinsame Seite",
         "anderen Fenster",
         "nichts installieren",
-        "Einverstanden – weiter",
         '<a href="/datenschutz">',
     ):
         assert text in notice, text
-    assert re.search(r'data-participant="[\w-]{6,}"', notice)
+    agree = page.index('<p class="agree" id="join-agree">Mit „Los geht')
+    assert "sind Sie damit einverstanden" in page[agree : page.index("</p>", agree)]
+    assert '<button type="submit" class="primary" aria-describedby="join-agree">' in page
+
+
+async def test_the_session_view_asks_nothing_more(aiohttp_client: ClientFactory) -> None:
+    """After „Los geht's“ the view starts at once: no second notice, nothing hidden for it."""
+    page = await _session_page(aiohttp_client, _config())
+    assert 'id="consent"' not in page
+    assert '<div id="view" class="citizen-view">' in page
+    assert '<div id="session-bar" class="session-bar">' in page
 
 
 async def test_the_operator_writes_the_consent_text(aiohttp_client: ClientFactory) -> None:
     config = _config(consent="Wir zeigen Ihnen nur Seiten des Amtes.\n\n<b>fett</b>")
-    page = await _session_page(aiohttp_client, config)
+    page = await _landing_page(aiohttp_client, config)
     assert "<p>Wir zeigen Ihnen nur Seiten des Amtes.</p>" in page
     assert "&lt;b&gt;fett&lt;/b&gt;" in page and "<b>fett" not in page
     assert "anderen Fenster" not in page  # replaced, not added
-    assert '<a href="/datenschutz">' in page and "Einverstanden – weiter" in page
+    assert '<a href="/datenschutz">' in page and "sind Sie damit einverstanden" in page
 
 
 async def test_the_end_screen_offers_the_hotline_when_configured(

@@ -12,7 +12,6 @@ from playwright.sync_api import Error as PlaywrightError
 from bench.harness.procs import Server
 
 JOIN = re.compile("Los geht")
-CONSENT = re.compile("Einverstanden – weiter|I agree – continue")
 
 
 def advisor_login(ctx: BrowserContext, relay: Server) -> tuple[Page, str]:
@@ -28,24 +27,11 @@ def advisor_login(ctx: BrowserContext, relay: Server) -> tuple[Page, str]:
     return page, re.sub(r"\D", "", code_el.inner_text())
 
 
-def consent(page: Page) -> None:
-    """Confirm the notice shown before the shared view (the code was accepted)."""
-    page.get_by_role("button", name=CONSENT).click()
-
-
-def consent_if_asked(page: Page) -> None:
-    """After "Los geht's": confirm the notice if the code led to it (not for a refused code)."""
-    page.locator("#consent-ok, .field-error").first.wait_for()
-    if page.locator("#consent-ok").is_visible():
-        consent(page)
-
-
 def citizen_join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page = ctx.new_page()
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=JOIN).click()
-    consent(page)
     page.get_by_test_id("mirror").wait_for()
     return page
 

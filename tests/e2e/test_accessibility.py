@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.procs import Server, start_relay
-from tests.e2e.journey import consent, end_session, mirror_html, navigate, wait_until
+from tests.e2e.journey import end_session, mirror_html, navigate, wait_until
 from tests.public_pages import PUBLIC_PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +124,6 @@ def join(ctx: BrowserContext, relay: Server, code: str) -> Page:
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
-    consent(page)
     expect(page.locator("#status")).to_have_text(ADVISOR_HERE)
     return page
 
@@ -199,10 +198,9 @@ def test_read_back_confirmation_has_no_violations(
     citizen = cit_ctx.new_page()
     citizen.goto(relay.base + "/")
     citizen.get_by_label("Zugangscode").fill(code)
+    expect(citizen.get_by_role("heading", name="Was passiert dann?")).to_be_visible()
+    assert_accessible(citizen, "the start page with the consent notice and a typed code")
     citizen.get_by_role("button", name=re.compile("Los geht")).click()
-    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
-    assert_accessible(citizen, "the consent notice")
-    consent(citizen)
     words = citizen.get_by_test_id("join-phrase")
     expect(words).to_be_visible()
     assert_accessible(citizen, "the waiting view with the words to read out")

@@ -1,9 +1,10 @@
 """At the door and at the end, in real Chromium, as a caller of 70 meets them.
 
-Consent: after the code is accepted, a short notice (what the advisor sees,
-what is not shared, nothing installed, Datenschutz) comes first; nothing of
-the session reaches the browser (no WebSocket) until it is confirmed with one
-button; a reload does not ask again. End screens: however the session ends
+Consent: the start page shows a short notice (what the advisor sees, what is
+not shared, nothing installed, Datenschutz) between the code field and
+„Los geht's“, the one button that both joins and agrees; nothing of the
+session reaches the browser (no WebSocket) before it is pressed, and nothing
+more is asked after it. End screens: however the session ends
 for the citizen (advisor ended, „Ablehnen“, ended while waiting, removed, code
 revoked after three wrong words) the screen says why, offers „Zur Startseite“
 and the hotline, and shows nothing left from before (read-back words, notices).
@@ -21,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.procs import Server
 from tests.e2e.conftest import configured_relay
-from tests.e2e.journey import JOIN, advisor_login, consent, end_session, navigate
+from tests.e2e.journey import JOIN, advisor_login, end_session, navigate
 from tests.e2e.test_accessibility import assert_accessible, overflow
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -86,7 +87,6 @@ def confirm(advisor: Page, words: str) -> None:
 
 def joined(browser: Browser, relay: Server, advisor: Page, code: str) -> Page:
     page = enter_code(browser_context(browser), relay, code)
-    consent(page)
     confirm(advisor, words_of(page))
     expect(page.locator("#status")).to_contain_text("ist verbunden")
     return page
@@ -103,7 +103,7 @@ def assert_end_screen(page: Page, reason: str) -> None:
     expect(page.get_by_role("link", name="0800 123 456")).to_have_attribute(
         "href", "tel:0800123456"
     )
-    for leftover in ("#waiting", "#idle-warning", "#consent", "#view", "#leave"):
+    for leftover in ("#waiting", "#idle-warning", "#view", "#leave"):
         expect(page.locator(leftover)).to_be_hidden()
     expect(page.get_by_test_id("join-phrase")).to_be_hidden()
     expect(page.get_by_text("Bitte lesen Sie Ihrem Berater")).to_be_hidden()
@@ -111,59 +111,61 @@ def assert_end_screen(page: Page, reason: str) -> None:
     assert_accessible(page, f"the end screen ({reason})")
 
 
-def test_consent_comes_first_and_nothing_loads_before_it(browser: Browser, relay: Server) -> None:
+def test_the_notice_is_read_before_the_one_button(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     cit_ctx = browser_context(browser)
-    citizen = enter_code(cit_ctx, relay, code)
+    citizen = cit_ctx.new_page()
+    citizen.goto(relay.base + "/")
     notice = citizen.get_by_test_id("consent")
-    # focus on the heading: citizen.js has run and stopped at the notice
-    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
+    expect(notice.get_by_role("heading", name="Was passiert dann?")).to_be_visible()
     for text in ("sieht nur diese gemeinsame Seite", "nicht geteilt", "nichts installieren"):
         expect(notice).to_contain_text(text)
     expect(notice.get_by_role("link", name="Mehr dazu im Datenschutz")).to_have_attribute(
         "href", "/datenschutz"
     )
-    for hidden in ("#view", "#waiting", "#session-bar"):
-        expect(citizen.locator(hidden)).to_be_hidden()
-    assert_accessible(citizen, "the consent notice")
+    # the button says what pressing it means, and the notice comes before it
+    button = citizen.get_by_role("button", name=JOIN)
+    expect(button).to_have_accessible_description(re.compile("sind Sie damit einverstanden"))
+    above: bool = citizen.evaluate(
+        """() => {
+          const notice = document.getElementById("consent");
+          const button = document.querySelector("form.join-form [type=submit]");
+          return !!(notice.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }"""
+    )
+    assert above
+    citizen.get_by_label("Zugangscode").fill(code)
+    assert_accessible(citizen, "the start page with the consent notice")
     assert sockets(citizen) == 0  # the relay has sent this browser nothing of the session
-    consent(citizen)
+    button.click()
+    # „Los geht's“ was the one confirmation: the session starts, no second question
     words = words_of(citizen)
     assert sockets(citizen) == 1
-    expect(citizen.get_by_test_id("consent")).to_be_hidden()
+    expect(citizen.get_by_role("button", name=re.compile("Einverstanden"))).to_have_count(0)
     confirm(advisor, words)
     expect(citizen.locator("#status")).to_contain_text("ist verbunden")
     navigate(advisor, relay.demo + "/")
     expect(citizen.locator("#page-title")).to_contain_text("Bundesministerium")
-    # a reload of the same tab resumes without asking again
+    # a reload of the same tab resumes at once
     citizen.reload()
     expect(citizen.locator("#page-title")).to_contain_text("Bundesministerium")
-    expect(citizen.get_by_test_id("consent")).to_be_hidden()
     adv_ctx.close()
     cit_ctx.close()
 
 
-def test_not_agreeing_leads_home(browser: Browser, relay: Server) -> None:
-    adv_ctx = browser.new_context(viewport=VIEWPORT)
-    _, code = advisor_login(adv_ctx, relay)
-    citizen = enter_code(browser_context(browser), relay, code)
-    assert sockets(citizen) == 0
-    citizen.get_by_role("link", name="Nicht einverstanden – zur Startseite").click()
-    expect(citizen.get_by_label("Zugangscode")).to_be_visible()
-    adv_ctx.close()
-    citizen.context.close()
-
-
 @pytest.mark.parametrize("viewport", [PHONE, ZOOM_200], ids=["390x844 phone", "200 % zoom"])
-def test_consent_on_a_phone_and_zoomed(
+def test_the_notice_on_a_phone_and_zoomed(
     browser: Browser, relay: Server, viewport: dict[str, int]
 ) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     _, code = advisor_login(adv_ctx, relay)
     ctx = browser_context(browser, viewport=viewport, device_scale_factor=2, has_touch=True)
-    citizen = enter_code(ctx, relay, code)
-    button = citizen.get_by_role("button", name="Einverstanden – weiter")
+    citizen = ctx.new_page()
+    citizen.goto(relay.base + "/")
+    citizen.get_by_label("Zugangscode").fill(code)
+    expect(citizen.get_by_test_id("consent")).to_contain_text("nicht geteilt")
+    button = citizen.get_by_role("button", name=JOIN)
     button.scroll_into_view_if_needed()
     expect(button).to_be_in_viewport()
     assert overflow(citizen) == []
@@ -191,7 +193,6 @@ def test_denied_while_waiting(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
-    consent(citizen)
     words_of(citizen)
     advisor.get_by_role("button", name="Ablehnen").click()
     assert_end_screen(citizen, "hat den Beitritt abgelehnt")
@@ -204,7 +205,6 @@ def test_ended_while_waiting(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
-    consent(citizen)
     words_of(citizen)
     # the same way out as an idle end while waiting: the session ends under the joiner
     end_session(advisor)
@@ -228,7 +228,6 @@ def test_code_revoked_after_three_wrong_words(browser: Browser, relay: Server) -
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
     citizen = enter_code(browser_context(browser), relay, code)
-    consent(citizen)
     words_of(citizen)
     for attempt in range(3):
         confirm(advisor, f"Falsch Geraten{attempt}")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
-from tests.e2e.journey import advisor_login, consent, navigate, wait_same_doc
+from tests.e2e.journey import advisor_login, navigate, wait_same_doc
 from tests.e2e.test_accessibility import AXE, PUBLIC_PAGES, assert_accessible
 
 VIEWPORT = {"width": 1280, "height": 900}
@@ -30,9 +30,9 @@ def test_switch_to_english_join_and_follow(browser: Browser, relay: Server) -> N
         expect(citizen.locator("html")).to_have_attribute("lang", "en")
         expect(citizen.get_by_role("link", name="Deutsch")).to_have_attribute("lang", "de")
         citizen.get_by_label("Access code").fill(code[:3] + " " + code[3:])
+        expect(citizen.get_by_role("heading", name="What happens next?")).to_be_visible()
+        expect(citizen.get_by_test_id("consent")).to_contain_text("are not shared")
         citizen.get_by_role("button", name="Let's go").click()
-        expect(citizen.get_by_role("heading", name="Before we start")).to_be_visible()
-        consent(citizen)
         citizen.get_by_test_id("mirror").wait_for()
 
         expect(citizen.locator("html")).to_have_attribute("lang", "en")
@@ -86,9 +86,8 @@ def test_english_console_and_citizen_view(browser: Browser, relay: Server) -> No
         citizen = cit_ctx.new_page()
         citizen.goto(relay.base + "/?lang=en")
         citizen.get_by_label("Access code").fill(code)
+        assert_accessible(citizen, "start page with the consent notice (English)")
         citizen.get_by_role("button", name="Let's go").click()
-        assert_accessible(citizen, "consent notice (English)")
-        consent(citizen)
         expect(citizen.locator("#status")).to_have_text("Your advisor is connected")
         expect(advisor.get_by_test_id("participants")).to_contain_text("Citizen")
         assert_accessible(citizen, "citizen view (English)")

@@ -24,7 +24,6 @@ from cobrowse.protocol import read_frame
 from tests.e2e.journey import (
     JOIN,
     advisor_login,
-    consent,
     mirror,
     navigate,
     wait_same_doc,
@@ -65,9 +64,8 @@ def join(ctx: BrowserContext, relay: Server, code: str, advisor: Page) -> Page:
     page.on("websocket", on_socket)
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
-    page.get_by_role("button", name=JOIN).click()
-    with page.expect_websocket():  # opened only once the notice is confirmed
-        consent(page)
+    with page.expect_websocket():  # „Los geht's“ joins and agrees: the view connects at once
+        page.get_by_role("button", name=JOIN).click()
     # after WELCOME comes WAITING (admission needed) or the session itself
     while len(kinds) < 2:
         sockets[0].wait_for_event("framereceived")

@@ -20,7 +20,6 @@ from cobrowse.protocol import Msg
 from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import (
     advisor_login,
-    consent_if_asked,
     end_session,
     mirror_html,
     navigate,
@@ -76,7 +75,6 @@ def enter_code(page: Page, relay: Server, code: str) -> None:
     page.goto(relay.base + "/")
     page.get_by_label("Zugangscode").fill(code)
     page.get_by_role("button", name=re.compile("Los geht")).click()
-    consent_if_asked(page)
 
 
 def phrase_of(page: Page) -> str:

@@ -97,8 +97,7 @@ def test_citizen_journey_with_the_keyboard_only(browser: Browser, relay: Server)
     citizen.evaluate("() => document.activeElement.blur()")
     tab_to(citizen, lambda i: i["id"] == "code", "the code field")
     citizen.keyboard.insert_text(f"{code[:3]} {code[3:]}")  # pasted, with a space
-    citizen.keyboard.press("Enter")
-    consent_by_keyboard(citizen)
+    agree_by_keyboard(citizen)
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(citizen.locator("#status")).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
 
@@ -152,15 +151,13 @@ def read_words(citizen: Page) -> str:
     return words.inner_text().strip()
 
 
-def consent_by_keyboard(citizen: Page) -> None:
-    """The notice before the shared view: focus starts on its heading, the next Tab
-    reaches the button, Enter confirms; focus then stays in the page's content."""
-    expect(citizen.get_by_role("heading", name="Bevor es losgeht")).to_be_focused()
-    tab_to(citizen, named("Einverstanden – weiter"), "the consent button")
+def agree_by_keyboard(citizen: Page) -> None:
+    """From the code field, Tab passes the consent notice (its Datenschutz link
+    first) and then reaches „Los geht's“, the one button that joins and agrees."""
+    link = tab_to(citizen, lambda i: i["tag"] == "a", "the consent notice's first link")
+    assert link["name"] == "Mehr dazu im Datenschutz"
+    tab_to(citizen, named("Los geht's"), "the join button")
     citizen.keyboard.press("Enter")
-    expect(citizen.locator("#consent")).to_be_hidden()
-    assert citizen.evaluate("() => document.activeElement.id") == "main"  # not <body>
-    tab_to(citizen, named("Verlassen"), "the leave button")
 
 
 def confirm_by_keyboard(advisor: Page, words: str) -> None:
@@ -185,8 +182,7 @@ def test_advisor_console_with_the_keyboard_only(browser: Browser, relay: Server)
     citizen = cit_ctx.new_page()
     citizen.goto(relay.base + "/")
     citizen.get_by_label("Zugangscode").fill(code)
-    citizen.keyboard.press("Enter")
-    consent_by_keyboard(citizen)
+    citizen.keyboard.press("Enter")  # Enter in the field is „Los geht's“ too
     confirm_by_keyboard(advisor, read_words(citizen))
     expect(advisor.get_by_test_id("participants")).to_contain_text("Bürger/in")
     open_address(advisor, relay.demo + "/service/faq.html")

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
 from tests.e2e.conftest import configured_relay
-from tests.e2e.journey import consent_if_asked, mirror_html, navigate, wait_until
+from tests.e2e.journey import mirror_html, navigate, wait_until
 from tests.e2e.test_accessibility import assert_accessible, context, open_session
 from tests.e2e.test_accessibility import login as advisor_console
 from tests.e2e.test_joining import confirm, enter_code, phrase_of
@@ -49,7 +49,6 @@ def test_the_same_browser_comes_back_as_the_same_participant(
     expect(back).to_be_visible()
     assert_accessible(citizen, "the start page with the way back")
     back.click()
-    consent_if_asked(citizen)  # the notice is asked once per tab
     expect(citizen.locator("#status")).to_have_text(HERE)
     wait_until(lambda: "Rente" in mirror_html(citizen), "the page did not come back")
     expect(people).to_have_count(2)
