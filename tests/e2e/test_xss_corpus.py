@@ -106,10 +106,16 @@ SWEEP = """(click) => {
   }
   return n;
 }"""
+# Fonts and images settled (what a payload in an onload/onerror would wait for),
+# but never longer than 10 s: an image that never loads (lazy, off screen) must
+# not hang the test; the invariants are checked either way.
 READY = """async () => {
-  await document.fonts.ready;
   const loaded = (i) => new Promise((r) => { i.onload = i.onerror = r; });
-  await Promise.all([...document.images].map((i) => (i.complete ? null : loaded(i))));
+  const settled = Promise.all([
+    document.fonts.ready,
+    ...[...document.images].map((i) => (i.complete ? null : loaded(i))),
+  ]);
+  await Promise.race([settled, new Promise((r) => setTimeout(r, 10000))]);
   return (window.__xssCalls || []).length;
 }"""
 
