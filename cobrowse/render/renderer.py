@@ -7,8 +7,10 @@ the usual pipeline, and after publishing tells it what the participants now
 see (:meth:`~Renderer.shown`) or that they left the rendered page
 (:meth:`~Renderer.left`). While a session is on a rendered page, its
 :class:`LivePage` (``session.live``) sends what the page's scripts change
-and replays the advisor's clicks and typing. Contexts of ended sessions are
-dropped by a sweeper within a second.
+and replays the advisor's clicks and typing. Contexts of ended sessions, and
+of sessions another node took over (which loads the page again in its own
+browser: see :mod:`cobrowse.cluster.ownership`), are dropped by a sweeper
+within a second.
 """
 
 from __future__ import annotations
@@ -343,7 +345,8 @@ class Renderer:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             for session, _ in list(self.browsers.values()):
-                if session.ended:
+                # ended, or owned by another node now (cluster hand-over)
+                if session.ended or not session.hub.owned:
                     await self.drop(session)
 
     async def close(self) -> None:
