@@ -10,12 +10,16 @@
 * Pointer latency of other sessions while pages render: two relays (html and
   ``render = "browser"`` for the demo host) under the ``relay`` benchmark's
   pointer load with every fifth advisor navigating every 2 s; the render
-  relay's p50/p99 against the html relay's (the target: within 1.5×).
+  relay's p50/p99 against the html relay's (the target: within 1.5×). The
+  CPU the render relay's processes used meanwhile is split by kind (the
+  relay's event loop, its page workers, Playwright's driver, Chromium), with
+  the scheduling policy Chromium's threads actually ran under.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -45,6 +49,8 @@ SECRET = "b" * 32
 PAGE = "/service/termine.html"
 PAGES = ("/service/termine.html", "/themen/wohngeld.html", "/service/standorte.html")
 _FLAG = chromium_args(256)[11]  # the dead-proxy flag only the relay's Chromium carries
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+KINDS = ("relay", "workers", "driver", "chromium")
 
 
 def _chromium_rss_mib() -> float:
@@ -67,6 +73,63 @@ def _chromium_rss_mib() -> float:
         grown = bool(children)
         ours |= children
     return sum(_rss(pid) for pid in ours) / 1024
+
+
+def _descendants(root: int) -> set[int]:
+    """``root`` and every process below it."""
+    parents: dict[int, int] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    ours = {root}
+    grown = True
+    while grown:
+        children = {pid for pid, parent in parents.items() if parent in ours} - ours
+        grown = bool(children)
+        ours |= children
+    return ours
+
+
+def _kind(pid: int, root: int) -> str:
+    if pid == root:
+        return "relay"
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return ""
+    if b"run-driver" in argv:
+        return "driver"
+    if b"chrom" in argv[0]:
+        return "chromium"
+    return "workers"  # the relay's page workers (multiprocessing)
+
+
+_POLICIES = {0: "normal", 3: "batch", 5: "idle"}
+
+
+def _cpu_by_kind(root: int) -> tuple[dict[str, float], set[str]]:
+    """CPU seconds so far of the relay ``root`` and its children, by kind, and
+    the scheduling policies (with nice values) of Chromium's threads."""
+    cpu: dict[str, float] = {}
+    policies: set[str] = set()
+    for pid in _descendants(root):
+        kind = _kind(pid, root)
+        if not kind:
+            continue
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu[kind] = cpu.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / _CLK_TCK
+        if kind != "chromium":
+            continue
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    stat = Path(f"/proc/{pid}/task/{task}/stat").read_text()
+                    fields = stat.rsplit(")", 1)[1].split()
+                    policy = _POLICIES.get(int(fields[38]), fields[38])
+                    policies.add(policy if policy == "idle" else f"{policy} nice {fields[16]}")
+    return cpu, policies
 
 
 def _rss(pid: int) -> int:
@@ -157,7 +220,11 @@ async def _in_process(quick: bool) -> dict[str, Any]:
     return out
 
 
-def _pointer_under_renders(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def _pointer_under_renders(
+    quick: bool,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, float], set[str]]:
+    """(html relay's summary, render relay's, the render relay's CPU % of one
+    core by kind over its phases, Chromium's scheduling policies)."""
     sessions = 10 if quick else 20
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "render.toml"
@@ -165,6 +232,8 @@ def _pointer_under_renders(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]
             '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
         )
         with start_relay() as html, start_relay("--config", str(path)) as rendered:
+            before, _ = _cpu_by_kind(rendered.pid)
+            started = time.perf_counter()
             html_s, render_s = compare(
                 [
                     Contender(RelayTarget(html), (html.pid,), html.demo, nav_every=2.0),
@@ -173,13 +242,19 @@ def _pointer_under_renders(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]
                 sessions,
                 quick,
             )
-    return html_s, render_s
+            after, policies = _cpu_by_kind(rendered.pid)
+            # the two relays' phases alternate: the render relay ran half the time
+            half = (time.perf_counter() - started) / 2
+    cpu = {k: round(100 * (after.get(k, 0.0) - before.get(k, 0.0)) / half, 1) for k in KINDS}
+    return html_s, render_s, cpu, policies
 
 
 def run(quick: bool) -> Outcome:
     out = Outcome("render")
     figures = asyncio.run(_in_process(quick))
-    html_s, render_s = _pointer_under_renders(quick)
+    html_s, render_s, cpu, policies = _pointer_under_renders(quick)
+    figures |= {f"cpu_{kind}_pct": pct for kind, pct in cpu.items()}
+    figures["chromium_policy"] = ", ".join(sorted(policies))
     figures |= {
         "first_page_ratio": ratio(figures["render_first_ms"], figures["html_first_ms"]),
         "throughput_ratio": ratio(figures["render_pages_per_s"], figures["html_pages_per_s"]),
@@ -232,7 +307,13 @@ def run(quick: bool) -> Outcome:
             for name, s in (("html path", html_s), ("render = browser", render_s))
         ],
     )
-    out.tables = [pages, memory, pointer]
+    usage = Table(
+        "CPU of the render relay's processes while it served the pointer load "
+        "(% of one core, ≈ averaged over its phases; 2 cores in all)",
+        ["relay (event loop)", "page workers", "Playwright driver", "Chromium", "Chromium runs"],
+        [[*(cpu[k] for k in KINDS), figures["chromium_policy"] or "–"]],
+    )
+    out.tables = [pages, memory, pointer, usage]
     out.figures = figures
     out.checks = [
         check("pointer p99 while rendering ≤ 1.5× html-only", figures["pointer_ratio_p99"], 1.5),

@@ -234,7 +234,11 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     def reload(session: CoSession) -> None:
         app[NAVIGATOR].go(session, 0)
 
-    app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state, reload)
+    def rebuilds(url: str) -> bool:
+        renderer = app[NAVIGATOR].renderer
+        return renderer is not None and renderer.handles(url)
+
+    app[CLUSTER] = cluster = Cluster(config, app[STORE], bus, state, reload, rebuilds)
     app[SHARED_LOGINS] = SharedLogins(app[AUTH], state, cluster.write)
     cluster.start()
     app[READINESS].add("redis", cluster.ready)

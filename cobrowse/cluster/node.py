@@ -82,9 +82,12 @@ class Cluster:
         bus: Bus,
         state: SharedState,
         reload: Callable[[CoSession], None],
+        rebuilds: Callable[[str], bool] = lambda url: False,
     ) -> None:
         """``reload``: load a session's current page again (the navigator's;
-        a new owner without a usable page record needs it)."""
+        a new owner without a usable page record needs it, and one whose page
+        is at an address ``rebuilds`` names: a rendered page, live only in the
+        browser of the node that loaded it)."""
         self.config = config
         self.store = store
         self.bus = bus
@@ -99,6 +102,7 @@ class Cluster:
         self.recorded: dict[str, int] = {}  # session id → page_no of the saved page record
         self._watcher: asyncio.Task[None] | None = None
         self.reload = reload
+        self.rebuilds = rebuilds
         self.ownership = Ownership(self)
         store.hooks = self
         bus.add_state_listener(self._on_bus_state)

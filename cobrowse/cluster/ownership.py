@@ -9,7 +9,10 @@ The owner field is changed by compare-and-set, so of several nodes trying
 at once one wins. The winner rebuilds the page
 (:mod:`cobrowse.cluster.handover`), announces itself on the session's
 channel (``BusKind.OWNER``) and sends everyone the page once in full; a
-former owner that is still alive steps down to a replica when it hears that.
+rendered page (``render = "browser"``) it then loads again in its own browser,
+since the page's scripts cannot move. A former owner that is still alive
+steps down to a replica when it hears that (and its renderer drops the
+session's browser context).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class Node(Protocol):
     remote: dict[str, dict[str, str]]  # owner side: session id → participant id → node
     recorded: dict[str, int]
     reload: Callable[[CoSession], None]
+    rebuilds: Callable[[str], bool]
 
     def write(self, job: Callable[[], Awaitable[Any]]) -> asyncio.Future[None]: ...
 
@@ -188,7 +192,12 @@ class Ownership:
         body = snapshot_body(session) if restored else None
         if body is not None:
             hub.broadcast(Msg.SNAPSHOT, body)
-        elif session.history:
+        rendered = session.page is not None and self.cluster.rebuilds(session.page.url)
+        if session.history and (body is None or rendered):
+            # no usable page; or a rendered one (render = "browser"), whose
+            # scripts lived in the old owner's browser: the frames bring back
+            # what it showed, not a page whose widgets react, so this node
+            # loads it again in its own browser (everyone sees it reload)
             self.cluster.reload(session)
         session.touch()
         session.broadcast_participants()

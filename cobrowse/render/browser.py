@@ -14,14 +14,21 @@ permissions, and the launch flags below turning off what needs no page
 (background networking, sync, GPU) and routing whatever the relay's request
 interception would not see (WebRTC, sockets opened around it) into a
 proxy that does not exist.
+
+Chromium and Playwright's driver run under ``SCHED_IDLE`` (:func:`yield_cpu`):
+they get a core only when nothing else wants it, so pages rendering for one
+session never delay another session's pointer. On a machine that is busy
+anyway, renders then take longer (they wait in their slot; the page
+timeout still applies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from typing import Final
 
@@ -29,14 +36,14 @@ from playwright.async_api import Browser, BrowserContext, Playwright, async_play
 
 from cobrowse.config import RenderConfig
 
-__all__ = ["CHROMIUM", "BrowserPool", "chromium_args"]
+__all__ = ["CHROMIUM", "BrowserPool", "chromium_args", "playwright_driver", "yield_cpu"]
 
 log = logging.getLogger(__name__)
 
 CHROMIUM: Final = "/usr/bin/chromium"
 VIEWPORT: Final = {"width": 1280, "height": 900}
-# Chromium runs this much nicer than the relay (see _lower_priority_of_children).
-RENDER_NICENESS: Final = 10
+# Where SCHED_IDLE is not available, Chromium and Playwright's driver run this nice.
+RENDER_NICENESS: Final = 19
 # Nothing may leave Chromium except through the relay's route handler: a
 # proxy on the discard port that refuses every connection (loopback only).
 _DEAD_PROXY: Final = "http://127.0.0.1:9"
@@ -61,30 +68,62 @@ def chromium_args(memory_mb: int) -> list[str]:
         f"--js-flags=--max-old-space-size={memory_mb}",
         "--disable-dev-shm-usage",
         "--mute-audio",
+        # images and web fonts are never fetched for the server-side page (the
+        # participants get them through /r/): not even asked for, so they cost
+        # no round trip through the relay's route handler
+        "--blink-settings=imagesEnabled=false",
+        "--disable-remote-fonts",
     ]
 
 
-def _lower_priority_of_children() -> None:
-    """Renice Playwright's driver process (just started by this process): the
-    Chromium it launches inherits the niceness, so rendering pages yields the
-    CPU to the relay's event loop and other sessions' pointers stay quick."""
-    me = str(os.getpid())
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:  # no /proc: leave priorities alone
-        return
-    for entry in entries:
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                parent = f.read().rsplit(")", 1)[1].split()[1]
-            if parent != me:
-                continue
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if b"playwright" not in f.read():
-                    continue
-            os.setpriority(os.PRIO_PROCESS, int(entry), RENDER_NICENESS)
-        except (OSError, IndexError, ValueError):
+def _own_children() -> list[int]:
+    """Process ids of this process's children (``/proc/self/task/*/children``)."""
+    pids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as f:
+                pids += [int(pid) for pid in f.read().split()]
+    return pids
+
+
+def playwright_driver(older: Collection[int] = ()) -> int | None:
+    """The process id of Playwright's driver (a child of this process, not
+    one of the ``older`` children: another Playwright in the same process,
+    as in the tests, is left alone), if found."""
+    for pid in _own_children():
+        if pid in older:
             continue
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"playwright" in f.read():
+                return pid
+    return None
+
+
+def yield_cpu(pid: int) -> str:
+    """Make every thread of ``pid`` run only when a core is otherwise idle.
+
+    ``SCHED_IDLE``, not a nice value: Chromium sets its threads' nice values
+    itself (0, and -8 for its display-critical threads when it may, e.g. as
+    root), which overwrote the inherited ``nice 10`` and let it outrank the
+    relay; a nice value does not change the scheduling policy, so SCHED_IDLE
+    holds, and processes and threads started later inherit it. Where the
+    policy is not available the threads get ``nice 19`` instead. Returns
+    the policy applied (``"idle"``, ``"nice"`` or ``""``: the process is gone).
+    """
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return ""
+    applied = ""
+    for tid in threads:
+        try:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+            applied = applied or "idle"
+        except (AttributeError, OSError):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICENESS)
+                applied = "nice"
+    return applied
 
 
 def chromium_path() -> str:
@@ -103,6 +142,8 @@ class BrowserPool:
         self._contexts: dict[Browser, int] = {}
         self._lock = asyncio.Lock()
         self.crashes = 0
+        self.driver: int | None = None  # Playwright's driver process, once started
+        self.priority = ""  # how it and Chromium yield the CPU (see yield_cpu)
 
     @property
     def waiting(self) -> int:
@@ -156,8 +197,13 @@ class BrowserPool:
 
     async def _launch(self) -> Browser:
         if self._playwright is None:
+            older = _own_children()
             self._playwright = await async_playwright().start()
-            _lower_priority_of_children()
+            # the driver first: Chromium is its child and inherits the policy
+            self.driver = driver = playwright_driver(older)
+            self.priority = yield_cpu(driver) if driver is not None else ""
+            if not self.priority:
+                log.warning("render: Playwright's driver not found; Chromium runs at full priority")
         browser = await self._playwright.chromium.launch(
             executable_path=chromium_path(),
             headless=True,

@@ -18,7 +18,10 @@ aborted and reported to ``on_navigate`` so the relay can load it the usual
 way (allowlist check, pipeline, everyone sees it).
 WebSockets are closed before they reach any server.
 
-The guard also counts requests in flight, which the settle detection needs.
+The guard also counts requests in flight, which the settle detection needs,
+and keeps the HTTP status of the top-level document (:attr:`RequestGuard.main_status`):
+an error page (404, 500 …) renders like any page, and the relay treats it as
+one, as on the html path.
 """
 
 from __future__ import annotations
@@ -68,13 +71,15 @@ class RequestGuard:
         self.post: list[tuple[str, str]] | None = None
         self.main_error: FetchError | None = None
         self.not_a_page: FetchResult | None = None  # the top-level answer was a file
+        # HTTP status of the document the page settled on (a 404 page renders too)
+        self.main_status = 200
         self.loading = False  # the relay is loading a page: its script redirects are followed
 
     def expect(self, url: str, post: list[tuple[str, str]] | None) -> None:
         """The relay is about to load ``url`` (POSTing ``post`` if given) at the top level."""
         del url  # Chromium may spell it differently; the next one is ours
         self.expected, self.post, self.main_error = True, post, None
-        self.not_a_page = None
+        self.not_a_page, self.main_status = None, 200
 
     async def handle(self, route: Route, request: Request) -> None:
         self.in_flight += 1
@@ -146,6 +151,8 @@ class RequestGuard:
                 self.expected = True
             await route.fulfill(status=302, headers={"location": result.url})
             return
+        if top:
+            self.main_status = result.status  # the last document wins (script redirects)
         out = {k: v for k, v in result.headers.items() if k.lower() not in _DROP}
         await route.fulfill(status=result.status, headers=out, body=result.body)
 

@@ -96,8 +96,9 @@ class SessionBrowser:
 
     async def load(
         self, url: str, post: list[tuple[str, str]] | None = None
-    ) -> tuple[Page, str, str]:
-        """Open ``url`` in a new page, wait until it settles: (page, final URL, HTML).
+    ) -> tuple[Page, str, str, int]:
+        """Open ``url`` in a new page, wait until it settles: (page, final URL,
+        HTML, HTTP status of the document it settled on).
 
         Raises :class:`FetchError` when the relay refused or could not fetch
         the document itself, :class:`RenderError` for timeouts and crashes.
@@ -128,6 +129,7 @@ class SessionBrowser:
                 if crashed.is_set():
                     raise RenderError("render_crashed")
                 html = await _serialize_settled(page)
+                status = self.guard.main_status
         except (FetchError, RenderError, NotAPage, asyncio.CancelledError):
             await _close(page)  # cancelled: a newer navigation replaces this one
             raise
@@ -142,7 +144,7 @@ class SessionBrowser:
         finally:
             self.guard.loading = False
         page.on("crash", lambda _: self._crash(page))
-        return page, page.url, str(html)
+        return page, page.url, str(html), status
 
     async def _settle(self, page: Page, deadline: float, crashed: asyncio.Event) -> None:
         """Until the document is parsed, nothing is in flight and the DOM has

@@ -7,8 +7,10 @@ the usual pipeline, and after publishing tells it what the participants now
 see (:meth:`~Renderer.shown`) or that they left the rendered page
 (:meth:`~Renderer.left`). While a session is on a rendered page, its
 :class:`LivePage` (``session.live``) sends what the page's scripts change
-and replays the advisor's clicks and typing. Contexts of ended sessions are
-dropped by a sweeper within a second.
+and replays the advisor's clicks and typing. Contexts of ended sessions, and
+of sessions another node took over (which loads the page again in its own
+browser: see :mod:`cobrowse.cluster.ownership`), are dropped by a sweeper
+within a second.
 """
 
 from __future__ import annotations
@@ -81,10 +83,11 @@ class Navigating(Protocol):
 
 
 class Rendered:
-    """A page loaded by :meth:`Renderer.render`, not yet shown."""
+    """A page loaded by :meth:`Renderer.render`, not yet shown; ``status``: the
+    HTTP status its document came with (an error page renders too)."""
 
-    def __init__(self, page: BrowserPage, url: str, html: str) -> None:
-        self.page, self.url, self.html = page, url, html
+    def __init__(self, page: BrowserPage, url: str, html: str, status: int = 200) -> None:
+        self.page, self.url, self.html, self.status = page, url, html, status
 
 
 class LivePage:
@@ -253,11 +256,11 @@ class Renderer:
         if self.pool.full():
             session.notice("render_queued", DE["notice_render_queued"], "info")
         async with self.pool.slot():
-            page, final, html = await browser.load(url, post)
+            page, final, html, status = await browser.load(url, post)
         if len(html) > self.fetcher.config.max_page_bytes:  # characters ≥ bytes / 4
             await browser.close_page(page)
             raise FetchError("too_large", "rendered DOM")
-        return Rendered(page, final, html)
+        return Rendered(page, final, html, status)
 
     async def open(
         self,
@@ -265,11 +268,12 @@ class Renderer:
         url: str,
         post: list[tuple[str, str]] | None,
         navigator: Navigating,
-        show: Callable[[Page], None],
+        show: Callable[[Page, int], None],
     ) -> None:
         """A navigation of ``session`` to a rendered host (called by the
-        navigator): load, the usual pipeline, ``show`` (history, publishing),
-        then live updates. A file is offered as a download as on the html
+        navigator): load, the usual pipeline, ``show(page, status)`` (history,
+        the visited list unless ``status`` is an error, publishing), then live
+        updates. A file is offered as a download as on the html
         path; failures raise :class:`FetchError`/:class:`RenderError` for the
         navigator to report."""
         started = time.perf_counter()
@@ -288,7 +292,7 @@ class Renderer:
             pairs, private = take_keys(page.tree)
             if session.ended:
                 return
-            show(page)
+            show(page, rendered.status)
             await self.shown(session, rendered, pairs, private)
             rendered = None
         finally:
@@ -341,7 +345,8 @@ class Renderer:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             for session, _ in list(self.browsers.values()):
-                if session.ended:
+                # ended, or owned by another node now (cluster hand-over)
+                if session.ended or not session.hub.owned:
                     await self.drop(session)
 
     async def close(self) -> None:

@@ -183,7 +183,9 @@ class Navigator:
                     url,
                     post,
                     self,
-                    lambda page: self._show(session, _with_fragment(page, fragment), at),
+                    lambda page, status: self._show(
+                        session, _with_fragment(page, fragment), at, status
+                    ),
                 )
                 return
             result = await self.fetcher.fetch(

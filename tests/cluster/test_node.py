@@ -17,9 +17,9 @@ from cobrowse.app import make_app
 from cobrowse.bus import BusState
 from cobrowse.cli import main
 from cobrowse.cluster import RECONNECTING, Cluster
-from cobrowse.config import parse_config
+from cobrowse.config import RenderConfig, parse_config
 from cobrowse.errors import ConfigError
-from cobrowse.keys import CLUSTER
+from cobrowse.keys import CLUSTER, NAVIGATOR
 from cobrowse.keys import STORE as STORE_KEY
 from cobrowse.protocol import PROTOCOL_VERSION, Msg, encode, read_frame
 from tests.relay_client import (
@@ -614,3 +614,47 @@ async def test_a_citizen_whose_replica_was_built_while_the_advisor_took_over_fol
         encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/themen/rente.html"})
     )
     assert "Rente" in (await next_page(ws))["title"]
+
+
+async def test_a_rendered_page_is_loaded_again_by_the_new_owner_and_its_widget_works(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    rendered = parse_config('[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n').rules
+    a, b = await nodes(2, rules=rendered, render=RenderConfig(settle_seconds=0.2))
+    adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
+    sid = session["session"]
+    url = f"http://127.0.0.1:{demo.port}/service/termine.html"
+    await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+    assert (await next_page(cit_ws))["url"] == url  # rendered by A's browser
+    old_renderer = a.app[NAVIGATOR].renderer
+    assert old_renderer is not None and sid in old_renderer.browsers
+    await a.app[CLUSTER].settled()
+    # the advisor's browser now reaches node B: B takes the session over
+    moved = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    moved_ws = await connect(moved, f"/ws?session={sid}")
+    assert await _closed_with(adv_ws) == 4002
+    await next_frame(cit_ws, Msg.SNAPSHOT)  # what A showed, at once
+    # … then B loads the page again in its own browser: live there
+    assert (await next_page(cit_ws))["url"] == url
+    heir = b.app[STORE_KEY].sessions[sid]
+    for _ in range(100):
+        if heir.live is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert heir.live is not None and heir.page is not None
+    button = _find(heir.page.tree, lambda n: "mehr-termine" in n[2].get("class", ""))
+    # the script widget reacts to the advisor's click on the new owner
+    pulse = {"page": heir.page_no, "node": button[0], "x": 0.5, "y": 0.5}
+    await moved_ws.send_bytes(encode(Msg.PULSE_AT, 0, pulse))
+    while True:
+        body = read_frame(await next_frame(cit_ws, Msg.MUTATIONS))[2]
+        if "Weniger Termine anzeigen" in str(body):
+            break
+    # the old owner dropped the session's browser context
+    for _ in range(60):
+        if sid not in old_renderer.browsers:
+            break
+        await asyncio.sleep(0.05)
+    assert sid not in old_renderer.browsers
+    await moved_ws.send_bytes(encode(Msg.END, 0, {}))
+    assert (await receive(cit_ws, Msg.ENDED))["reason"] == "advisor"

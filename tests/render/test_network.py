@@ -192,7 +192,7 @@ async def test_a_shown_page_navigating_by_itself_is_stopped_and_reported(
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
-        page, url, html = await browser.load(f"http://127.0.0.1:{port}/weg")
+        page, url, html, _ = await browser.load(f"http://127.0.0.1:{port}/weg")
         await browser.show(page)
         await page.evaluate("go()")
         await page.wait_for_timeout(200)  # let Chromium settle on its answer
@@ -221,8 +221,8 @@ async def test_script_redirects_while_loading_go_through_the_fetcher(
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
-        _, good_url, good = await browser.load(f"http://127.0.0.1:{port}/umleitung-gut")
-        _, bad_url, bad = await browser.load(f"http://127.0.0.1:{port}/umleitung-schlecht")
+        _, good_url, good, _ = await browser.load(f"http://127.0.0.1:{port}/umleitung-gut")
+        _, bad_url, bad, _ = await browser.load(f"http://127.0.0.1:{port}/umleitung-schlecht")
         refused = browser.guard.refused
     finally:
         await browser.close()

@@ -1,0 +1,65 @@
+"""The relay's Chromium and Playwright's driver yield the CPU to the relay (real Chromium)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cobrowse.render.browser import playwright_driver
+from tests.render.conftest import Site, new_session, renderer_for
+
+
+def _tree(root: int) -> set[int]:
+    """``root`` and every process below it."""
+    ours, grown = {root}, True
+    while grown:
+        children: set[int] = set()
+        for pid in ours:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                path = Path(f"/proc/{pid}/task/{task}/children")
+                children |= {int(c) for c in path.read_text().split()}
+        grown = bool(children - ours)
+        ours |= children
+    return ours
+
+
+def playwright_children() -> set[int]:
+    """This process's Playwright drivers (the e2e fixtures may run one too)."""
+    found, older = set(), set()
+    while (pid := playwright_driver(older)) is not None:
+        found.add(pid)
+        older.add(pid)
+    return found
+
+
+def _threads(pids: set[int]) -> dict[int, int]:
+    """Thread id → scheduling policy, for every thread of ``pids``."""
+    policies = {}
+    for pid in pids:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            policies[int(task)] = os.sched_getscheduler(int(task))
+    return policies
+
+
+async def test_chromium_and_the_driver_run_only_on_otherwise_idle_cpu(site: Site) -> None:
+    site.pages["/seite"] = "<!DOCTYPE html><p id=x></p><script>x.textContent = 'da'</script>"
+    before = set(_threads({os.getpid()}))
+    renderer, fetcher = renderer_for(site.config())
+    session = new_session()
+    try:
+        rendered = await renderer.render(session, site.url("/seite"))
+        driver = renderer.pool.driver
+        assert driver is not None and driver in playwright_children()
+        processes = _tree(driver)
+        threads = _threads(processes)
+        own = _threads({os.getpid()})
+        await renderer.discard(session, rendered)
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    assert "da" in rendered.html
+    assert renderer.pool.priority == "idle"
+    assert len(processes) >= 3  # the driver, Chromium's browser process, a renderer …
+    assert set(threads.values()) == {os.SCHED_IDLE}, threads
+    # the relay itself keeps its priority
+    assert all(own[t] == os.SCHED_OTHER for t in before if t in own)
