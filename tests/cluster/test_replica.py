@@ -148,5 +148,6 @@ def test_a_stale_replica_takes_the_owners_page_even_behind_frames_it_has_seen() 
 def test_a_snapshot_ends_a_replicas_staleness() -> None:
     hub = replica([], [])
     hub.stale = True
-    hub.apply(Envelope(BusKind.ORDERED, 5, "", encode(Msg.SNAPSHOT, 5, {"tree": [1, "html", {}, []]})))
+    snapshot = encode(Msg.SNAPSHOT, 5, {"tree": [1, "html", {}, []]})
+    hub.apply(Envelope(BusKind.ORDERED, 5, "", snapshot))
     assert not hub.stale
