@@ -199,7 +199,13 @@ async def _system_resolve(host: str, port: int) -> list[str]:
 
 
 class Fetcher:
-    """Fetches allowed URLs; one instance (one connection pool) per relay."""
+    """Fetches allowed URLs; one instance (one connection pool) per relay.
+
+    At most ``max_connections`` fetches run at once, each with one
+    connection; the others wait their turn in arrival order for up to
+    ``queue_seconds``. Only a running fetch is timed (``timeout_seconds``):
+    a burst of navigations queues instead of timing out in the pool.
+    """
 
     def __init__(
         self,
@@ -209,11 +215,19 @@ class Fetcher:
     ) -> None:
         self.config = config
         self._resolve = resolver or _system_resolve
+        self._slots = asyncio.Semaphore(config.max_connections)
+        limits = httpx.Limits(
+            max_connections=config.max_connections,
+            max_keepalive_connections=min(100, config.max_connections),
+        )
         self._client = httpx.AsyncClient(
             transport=transport,
+            limits=limits,
             follow_redirects=False,
             trust_env=False,  # never route through proxies from the environment
-            timeout=httpx.Timeout(config.timeout_seconds),
+            # a fetch holds a slot, so the pool has a connection for it: its
+            # pool timeout is only a backstop
+            timeout=httpx.Timeout(config.timeout_seconds, pool=config.queue_seconds),
             headers={"User-Agent": config.user_agent, "Accept-Language": "de,en;q=0.5"},
             cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),  # stores nothing
         )
@@ -260,8 +274,15 @@ class Fetcher:
         ``body_read`` False. Raises :class:`FetchError` with kind
         ``not_allowed``, ``invalid_url``, ``unreachable``, ``too_large``,
         ``too_many_redirects`` or ``bad_redirect`` (a ``Location`` httpx
-        cannot even parse into a request).
+        cannot even parse into a request). Waits for a free slot first (see
+        the class); ``unreachable`` with detail "busy" when none came free
+        within ``queue_seconds``.
         """
+        try:
+            async with asyncio.timeout(self.config.queue_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise FetchError("unreachable", "busy") from None
         try:
             async with asyncio.timeout(self.config.timeout_seconds):
                 return await self._fetch(
@@ -269,6 +290,8 @@ class Fetcher:
                 )
         except TimeoutError:
             raise FetchError("unreachable", "timeout") from None
+        finally:
+            self._slots.release()
 
     async def _fetch(
         self,

@@ -460,3 +460,72 @@ async def test_a_redirect_httpx_cannot_follow_is_a_fetch_error(
     assert "Weiterleitung" in info.value.user_message
     assert len(seen) == 1
     await fetcher.close()
+
+
+class HeldSite:
+    """A transport that never answers the paths in ``hold`` until :attr:`release`
+    is set; counts the requests in flight (``running``, ``most``)."""
+
+    def __init__(self, hold: set[str]) -> None:
+        self.hold = hold
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()  # a request is in flight
+        self.running = self.most = 0
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        self.started.set()
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0)  # let the other fetches try to run meanwhile
+            if request.url.path in self.hold:
+                await self.release.wait()
+            return httpx.Response(200, text=request.url.path)
+        finally:
+            self.running -= 1
+
+    def fetcher(self, **settings: object) -> Fetcher:
+        config = FetchConfig(allowed_hosts=ALL_ALLOWED, **settings)  # type: ignore[arg-type]
+        resolve = resolver_for({"busy.test": ["93.184.215.14"]})
+        return Fetcher(config, transport=httpx.MockTransport(self.handler), resolver=resolve)
+
+
+async def test_a_burst_queues_for_a_connection_instead_of_failing() -> None:
+    site = HeldSite(set())
+    fetcher = site.fetcher(max_connections=3)
+    urls = [f"https://busy.test/{i}" for i in range(20)]
+    results = await asyncio.gather(*(fetcher.fetch(u, max_bytes=100) for u in urls))
+    assert [r.body.decode() for r in results] == [f"/{i}" for i in range(20)]
+    assert (site.running, site.most) == (0, 3)
+    await fetcher.close()
+
+
+async def test_waiting_in_the_queue_does_not_count_against_the_fetch_timeout() -> None:
+    # two fetches ahead hold the only connection for their whole timeout each:
+    # the third waits twice the timeout and still gets its page
+    site = HeldSite({"/a", "/b"})
+    fetcher = site.fetcher(max_connections=1, timeout_seconds=0.1)
+    first = asyncio.ensure_future(fetcher.fetch("https://busy.test/a", max_bytes=100))
+    await site.started.wait()
+    second = asyncio.ensure_future(fetcher.fetch("https://busy.test/b", max_bytes=100))
+    await asyncio.sleep(0)  # queued before the third
+    third = await fetcher.fetch("https://busy.test/c", max_bytes=100)
+    assert third.body == b"/c"
+    for held in (first, second):
+        with pytest.raises(FetchError, match="unreachable: timeout"):
+            await held
+    site.release.set()
+    await fetcher.close()
+
+
+async def test_a_fetch_that_finds_no_free_connection_in_time_fails_as_busy() -> None:
+    site = HeldSite({"/a"})
+    fetcher = site.fetcher(max_connections=1, queue_seconds=0.05)
+    first = asyncio.ensure_future(fetcher.fetch("https://busy.test/a", max_bytes=100))
+    await site.started.wait()
+    with pytest.raises(FetchError, match="unreachable: busy"):
+        await fetcher.fetch("https://busy.test/b", max_bytes=100)
+    site.release.set()
+    assert (await first).body == b"/a"
+    await fetcher.close()

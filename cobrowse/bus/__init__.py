@@ -1,8 +1,9 @@
 """The bus between relay nodes: publish, subscribe, close.
 
-One channel per co-browsing session (:func:`session_channel`). A node
+Channels are named after co-browsing sessions (:func:`session_channel`; the
+cluster uses two per session, see :mod:`cobrowse.cluster.wire`). A node
 publishes each frame once, as the bytes it fans out locally; every other node
-subscribed to that session's channel hands them to its own connections. A
+subscribed to that channel hands them to its own connections. A
 message carries the sending node's id, and a node drops its own echo.
 
 Implementations: :class:`~cobrowse.bus.memory.MemoryBus` (one node, or

@@ -1,9 +1,16 @@
 """The Redis bus: one pub/sub channel per co-browsing session, across nodes.
 
-Two connections per node: a command connection that publishes (batches are
-pipelined) and a subscriber connection read by one task. Only ``SUBSCRIBE``
-is ever used — never pattern subscriptions — so Redis does no pattern
-matching per message and a node gets only the sessions it serves.
+Two connections per node: a publishing connection and a subscriber
+connection, each read by one task. Only ``SUBSCRIBE`` is ever used — never
+pattern subscriptions — so Redis does no pattern matching per message and a
+node gets only the sessions it serves.
+
+Publishing does not wait for Redis: what was published in one loop iteration
+is written as one command (``PUBLISH``, or one script call that publishes a
+whole batch in order) and the next batch follows without waiting for the
+reply; a reader task takes the replies in order and counts failures. Waiting
+for each reply held every frame published meanwhile for a round trip to a
+Redis that shares the CPU with the nodes.
 
 Resilience: when the subscriber connection breaks (Redis restart, network)
 the bus goes ``DOWN``, reconnects with exponential backoff and jitter, sends
@@ -23,12 +30,14 @@ import itertools
 import logging
 import math
 import random
+from collections import deque
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from cobrowse.bus.base import Bus, BusState
 
@@ -68,9 +77,15 @@ class RedisBus(Bus):
         self.backoff_max = backoff_max
         self.ping_interval = ping_interval
         self.timeout = timeout
-        self._pub = self._client(url, "pub")
-        self._publish_batch = self._pub.register_script(_PUBLISH_BATCH)
-        self._sub = self._client(url, "sub")
+        # No socket timeout on the publisher: redis-py then writes a command
+        # at once instead of in a task of its own, so commands reach the
+        # socket in the order their replies are expected (see _send).
+        self._pub = self._client(url, "pub", socket_timeout=None)
+        self._publisher: AbstractConnection | None = None
+        self._script = b""  # the SHA1 of _PUBLISH_BATCH on the server
+        # what each reply on the publisher answers: a batch's size, or a PING's waiter
+        self._replies: deque[int | asyncio.Future[bool]] = deque()
+        self._sub = self._client(url, "sub", socket_timeout=timeout)
         self._pubsub: PubSub | None = None
         self._pongs: dict[bytes, asyncio.Future[bool]] = {}  # PING token → waiter
         self._ping_no = itertools.count()
@@ -78,7 +93,7 @@ class RedisBus(Bus):
         self._attempted = asyncio.Event()
         self._served = False
 
-    def _client(self, url: str, role: str) -> Redis:
+    def _client(self, url: str, role: str, socket_timeout: float | None) -> Redis:
         # redis-py's own retries are off: this class owns reconnecting. RESP2:
         # pub/sub messages are plain replies, not RESP3 pushes, which redis-py
         # routes through a push handler (and a logger lookup) one by one.
@@ -88,7 +103,7 @@ class RedisBus(Bus):
             client_name=f"cobrowse-{role}-{self.node_id}",
             retry=Retry(NoBackoff(), 0),
             socket_connect_timeout=self.timeout,
-            socket_timeout=self.timeout,
+            socket_timeout=socket_timeout,
             socket_keepalive=True,
         )
 
@@ -111,16 +126,33 @@ class RedisBus(Bus):
         await self._sub.aclose()
 
     async def _transmit(self, batch: list[tuple[str, bytes]]) -> None:
+        # One command per batch (a script call for more than one message): one
+        # command to write and one reply to read instead of one per message.
         if len(batch) == 1:
-            channel, payload = batch[0]
-            await self._pub.publish(self._wire(channel), payload)
-            return
-        # One script call instead of a pipeline: one command to pack and one
-        # reply to parse per batch instead of one per message.
-        args: list[str | bytes] = []
+            parts = [b"*3\r\n$7\r\nPUBLISH\r\n"]
+        else:
+            head = b"*%d\r\n$7\r\nEVALSHA\r\n$%d\r\n%b\r\n$1\r\n0\r\n"
+            parts = [head % (3 + 2 * len(batch), len(self._script), self._script)]
+        prefix = self.prefix
         for channel, payload in batch:
-            args += (self._wire(channel), payload)
-        await self._publish_batch(args=args)
+            wire = (prefix + channel).encode()
+            parts.append(b"$%d\r\n%b\r\n$%d\r\n" % (len(wire), wire, len(payload)))
+            parts.append(payload)
+            parts.append(b"\r\n")
+        await self._send(parts, len(batch))
+
+    async def _send(self, command: list[bytes], answers: int | asyncio.Future[bool]) -> None:
+        """Write a packed command on the publisher; its reply will answer ``answers``.
+
+        The reply's slot is queued and the command written in one step (no
+        await between them: redis-py writes before its first await when the
+        connection has no socket timeout), so slots and replies stay in order.
+        """
+        connection = self._publisher
+        if connection is None:
+            raise ConnectionError("publisher not connected")
+        self._replies.append(answers)
+        await connection.send_packed_command(command, check_health=False)
 
     async def _open_channel(self, channel: str) -> None:
         pubsub = self._pubsub
@@ -174,27 +206,45 @@ class RedisBus(Bus):
         if sent:
             await pubsub.subscribe(*(self._wire(c) for c in sent))
         reader = asyncio.create_task(self._read(pubsub), name=f"bus-reader-{self.node_id}")
+        replies: asyncio.Task[None] | None = None
+        publisher: AbstractConnection | None = None
         try:
+            publisher = await self._connect_publisher()
+            replies = asyncio.create_task(
+                self._read_replies(publisher), name=f"bus-replies-{self.node_id}"
+            )
+            self._publisher = publisher
             await self._checked_roundtrip(pubsub, reader)
             self._pubsub = pubsub  # from here on subscribe() talks to this connection
             missing = [c for c in self._handlers if c not in sent]
             if missing:
                 await pubsub.subscribe(*(self._wire(c) for c in missing))
                 await self._checked_roundtrip(pubsub, reader)
-            await self._pub.ping()  # the publishing connection works as well
+            await self._publisher_roundtrip()  # the publishing connection works as well
             self._set_state(BusState.UP)
             self._served = True
             self._attempted.set()
+            readers = {reader, replies}
             while True:
-                done, _ = await asyncio.wait({reader}, timeout=self.ping_interval)
-                if done:
-                    reader.result()  # raises the reader's error
-                    raise ConnectionError("subscriber connection closed")
+                done, _ = await asyncio.wait(
+                    readers, timeout=self.ping_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()  # raises the reader's error
+                    raise ConnectionError("redis connection closed")
                 await self._checked_roundtrip(pubsub, reader)
+                await self._publisher_roundtrip()
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, *_ERRORS):
-                await reader
+            self._publisher = None
+            for running in (reader, replies):
+                if running is not None:
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, *_ERRORS):
+                        await running
+            self._release_replies()
+            if publisher is not None:
+                with contextlib.suppress(*_ERRORS):
+                    await self._pub.connection_pool.release(publisher)
 
     async def _read(self, pubsub: PubSub) -> None:
         """Hand every message of the subscriber connection to :meth:`_deliver`.
@@ -224,6 +274,50 @@ class RedisBus(Bus):
                 future = self._pongs.pop(reply, None)
                 if future is not None and not future.done():
                     future.set_result(True)
+
+    async def _connect_publisher(self) -> AbstractConnection:
+        """The publishing connection, with the batch script loaded."""
+        pool = self._pub.connection_pool
+        connection: AbstractConnection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        await connection.send_command("SCRIPT", "LOAD", _PUBLISH_BATCH)
+        script = await asyncio.wait_for(connection.read_response(), self.timeout)
+        if not isinstance(script, bytes):
+            raise ConnectionError("redis did not load the publish script")
+        self._script = script
+        return connection
+
+    async def _read_replies(self, connection: AbstractConnection) -> None:
+        """Take the publisher's replies in order: count refused batches, wake PINGs."""
+        while True:
+            try:
+                reply = await connection.read_response(timeout=math.inf, disconnect_on_error=False)
+                refused: ResponseError | None = None
+            except ResponseError as exc:
+                reply, refused = None, exc
+            if not self._replies:
+                raise ConnectionError("a reply nobody asked for")
+            answers = self._replies.popleft()
+            if isinstance(answers, asyncio.Future):
+                if not answers.done():
+                    answers.set_result(reply == b"PONG")
+            elif refused is not None:
+                self.stats.dropped += answers
+                log.warning("redis refused a publish: %s", str(refused).split(" ", 1)[0])
+                if str(refused).startswith("NOSCRIPT"):  # flushed: reconnect, load it again
+                    raise ConnectionError("publish script missing")
+
+    async def _publisher_roundtrip(self) -> None:
+        """PING behind everything published so far and wait for its answer."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._send([b"*1\r\n$4\r\nPING\r\n"], future)
+        if not await asyncio.wait_for(future, self.timeout):
+            raise ConnectionError("publisher connection closed")
+
+    def _release_replies(self) -> None:
+        for answers in self._replies:
+            if isinstance(answers, asyncio.Future) and not answers.done():
+                answers.set_result(False)
+        self._replies.clear()
 
     async def _roundtrip(self, pubsub: PubSub) -> None:
         """PING behind whatever was sent and wait for its answer: Redis has handled it all."""

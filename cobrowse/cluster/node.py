@@ -6,11 +6,12 @@ and :class:`~cobrowse.session.store.SessionStore` works alone.
 The node the advisor is connected to *owns* the session: it navigates, keeps
 the page state and hands out the ordered sequence numbers. The owner's hub
 publishes every frame once, as the bytes it fans out locally, on the
-session's bus channel. A node with local participants of a session it does
+session's frames channel. A node with local participants of a session it does
 not own keeps a *replica* (:class:`~cobrowse.cluster.replica.ReplicaHub`): it
 applies the owner's ordered frames (seq, snapshot, log) and fans them out to
 its own connections. What the owner must act on travels back as small
-control ops (see :mod:`cobrowse.cluster.wire`). Ownership moves when
+control ops on the session's control channel (see :mod:`cobrowse.cluster.wire`);
+each node subscribes to the one channel its role reads. Ownership moves when
 the advisor comes through another node or the owner stops sending heartbeats
 (:mod:`cobrowse.cluster.ownership`). Codes, tokens, the join throttle,
 participants and the resume log live in :mod:`cobrowse.shared_state`.
@@ -26,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
-from cobrowse.bus import Bus, BusMessage, BusState, Subscription, session_channel
+from cobrowse.bus import Bus, BusMessage, BusState, Subscription
 from cobrowse.cluster.owner import (
     OwnerRelay,
     apply_control,
@@ -43,7 +44,8 @@ from cobrowse.cluster.wire import (
     ChannelRelay,
     Resync,
     WireError,
-    frame_head,
+    control_channel,
+    frames_channel,
     unpack,
     unpack_control,
 )
@@ -93,7 +95,8 @@ class Cluster:
         self.bus = bus
         self.state = state
         self.node_id = bus.node_id
-        self._subs: dict[str, Subscription] = {}
+        self._subs: dict[str, Subscription] = {}  # session id → the channel its role reads
+        self._listening: dict[str, asyncio.Lock] = {}  # one channel change at a time
         self._writes: asyncio.Queue[QueuedWrite] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -193,7 +196,7 @@ class Cluster:
         await self.state.save_session(owner_meta(session, self.node_id))
         advisor_record = ParticipantRecord("advisor", "advisor", node=self.node_id)
         await self.state.put_participant(session.id, advisor_record)
-        await self.subscribe(session.id)
+        await self.listen(session.id, owner=True)
         return session
 
     def owner_relay(self, session: CoSession) -> OwnerRelay:
@@ -298,14 +301,14 @@ class Cluster:
         hub = self.replica_hub(session_id, meta.owner)
         session = replica_session(meta, records, hub, self.config.confirm_mode)
         self.store.sessions[session_id] = session
-        await self.subscribe(session_id)
+        await self.listen(session_id, owner=False)
         await seed_replica(self.state, session)
         return session
 
     def replica_hub(self, session_id: str, owner: str, local: set[str] | None = None) -> ReplicaHub:
         """A hub for this node's copy of ``owner``'s session ``session_id``;
         ``local``: the participants connected through this node."""
-        relay = ChannelRelay(self.bus, session_id)
+        relay = ChannelRelay(self.bus, control_channel(session_id))
         roster = functools.partial(self.send_roster, session_id)
         return ReplicaHub(owner, relay.control, relay, roster, local)
 
@@ -314,24 +317,43 @@ class Cluster:
         session = self.store.sessions.get(session_id)
         replica = replica_of(session) if session is not None else None
         if session is not None and replica is not None:
-            relay = ChannelRelay(self.bus, session_id)
+            relay = ChannelRelay(self.bus, control_channel(session_id))
             relay.control(replica.roster_op(session, self.node_id))
 
     # -- the bus --------------------------------------------------------------
 
-    async def subscribe(self, session_id: str) -> None:
-        if session_id not in self._subs:
-            channel = session_channel(session_id)
-            self._subs[session_id] = await self.bus.subscribe(channel, self._on_message)
+    async def listen(self, session_id: str, *, owner: bool) -> None:
+        """Subscribe to the channel of ``session_id`` that this node's role reads
+        (``owner``: the control channel, else the frames channel), then leave
+        the other one. Returns once the subscription is confirmed."""
+        channel = control_channel(session_id) if owner else frames_channel(session_id)
+        async with self._listening.setdefault(session_id, asyncio.Lock()):
+            old = self._subs.get(session_id)
+            if old is not None and old.channel == channel:
+                return
+            handler = functools.partial(self._on_message, session_id)
+            sub = await self.bus.subscribe(channel, handler)
+            session = self.store.sessions.get(session_id)
+            if session is None or session.ended:  # it ended while subscribing
+                await sub.close()
+                return
+            self._subs[session_id] = sub
+            if old is not None:
+                await old.close()
+
+    def request_page(self, session_id: str) -> None:
+        """Ask the owner of ``session_id`` for its whole page (this replica may have
+        missed frames); it answers with a ``RESYNC`` on the frames channel."""
+        ChannelRelay(self.bus, control_channel(session_id)).control(Resync())
 
     async def _unsubscribe(self, session_id: str) -> None:
+        self._listening.pop(session_id, None)
         sub = self._subs.pop(session_id, None)
         if sub is not None:
             await sub.close()
 
-    def _on_message(self, message: BusMessage) -> None:
-        """Dispatch a message of a session channel (see :mod:`cobrowse.cluster.wire`)."""
-        session_id = message.channel.removeprefix("session:")
+    def _on_message(self, session_id: str, message: BusMessage) -> None:
+        """Dispatch a message of a session's channel (see :mod:`cobrowse.cluster.wire`)."""
         session = self.store.sessions.get(session_id)
         decoded = unpack(message.data)
         if session is None or decoded is None:
@@ -352,10 +374,10 @@ class Cluster:
             if kind is BusKind.RESYNC:
                 replica.send_all(replica.resync(decoded.data))
                 return
-            ended = replica.apply(decoded)
-            if kind is BusKind.ORDERED and frame_head(decoded.data)[0] == Msg.PARTICIPANTS:
+            msg = replica.apply(decoded)
+            if msg == Msg.PARTICIPANTS:
                 replica.merge_roster(session, decoded.data)
-            if ended:
+            elif msg == Msg.ENDED:
                 self._drop_replica(session)
         elif kind is BusKind.CONTROL:
             try:
@@ -389,7 +411,7 @@ class Cluster:
                 continue
             if not session.hub.owned:
                 self._spawn(retry(functools.partial(seed_replica, self.state, session)))
-                ChannelRelay(self.bus, session.id).control(Resync())
+                self.request_page(session.id)
             else:
                 meta = owner_meta(session, self.node_id)
                 ttl = float(self.config.session_max_seconds)

@@ -25,6 +25,7 @@ from cobrowse.cluster.wire import (
     Roster,
     SendTo,
     frame_head,
+    frames_channel,
 )
 from cobrowse.codes import CodeBook
 from cobrowse.protocol import Msg
@@ -49,7 +50,7 @@ Write = Callable[[Callable[[], Awaitable[Any]]], asyncio.Future[None]]
 
 
 class OwnerRelay(ChannelRelay):
-    """The owner hub's relay: every frame goes on the session's channel; page
+    """The owner hub's relay: every frame goes on the session's frames channel; page
     frames and, with each new page, the page record also go to the shared
     state (for resume and hand-over, :mod:`cobrowse.cluster.handover`).
 
@@ -65,7 +66,7 @@ class OwnerRelay(ChannelRelay):
         write: Write,
         recorded: dict[str, int],
     ) -> None:
-        super().__init__(bus, session.id)
+        super().__init__(bus, frames_channel(session.id))
         self.state = state
         self.session = session
         self._write = write
@@ -115,7 +116,8 @@ def publish_page(bus: Bus, session: CoSession) -> None:
     hub = session.hub
     if hub.snapshot_frame is not None and not session.ended:
         page = PageCopy(hub.seq, hub.snapshot_seq, hub.snapshot_frame, [f for _, f in hub.log])
-        ChannelRelay(bus, session.id).publish(BusKind.RESYNC, hub.seq, "", page.pack())
+        relay = ChannelRelay(bus, frames_channel(session.id))
+        relay.publish(BusKind.RESYNC, hub.seq, "", page.pack())
 
 
 def apply_control(

@@ -7,12 +7,14 @@ takes a session over when the advisor comes through it
 (:meth:`Ownership.advisor_arrives`) or when the owner's heartbeat ran out.
 The owner field is changed by compare-and-set, so of several nodes trying
 at once one wins. The winner rebuilds the page
-(:mod:`cobrowse.cluster.handover`), announces itself on the session's
-channel (``BusKind.OWNER``) and sends everyone the page once in full; a
-rendered page (``render = "browser"``) it then loads again in its own browser,
-since the page's scripts cannot move. A former owner that is still alive
-steps down to a replica when it hears that (and its renderer drops the
-session's browser context).
+(:mod:`cobrowse.cluster.handover`), moves to the session's control channel,
+announces itself (``BusKind.OWNER``, on both channels) and sends everyone
+the page once in full; a rendered page (``render = "browser"``) it then loads
+again in its own browser, since the page's scripts cannot move. A former
+owner that is still alive steps down to a replica when it hears that: it
+moves to the frames channel and, having missed what the new owner sent
+meanwhile, asks it for the whole page (and its renderer drops the session's
+browser context).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from cobrowse.bus import Bus, BusState
 from cobrowse.cluster.handover import next_epoch, restore_page
 from cobrowse.cluster.owner import OwnerRelay
 from cobrowse.cluster.replica import ReplicaHub, replica_of
-from cobrowse.cluster.wire import BusKind, ChannelRelay
+from cobrowse.cluster.wire import announce_owner
 from cobrowse.config import Config
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg
@@ -58,7 +60,9 @@ class Node(Protocol):
 
     def write(self, job: Callable[[], Awaitable[Any]]) -> asyncio.Future[None]: ...
 
-    async def subscribe(self, session_id: str) -> None: ...
+    async def listen(self, session_id: str, *, owner: bool) -> None: ...
+
+    def request_page(self, session_id: str) -> None: ...
 
     async def session_meta(self, session_id: str) -> SessionMeta | None: ...
 
@@ -176,9 +180,10 @@ class Ownership:
         seen = max(session.hub.seq, shared_seq)
         hub.take_over(session.hub, seq=next_epoch(seen))
         session.hub = hub
-        if fresh:  # whole now; subscribed before announcing, so no roster reply is missed
+        if fresh:  # whole now
             self.cluster.store.sessions[sid] = session
-            await self.cluster.subscribe(sid)
+        # on the control channel before announcing, so no roster reply is missed
+        await self.cluster.listen(sid, owner=True)
         session.code, session.code_expires_at = meta.code, meta.code_expires_at
         session.participants.setdefault("advisor", Participant(Role.ADVISOR, Role.ADVISOR))
         self.cluster.remote[sid] = {
@@ -188,7 +193,7 @@ class Ownership:
         }
         advisor = ParticipantRecord("advisor", "advisor", node=self.cluster.node_id)
         self.cluster.write(functools.partial(self.cluster.state.put_participant, sid, advisor))
-        ChannelRelay(self.cluster.bus, sid).publish(BusKind.OWNER, hub.seq, "", b"")
+        announce_owner(self.cluster.bus, sid, hub.seq)
         body = snapshot_body(session) if restored else None
         if body is not None:
             hub.broadcast(Msg.SNAPSHOT, body)
@@ -221,4 +226,14 @@ class Ownership:
         advisor = replica.connections.pop("advisor", None)
         if advisor is not None:  # the advisor went on through the other node
             spawn(advisor.close(4002, DE["close_other_window"]), "close-other-window")
-        replica.follow(node)  # the new owner learns who is here
+        replica.stale = True  # it does not hear the new owner until it listens
+        spawn(self._follow(session, replica), "step-down")
+
+    async def _follow(self, session: CoSession, replica: ReplicaHub) -> None:
+        """A former owner's replica: on the frames channel first, so the new
+        owner's answers reach it; then it asks for the page it missed frames
+        of while it was not listening, and tells who is here."""
+        await self.cluster.listen(session.id, owner=False)
+        if session.hub is replica and not session.ended:
+            self.cluster.request_page(session.id)
+            replica.follow(replica.owner)  # the new owner learns who is here

@@ -100,6 +100,9 @@ class ReplicaHub(SessionHub):
         self._roster = roster
         self.local: set[str] = set(local or ())  # participants that joined through this node
         self.seen: set[str] = set(self.local)  # of those, the ones the owner has listed
+        # missed frames of the owner (it was the owner until now): take the next
+        # page copy whatever its seq, the frames seen since may not include its page
+        self.stale = False
 
     @property
     def owned(self) -> bool:
@@ -160,8 +163,9 @@ class ReplicaHub(SessionHub):
             for frame in frames:
                 conn.send(frame)
 
-    def apply(self, message: Envelope) -> bool:
-        """Fan out a frame of the owner; returns True when it ended the session."""
+    def apply(self, message: Envelope) -> int | None:
+        """Fan out a frame of the owner; returns the message type of an ordered
+        frame it took (the caller acts on ``PARTICIPANTS`` and ``ENDED``), else None."""
         kind, seq, participant, frame = (
             message.kind,
             message.seq,
@@ -170,51 +174,54 @@ class ReplicaHub(SessionHub):
         )
         if kind is BusKind.ORDERED:
             if seq <= self.seq:
-                return False  # already seen (seeded from the shared state)
+                return None  # already seen (seeded from the shared state)
             self.seq = seq
             msg = frame_head(frame)[0]
             if msg == Msg.SNAPSHOT:
                 self.snapshot_frame, self.snapshot_seq = frame, seq
                 self.log.clear()
+                self.stale = False
             elif msg in LOGGED:
                 self.log.append((seq, frame))
             for pid, conn in self.connections.items():
                 if pid != participant:
                     conn.send(frame)
                     self.frames_out += 1
-            return msg == Msg.ENDED
+            return msg
         if kind is BusKind.LATEST:
             try:
-                msg = Msg(seq)
+                latest = Msg(seq)
             except ValueError:  # an unknown message type: drop it
-                return False
+                return None
             for pid, conn in self.connections.items():
                 if pid != participant:
-                    conn.send_latest(msg, frame)
+                    conn.send_latest(latest, frame)
                     self.frames_out += 1
         elif kind is BusKind.TO:
             target = self.connections.get(participant)
             if target is not None:
                 target.send(frame)
-        return False
+        return None
 
     def seed(
         self, snapshot_seq: int, snapshot: bytes, later: list[bytes], seq: int = 0
     ) -> list[bytes]:
-        """Take the owner's page when it is newer than this replica's.
+        """Take the owner's page when it is newer than this replica's (or this
+        replica is :attr:`stale`).
 
         Returns what the local connections missed: the whole page when the
-        snapshot changed, else the newer log frames ([] when nothing is newer).
+        snapshot changed (or the replica was stale), else the newer log frames
+        ([] when nothing is newer).
         """
         frames = [(frame_head(f)[1], f) for f in later]
         last = max([snapshot_seq, seq, *(s for s, _ in frames)])
-        if last <= self.seq:
+        if last <= self.seq and not self.stale:
             return []
-        old, new_page = self.seq, snapshot_seq != self.snapshot_seq
+        old, new_page = self.seq, self.stale or snapshot_seq != self.snapshot_seq
         self.snapshot_frame, self.snapshot_seq = snapshot, snapshot_seq
         self.log.clear()
         self.log.extend(frames)
-        self.seq = last
+        self.seq, self.stale = max(last, self.seq), False
         return self.current_frames() if new_page else [f for s, f in frames if s > old]
 
     def resync(self, data: bytes) -> list[bytes]:

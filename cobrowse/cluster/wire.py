@@ -1,21 +1,31 @@
-"""What cluster nodes say to each other on a session's bus channel.
+"""What cluster nodes say to each other on a session's two bus channels.
+
+A session has two channels: the owner publishes its frames on the *frames
+channel* (:func:`frames_channel`), which only replicas subscribe to;
+replicas send control ops on the *control channel* (:func:`control_channel`),
+which only the owner subscribes to. So no node reads its own frames back
+from Redis (with one channel, reading and dropping its own echoes was a
+tenth of the owner's CPU under the relay benchmark's pointer load). A new owner
+announces itself (``OWNER``) on both. ``TO_LATEST`` goes on the channel the
+sender's role publishes on: a replica's to the owner, the owner's to the
+replicas.
 
 Every bus message is ``struct ">BQB"`` (:class:`BusKind`, a sequence number
 or message type, the participant id's length), the participant id (ASCII),
 then the data. Frames travel as the exact bytes the owner fanned out to its
 own connections, so a replica forwards them without re-encoding.
 
-========================  ==========  =============================  =============================
-kind                      sent by     seq field                      participant / data
-========================  ==========  =============================  =============================
-``ORDERED``               owner       the frame's sequence number    excluded id / the frame
-``LATEST``                owner       the message type               excluded id / the frame
-``TO``                    owner       0                              addressee / the frame
-``TO_LATEST``             any node    the message type               ``"<id>/<key>"`` / the frame
-``CONTROL``               replica     0                              "" / a :data:`ControlOp`
-``RESYNC``                owner       the owner's seq                "" / a :class:`PageCopy`
-``OWNER``                 new owner   its first sequence number      "" / nothing
-========================  ==========  =============================  =============================
+=============  =========  =======  ==========================  ==============================
+kind           sent by    channel  seq field                   participant / data
+=============  =========  =======  ==========================  ==============================
+``ORDERED``    owner      frames   the frame's sequence number excluded id / the frame
+``LATEST``     owner      frames   the message type            excluded id / the frame
+``TO``         owner      frames   0                           addressee / the frame
+``TO_LATEST``  any node   either   the message type            ``"<id>/<key>"`` / the frame
+``CONTROL``    replica    control  0                           "" / a :data:`ControlOp`
+``RESYNC``     owner      frames   the owner's seq             "" / a :class:`PageCopy`
+``OWNER``      new owner  both     its first sequence number   "" / nothing
+=============  =========  =======  ==========================  ==============================
 
 Control ops ask the owner to act for a replica's participants (see
 :mod:`cobrowse.cluster.owner`); they are msgpack maps ``{"op": name, …}``
@@ -48,7 +58,10 @@ __all__ = [
     "RosterEntry",
     "SendTo",
     "WireError",
+    "announce_owner",
+    "control_channel",
     "frame_head",
+    "frames_channel",
     "pack",
     "pack_control",
     "unpack",
@@ -120,12 +133,33 @@ def frame_head(frame: bytes) -> tuple[int, int]:
     return kind, seq
 
 
-class ChannelRelay:
-    """A hub's :class:`~cobrowse.session.hub.Relay` onto the session's bus channel."""
+def frames_channel(session_id: str) -> str:
+    """The channel the owner publishes the session's frames on; replicas listen."""
+    return session_channel(session_id)
 
-    def __init__(self, bus: Bus, session_id: str) -> None:
+
+def control_channel(session_id: str) -> str:
+    """The channel replicas send the session's control ops on; the owner listens."""
+    return session_channel(session_id) + ":control"
+
+
+def announce_owner(bus: Bus, session_id: str, seq: int) -> None:
+    """Tell every node that this node owns ``session_id`` now, starting at ``seq``:
+    on the frames channel for the replicas, on the control channel for the
+    node that owned it (it steps down)."""
+    message = pack(BusKind.OWNER, seq, "", b"")
+    bus.publish(frames_channel(session_id), message)
+    bus.publish(control_channel(session_id), message)
+
+
+class ChannelRelay:
+    """A hub's :class:`~cobrowse.session.hub.Relay` onto one of a session's bus
+    channels (an owner's onto :func:`frames_channel`, a replica's onto
+    :func:`control_channel`)."""
+
+    def __init__(self, bus: Bus, channel: str) -> None:
         self.bus = bus
-        self.channel = session_channel(session_id)
+        self.channel = channel
 
     def publish(self, kind: BusKind, seq: int, participant: str, data: bytes) -> None:
         self.bus.publish(self.channel, pack(kind, seq, participant, data))

@@ -58,6 +58,10 @@ class FetchConfig:
     # Hosts that may resolve to loopback/private addresses (an explicit opt-in).
     private_hosts: tuple[HostPattern, ...] = ()
     timeout_seconds: float = 10.0
+    # Requests in flight at once (one connection each); more fetches wait in a
+    # queue for up to queue_seconds, which does not count against timeout_seconds.
+    max_connections: int = 400
+    queue_seconds: float = 60.0
     max_page_bytes: int = 5_000_000
     max_resource_bytes: int = 10_000_000
     max_redirects: int = 5
@@ -275,8 +279,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         reader.fail("server", "secret_key", "required when [bus] url is set (same on every node)")
     if reader.problems:
         raise ConfigError("\n".join(reader.problems))
-    if "timeout_seconds" in fetch:
-        fetch["timeout_seconds"] = float(fetch["timeout_seconds"])
+    for key in ("timeout_seconds", "queue_seconds"):
+        if key in fetch:
+            fetch[key] = float(fetch[key])
     for key in ("page_timeout_seconds", "settle_seconds"):
         if key in render:
             render[key] = float(render[key])

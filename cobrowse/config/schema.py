@@ -61,6 +61,8 @@ _FETCH: dict[str, Check] = {
     "allowed_hosts": (list, None, "a list of host names"),
     "private_hosts": (list, None, "a list of host names"),
     "timeout_seconds": ((int, float), lambda v: 0 < v <= 120, "seconds between 0 and 120"),
+    "max_connections": (int, lambda v: 1 <= v <= 10_000, "a number between 1 and 10000"),
+    "queue_seconds": ((int, float), lambda v: 0 < v <= 600, "seconds between 0 and 600"),
     "max_page_bytes": (int, lambda v: 1000 <= v <= 100_000_000, "bytes, 1000–100000000"),
     "max_resource_bytes": (int, lambda v: 1000 <= v <= 100_000_000, "bytes, 1000–100000000"),
     "max_redirects": (int, lambda v: 0 <= v <= 20, "a number between 0 and 20"),

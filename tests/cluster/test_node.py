@@ -17,6 +17,7 @@ from cobrowse.app import make_app
 from cobrowse.bus import BusState
 from cobrowse.cli import main
 from cobrowse.cluster import RECONNECTING, Cluster
+from cobrowse.cluster.wire import control_channel, frames_channel
 from cobrowse.config import RenderConfig, parse_config
 from cobrowse.errors import ConfigError
 from cobrowse.keys import CLUSTER, NAVIGATOR
@@ -471,6 +472,54 @@ async def test_the_page_after_logging_in_finds_the_login_while_redis_is_slow(
     browser = await aiohttp_client(node, cookies={"cb_advisor": token})
     assert "csrf-token" in await (await browser.get("/berater")).text()
     assert "csrf-token" in await (await adv.get("/berater")).text()
+
+
+async def test_no_node_reads_back_what_it_published(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2, show_citizen_pointer=True)
+    _adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, b, aiohttp_client)
+    await open_home(adv_ws, demo, cit_ws)
+    for x in (0.1, 0.2, 0.3):
+        await adv_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 1, "x": x, "y": 0.5}))
+        while (await receive(cit_ws, Msg.POINTER))["x"] != x:
+            pass
+    await cit_ws.send_bytes(encode(Msg.POINTER_MOVE, 0, {"node": 3, "x": 0.5, "y": 0.5}))
+    await receive(adv_ws, Msg.CITIZEN_POINTER)
+    sid = session["session"]
+    owner, replica = a.app[CLUSTER].bus, b.app[CLUSTER].bus
+    assert owner.channels() == {control_channel(sid)}
+    assert replica.channels() == {frames_channel(sid)}
+    assert owner.stats.delivered > 0 and replica.stats.delivered > 0
+    assert owner.stats.echoes == 0 and replica.stats.echoes == 0
+
+
+async def test_an_owner_stepping_down_keeps_its_citizen_on_the_page(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2)
+    adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
+    first = await open_home(adv_ws, demo, cit_ws)
+    await a.app[CLUSTER].settled()
+    moved = await aiohttp_client(b, cookies={"cb_advisor": _cookie(adv, "cb_advisor")})
+    moved_ws = await connect(moved, f"/ws?session={session['session']}")
+    assert await _closed_with(adv_ws) == 4002
+    page = read_frame(await next_frame(moved_ws, Msg.SNAPSHOT))
+    assert page[1] >= 1 << 20 > first[1]
+    # A missed the new owner's first frames while it changed channels: it asked
+    # for the page and its citizen has the new owner's snapshot
+    citizen_sees = read_frame(await next_frame(cit_ws, Msg.SNAPSHOT))
+    while citizen_sees[1] < page[1]:
+        citizen_sees = read_frame(await next_frame(cit_ws, Msg.SNAPSHOT))
+    assert citizen_sees == page
+    sid = session["session"]
+    assert a.app[CLUSTER].bus.channels() == {frames_channel(sid)}
+    assert b.app[CLUSTER].bus.channels() == {control_channel(sid)}
+    # later frames of the new owner reach the citizen on the old owner's node
+    links = b.app[STORE_KEY].sessions[sid].page.links
+    link = next(node for node, url in links.items() if url.endswith("rente.html"))
+    await moved_ws.send_bytes(encode(Msg.CLICK, 0, {"node": link}))
+    assert (await next_page(cit_ws))["url"] == links[link]
 
 
 async def test_citizen_pointer_reaches_the_advisor_on_another_node(

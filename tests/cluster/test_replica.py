@@ -15,9 +15,11 @@ from cobrowse.cluster.wire import (
     ControlOp,
     Envelope,
     Latest,
+    PageCopy,
     Roster,
     RosterEntry,
     SendTo,
+    control_channel,
     pack_control,
     unpack_control,
 )
@@ -28,7 +30,7 @@ from tests.session.test_moves import RecordingHub
 
 
 def replica(forwarded: list[ControlOp], rosters: list[str]) -> ReplicaHub:
-    relay = ChannelRelay(MemoryBus(), "s1")
+    relay = ChannelRelay(MemoryBus(), control_channel("s1"))
     return ReplicaHub("node-a", forwarded.append, relay, lambda: rosters.append("roster"), {"c1"})
 
 
@@ -93,13 +95,13 @@ def test_only_the_replicas_own_participants_are_in_its_roster() -> None:
 def test_a_replica_drops_stale_ordered_frames_and_keeps_page_frames() -> None:
     hub = replica([], [])
     snapshot = encode(Msg.SNAPSHOT, 5, {"tree": [1, "html", {}, []]})
-    assert not hub.apply(Envelope(BusKind.ORDERED, 5, "", snapshot))
-    assert not hub.apply(Envelope(BusKind.ORDERED, 4, "", encode(Msg.MUTATIONS, 4, {})))
+    assert hub.apply(Envelope(BusKind.ORDERED, 5, "", snapshot)) == Msg.SNAPSHOT
+    assert hub.apply(Envelope(BusKind.ORDERED, 4, "", encode(Msg.MUTATIONS, 4, {}))) is None
     change = encode(Msg.MUTATIONS, 6, {"page": 1})
-    assert not hub.apply(Envelope(BusKind.ORDERED, 6, "", change))
-    assert not hub.apply(Envelope(BusKind.LATEST, 9999, "", b"bad type"))  # dropped
+    assert hub.apply(Envelope(BusKind.ORDERED, 6, "", change)) == Msg.MUTATIONS
+    assert hub.apply(Envelope(BusKind.LATEST, 9999, "", b"bad type")) is None  # dropped
     assert hub.current_frames() == [snapshot, change]
-    assert hub.apply(Envelope(BusKind.ORDERED, 7, "", encode(Msg.ENDED, 7, {})))
+    assert hub.apply(Envelope(BusKind.ORDERED, 7, "", encode(Msg.ENDED, 7, {}))) == Msg.ENDED
 
 
 def test_the_owner_acts_on_a_replicas_control_ops() -> None:
@@ -125,3 +127,27 @@ def test_a_forged_roster_cannot_make_anyone_an_advisor() -> None:
     op = unpack_control(pack_control(Roster("node-b", (forged,))))
     apply_control(MemoryBus(), session, {}, op)
     assert session.participants["c1"].role == "citizen"
+
+
+def test_a_stale_replica_takes_the_owners_page_even_behind_frames_it_has_seen() -> None:
+    hub = replica([], [])
+    old_page = encode(Msg.SNAPSHOT, 3, {"tree": [1, "html", {}, []]})
+    hub.apply(Envelope(BusKind.ORDERED, 3, "", old_page))
+    # a new owner's frames arrive before the page it sent while this node was not listening
+    later = encode(Msg.MUTATIONS, 12, {"page": 2})
+    hub.apply(Envelope(BusKind.ORDERED, 12, "", later))
+    new_page = encode(Msg.SNAPSHOT, 11, {"tree": [1, "html", {}, []]})
+    copy = PageCopy(12, 11, new_page, [later]).pack()
+    assert hub.resync(copy) == []  # not stale: nothing newer than seq 12
+    hub.stale = True
+    assert hub.resync(copy) == [new_page, later]
+    assert (hub.seq, hub.snapshot_seq, hub.stale) == (12, 11, False)
+    assert hub.resync(copy) == []  # taken once
+
+
+def test_a_snapshot_ends_a_replicas_staleness() -> None:
+    hub = replica([], [])
+    hub.stale = True
+    snapshot = encode(Msg.SNAPSHOT, 5, {"tree": [1, "html", {}, []]})
+    hub.apply(Envelope(BusKind.ORDERED, 5, "", snapshot))
+    assert not hub.stale

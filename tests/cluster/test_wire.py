@@ -20,7 +20,10 @@ from cobrowse.cluster.wire import (
     RosterEntry,
     SendTo,
     WireError,
+    announce_owner,
+    control_channel,
     frame_head,
+    frames_channel,
     pack,
     pack_control,
     unpack,
@@ -163,7 +166,7 @@ async def test_the_channel_relay_publishes_what_the_hub_hands_it() -> None:
     await replica.start()
     inbox = Inbox()
     await replica.subscribe(session_channel("s1"), inbox)
-    relay = ChannelRelay(owner, "s1")
+    relay = ChannelRelay(owner, session_channel("s1"))
     frame = encode(Msg.POINTER, 0, {"x": 0.1})
     relay.ordered(12, "c1", frame)
     relay.latest(Msg.POINTER, "", frame)
@@ -180,3 +183,24 @@ async def test_the_channel_relay_publishes_what_the_hub_hands_it() -> None:
     ]
     await owner.close()
     await replica.close()
+
+
+def test_a_session_has_a_frames_and_a_control_channel() -> None:
+    assert frames_channel("s1") == session_channel("s1")
+    assert control_channel("s1") not in (frames_channel("s1"), frames_channel("s2"))
+    assert control_channel("s1") != control_channel("s2")
+
+
+async def test_an_owner_announcement_reaches_both_channels() -> None:
+    broker = MemoryBroker()
+    new_owner, listener = MemoryBus(broker, "a"), MemoryBus(broker, "b")
+    await new_owner.start()
+    await listener.start()
+    frames, control = Inbox(), Inbox()
+    await listener.subscribe(frames_channel("s1"), frames)
+    await listener.subscribe(control_channel("s1"), control)
+    announce_owner(new_owner, "s1", 1 << 20)
+    for inbox in (frames, control):
+        assert unpack((await inbox.next()).data) == Envelope(BusKind.OWNER, 1 << 20, "", b"")
+    await new_owner.close()
+    await listener.close()

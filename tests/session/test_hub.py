@@ -147,7 +147,7 @@ async def test_a_relay_gets_every_frame_as_fanned_out_here() -> None:
     await there.start()
     inbox = Inbox()
     await there.subscribe(session_channel("s1"), inbox)
-    hub = SessionHub(ChannelRelay(here, "s1"))
+    hub = SessionHub(ChannelRelay(here, session_channel("s1")))
     sock = FakeSocket()
     hub.attach(Connection(sock, "c1", "citizen", hub.current_frames))  # type: ignore[arg-type]
     frame = hub.broadcast(Msg.NOTICE, {"key": "x", "text": "t", "level": "info"}, exclude="c2")
