@@ -115,6 +115,7 @@ from typing import Any, ClassVar, Literal, NotRequired, Self, TypedDict
 import msgpack
 
 from cobrowse.errors import ProtocolError
+from cobrowse.pipeline.collector import COLLECTOR_PAUSED
 
 __all__ = [
     "CLIENT_TYPES",
@@ -912,57 +913,90 @@ def read_frame(data: bytes) -> Frame:
 def wire_tree(root: list[Any]) -> Any:
     """The compact wire form of a node tree (ids implicit, strings shared).
 
-    One closure rather than a class: this walk runs for every page (in the
-    page workers), and local names are the cheapest Python has.
+    Runs for every page (in the page workers), so it is written for speed:
+    one closure (local names are the cheapest Python has), the string table
+    inlined where it is read, and the collector paused (the new lists hold
+    no cycles; :mod:`cobrowse.pipeline.collector`). A string's fate is
+    decided once, when it enters the table: whether a later reference
+    (1, 2, 3 or 5 bytes) is shorter than the text (at least its length plus
+    one); if not, it is sent again each time, as a new table entry.
+    ``tests/test_protocol.py`` pins this to the plain reading of the rules above.
     """
-    strings: dict[str, int] = {}
-    known = strings.get
-    state = [0, 1]  # entries in the reader's table, the next implicit id
+    refs: dict[str, int] = {}  # text -> its table index, or -1: always sent as itself
+    known = refs.get
+    count = 0  # entries in the reader's table
+    expect = 1  # the next implicit id
 
-    def string(text: str) -> str | int:
-        index = known(text)
-        if index is not None:
-            size = len(text)  # a reference costs 1, 2, 3 or 5 bytes, the text ≥ size + 1
-            if size and (
-                index < 128 or (size >= 2 and index < 256) or (size >= 3 and index < 65536)
-            ):
-                return index
-            if size >= 5:
-                return index
-        else:
-            strings[text] = state[0]
-        state[0] += 1
+    def new(text: str) -> str:
+        nonlocal count
+        size = len(text)
+        refs[text] = (
+            count
+            if size >= 5
+            or (
+                size
+                and (count < 128 or (size >= 2 and count < 256) or (size >= 3 and count < 65536))
+            )
+            else -1
+        )
+        count += 1
         return text
 
     def node(item: list[Any]) -> Any:
+        nonlocal count, expect
         size = len(item)
         if size != 2 and size != 4:
             raise ValueError("a node is [id, text] or [id, tag, attrs, children]")
         node_id = item[0]
-        implicit = node_id == state[1]
+        implicit = node_id == expect
         if not implicit and (type(node_id) is not int or node_id < 1):
             raise ValueError(f"node id {node_id!r} is not a positive integer")
-        state[1] = node_id + 1
+        expect = node_id + 1
         if size == 2:
-            out: Any = string(item[1])
+            text = item[1]
+            out: Any = known(text)
+            if out is None:
+                out = new(text)
+            elif out < 0:
+                count += 1
+                out = text
         else:
-            out = [string(item[1])]
+            text = item[1]
+            ref: Any = known(text)
+            if ref is None:
+                ref = new(text)
+            elif ref < 0:
+                count += 1
+                ref = text
+            out = [ref]
             attrs, children = item[2], item[3]
-            if attrs or children:
-                if attrs:
-                    flat: list[str | int] = []
-                    add = flat.append
-                    for name, value in attrs.items():
-                        add(string(name))
-                        add(string(value))
-                    out.append(flat)
-                else:
-                    out.append(None)
-                for child in children:
-                    out.append(node(child))
+            if attrs:
+                flat: list[Any] = []
+                add = flat.append
+                for text, value in attrs.items():
+                    ref = known(text)
+                    if ref is None:
+                        ref = new(text)
+                    elif ref < 0:
+                        count += 1
+                        ref = text
+                    add(ref)
+                    ref = known(value)
+                    if ref is None:
+                        ref = new(value)
+                    elif ref < 0:
+                        count += 1
+                        ref = value
+                    add(ref)
+                out.append(flat)
+            elif children:
+                out.append(None)
+            for child in children:
+                out.append(node(child))
         return out if implicit else [-node_id, out]
 
-    return node(root)
+    with COLLECTOR_PAUSED:
+        return node(root)
 
 
 class _TreeReader:

@@ -16,12 +16,11 @@ neither fake a highlight nor unmask a field.
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
 from dataclasses import dataclass
 from typing import Final
 
+from cobrowse.pipeline.collector import COLLECTOR_PAUSED
 from cobrowse.pipeline.page import Node, Page, ResourceUrl
 from cobrowse.pipeline.parse import parse_html
 from cobrowse.pipeline.sanitize import sanitize_document
@@ -58,46 +57,9 @@ def build_page(
     Never raises for any input bytes; broken markup yields a best-effort page.
     Safe to call from several threads at once.
     """
-    with _COLLECTOR_PAUSED:
+    with COLLECTOR_PAUSED:  # the new tree has no cycles (.collector)
         root = parse_html(body, content_type)
         return sanitize_document(root, url, resource_url, rules or NO_RULES)
-
-
-_gc_lock = threading.Lock()
-_gc_builds = 0  # builds running now (in any thread)
-_gc_restore = False  # whether the collector was on before the first of them
-
-
-class _CollectorPause:
-    """Pause Python's cycle collector while pages are built (``with _COLLECTOR_PAUSED``).
-
-    A build allocates hundreds of thousands of lists, which triggers
-    collections that scan every live object — in a relay, every session's
-    page tree. The new tree has no cycles; pausing halves the build time
-    with many sessions alive. The collector runs again when the last
-    concurrent build is done (unless it was off before). A class, not a
-    generator: cheaper to enter, which shows on small pages.
-    """
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        global _gc_builds, _gc_restore
-        with _gc_lock:
-            if _gc_builds == 0:
-                _gc_restore = gc.isenabled()
-                gc.disable()
-            _gc_builds += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _gc_builds
-        with _gc_lock:
-            _gc_builds -= 1
-            if _gc_builds == 0 and _gc_restore:
-                gc.enable()
-
-
-_COLLECTOR_PAUSED: Final = _CollectorPause()
 
 
 # --- masking ----------------------------------------------------------------------

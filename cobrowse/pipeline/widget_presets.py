@@ -19,6 +19,7 @@ from typing import Final
 
 from lxml.etree import Element, _Element
 
+from cobrowse.pipeline.selectors import Candidate
 from cobrowse.pipeline.widget_rules import WidgetRule
 
 __all__ = ["PRESETS", "PRESET_NAMES", "WidgetPreset", "candidates"]
@@ -129,17 +130,21 @@ _CANDIDATE_ATTRIBUTES: Final = frozenset(
 )
 
 
-def candidates(root: _Element) -> list[_Element]:
-    """The elements of ``root`` that a preset's simple selectors may match: one
-    pass over the page instead of one search per preset (a plain loop is
-    several times faster here than an XPath with many conditions)."""
-    found: list[_Element] = []
+def candidates(root: _Element) -> list[Candidate]:
+    """The elements of ``root`` that a preset's simple selectors may match, with
+    their attribute names (:func:`~cobrowse.pipeline.selectors.select_among`
+    tests each preset only on those with a name it needs): one pass over
+    the page instead of one search per preset (a plain loop is several
+    times faster here than an XPath with many conditions)."""
+    found: list[Candidate] = []
+    names = _CANDIDATE_ATTRIBUTES
     for el in root.iter(Element):
-        keys = el.keys()
+        # Parsed from str or UTF-8, names are str (the stubs also allow bytes).
+        keys: list[str] = el.keys()  # type: ignore[assignment]
         if keys and (
-            not _CANDIDATE_ATTRIBUTES.isdisjoint(keys)
-            or el.get("role") == "tab"
-            or (el.get("href") or "").startswith("#")
+            not names.isdisjoint(keys)
+            or ("role" in keys and el.get("role") == "tab")
+            or ("href" in keys and (el.get("href") or "").startswith("#"))
         ):
-            found.append(el)
+            found.append((el, keys))
     return found
