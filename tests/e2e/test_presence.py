@@ -166,3 +166,34 @@ def test_logging_out_asks_and_the_next_login_resumes(browser: Browser, relay: Se
     expect(status).to_have_text(ENDED)
     again_ctx.close()
     cit_ctx.close()
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"viewport": {"width": 844, "height": 390}, "has_touch": True, "is_mobile": True},
+        {"viewport": {"width": 640, "height": 400}},  # 1280×800 at 200 % zoom
+    ],
+    ids=["phone-landscape", "zoom-200"],
+)
+def test_short_windows_still_tell_who_is_here(
+    browser: Browser, relay: Server, window: dict[str, object]
+) -> None:
+    """The slim bar has no room for the list at heights ≤ 30rem: „2 Personen“ opens it."""
+    adv_ctx, short = context(browser), context(browser, **window)
+    advisor = advisor_console(adv_ctx, relay)
+    citizen = join(short, relay, open_session(advisor))
+    people = citizen.get_by_test_id("participants")
+    toggle = citizen.get_by_role("button", name="2 Personen")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(people).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(people.get_by_role("listitem")).to_have_text(["Berater/in", "Bürger/in (Sie)"])
+    expect(citizen.get_by_role("button", name="Verlassen")).to_be_visible()
+    assert_accessible(citizen, f"the short citizen view with who is here open ({window})")
+    toggle.click()
+    expect(people).to_be_hidden()
+    adv_ctx.close()
+    short.close()
