@@ -15,7 +15,7 @@ import { mirrorFrames } from "./mirror.js";
 import { containWheel, interceptMirror } from "./mirror_events.js";
 import { noticeFrames, showNotice } from "./notices.js";
 import { pageHeaderFrames } from "./page_header.js";
-import { participantsFrames } from "./participants.js";
+import { participantsFrames, wirePeopleToggle } from "./participants.js";
 import { citizenPointer } from "./pointer.js";
 import { Msg } from "./protocol.js";
 import { citizenScroll } from "./scroll.js";
@@ -24,7 +24,7 @@ import { waitingFrames } from "./waiting.js";
 import { t } from "./i18n.js";
 
 // Everything of the live session and of the time before it; the end screen replaces them.
-const HIDE_WHEN_ENDED = ["#view", "#leave", "#waiting", "#idle-warning", "#follow-box"];
+const HIDE_WHEN_ENDED = ["#view", "#leave", "#people-toggle", "#waiting", "#idle-warning", "#follow-box"];
 // After LEAVE, how long the relay may still answer with its list of visited pages.
 const LEAVE_GRACE_MS = 2000;
 // ENDED's reasons as the citizen reads them.
@@ -51,6 +51,7 @@ function main() {
   const overlays = citizenOverlays();
   guardCitizenFields();
   containWheel();
+  wirePeopleToggle();
   // The view's frame table; per message, handlers run in this order.
   const table = frameTable([
     waitingFrames(), // WAITING; any other frame but WELCOME: hide the waiting screen

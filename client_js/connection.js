@@ -2,6 +2,14 @@
 // one handler, state in #status, reconnect with backoff until the session
 // ends. Close codes 4000–4099 are the relay's final word (session ended or
 // unknown, opened elsewhere …): their reason is a German sentence for the user.
+//
+// A connection can die without a close (network cut, the relay's machine
+// gone): the relay sends ALIVE whenever it has been quiet for a moment
+// (cobrowse/ws_liveness.py), so a socket that brings nothing at all for
+// SILENT_MS is dropped here and the state line says "reconnecting". The
+// watchdog may fire late in a throttled background tab; it only compares
+// with when the last frame came, so it never drops a live connection. The
+// browser's "offline" event drops the socket at once, "online" retries now.
 
 import { Msg, PROTOCOL_VERSION, decode, encode } from "./protocol.js";
 import { showNotice } from "./notices.js";
@@ -13,6 +21,8 @@ import { serverText, t } from "./i18n.js";
 /** @typedef {import("./protocol.js").Size} Size */
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 10000];
+const SILENT_MS = 5000; // the relay sends ALIVE after 1.5 s of quiet
+const WATCH_MS = 1000;
 
 /**
  * True for a close code that means "do not come back".
@@ -43,6 +53,22 @@ export class Connection {
     this.lastSeq = 0; // highest ordered frame applied: the relay resumes after it
     /** @type {Promise<void> | null} while a deflated frame is inflated: later frames wait */
     this.inflating = null;
+    this.heardAt = 0; // Date.now() of the last frame (or the open)
+    this.watchdog = 0;
+    addEventListener("offline", () => this.lost());
+    addEventListener("online", () => {
+      if (this.ws || this.ended) return;
+      this.attempt = 0;
+      this.start();
+    });
+  }
+
+  /** The socket is dead without having closed: drop it, reconnect as after a close. */
+  lost() {
+    const ws = this.ws;
+    if (!ws || this.ended) return;
+    this.onClose(ws, /** @type {CloseEvent} */ ({ code: 1006, reason: "" }));
+    ws.close();
   }
 
   /** Open the socket (again). */
@@ -55,10 +81,17 @@ export class Connection {
     ws.addEventListener("open", () => {
       ws.send(encode(Msg.HELLO, { version: PROTOCOL_VERSION, viewport: this.viewport(), last_seq: this.lastSeq }));
       setStatus("connected");
+      this.heardAt = Date.now();
+      clearInterval(this.watchdog);
+      this.watchdog = setInterval(() => {
+        if (ws !== this.ws) clearInterval(this.watchdog);
+        else if (Date.now() - this.heardAt > SILENT_MS) this.lost();
+      }, WATCH_MS);
     });
     ws.addEventListener("message", (event) => {
       if (!(event.data instanceof ArrayBuffer)) return;
       this.attempt = 0; // the relay answered: the next outage starts at 1 s again
+      if (ws === this.ws) this.heardAt = Date.now();
       let frame;
       try {
         frame = decode(event.data);
@@ -66,6 +99,7 @@ export class Connection {
         console.error("undecodable frame", err);
         return;
       }
+      if (frame.type === Msg.ALIVE) return; // a sign of life, nothing to show
       if (frame.body instanceof Promise || this.inflating) this.later(ws, frame);
       else this.deliver(frame);
     });
@@ -119,8 +153,9 @@ export class Connection {
    * @param {CloseEvent} event
    */
   onClose(ws, { code, reason }) {
-    if (ws !== this.ws) return; // an old socket replaced by restart()
+    if (ws !== this.ws) return; // an old socket replaced by restart() or lost()
     this.ws = null;
+    clearInterval(this.watchdog);
     if (this.ended) return;
     if (isFinal(code)) {
       this.ended = true;

@@ -73,6 +73,23 @@ export function showParticipants(participants, self, withState = false) {
     return li;
   });
   list.replaceChildren(...items);
+  const toggle = document.getElementById("people-toggle");
+  if (toggle) {
+    toggle.textContent = items.length === 1 ? t("people_one") : t("people_many", { n: items.length });
+    toggle.hidden = items.length === 0;
+  }
+}
+
+/**
+ * The citizen's „3 Personen“ button: where the bar is too short for the list
+ * (site.css), it opens and closes the list (a disclosure, aria-expanded).
+ */
+export function wirePeopleToggle() {
+  const toggle = document.getElementById("people-toggle");
+  toggle?.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+  });
 }
 
 /**

@@ -25,6 +25,7 @@ export const Msg = Object.freeze({
   WAITING: 21,
   CODE: 22,
   IDLE_WARNING: 23,
+  ALIVE: 24,
 
   HELLO: 64,
   NAVIGATE: 65,
@@ -142,6 +143,7 @@ export const Msg = Object.freeze({
 /** @typedef {{phrase: string | null, reason: "confirm" | "admit"}} WaitingBody */
 /** @typedef {{code: string | null, expires_at: number | null}} CodeBody null: revoked */
 /** @typedef {{seconds: number}} IdleWarningBody */
+/** @typedef {Record<string, never>} AliveBody the relay is still there (connection.js's watchdog) */
 
 /**
  * The body of each server → client message, by Msg number.
@@ -149,7 +151,7 @@ export const Msg = Object.freeze({
  *   1: WelcomeBody, 2: SnapshotBody, 3: MutationsBody, 4: PointerBody, 5: ScrollBody,
  *   6: HoverBody, 7: PulseBody, 8: CitizenPointerBody, 9: ParticipantsBody, 10: NoticeBody,
  *   11: EndedBody, 12: LoadingBody, 20: AdmissionsBody, 21: WaitingBody, 22: CodeBody,
- *   23: IdleWarningBody,
+ *   23: IdleWarningBody, 24: AliveBody,
  * }} ServerBodies
  */
 

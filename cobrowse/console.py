@@ -120,21 +120,30 @@ async def create_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/sessions")
 async def running_sessions(request: web.Request) -> web.Response:
-    """The logged-in advisor's sessions still running here, newest first: the
-    next login (another tab, after „Abmelden“ that left one open) can resume one.
+    """The logged-in advisor's running sessions, newest first: the next login
+    (another tab, after „Abmelden“ that left one open) can resume one.
 
-    Only sessions this node holds (in Redis mode: owns or replicates).
+    In Redis mode those of every node (the WebSocket to ``?session=`` then
+    moves the session here, see cobrowse.cluster.ownership).
     """
     login = current_advisor(request)
     if login is None:
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": t("api_login_again")}), content_type="application/json"
         )
-    running = [
-        {"session": s.id, "code": s.code, "expires_at": s.code_expires_at}
-        for s in reversed(request.app[STORE].sessions.values())
-        if s.advisor == login.name and not s.ended
-    ]
+    cluster = request.app.get(CLUSTER)
+    if cluster is not None:
+        found = [
+            (m.session_id, m.code, m.code_expires_at)
+            for m in await cluster.advisor_sessions(login.name)
+        ]
+    else:
+        found = [
+            (s.id, s.code, s.code_expires_at)
+            for s in reversed(request.app[STORE].sessions.values())
+            if s.advisor == login.name and not s.ended
+        ]
+    running = [{"session": sid, "code": code, "expires_at": at} for sid, code, at in found]
     return web.json_response({"sessions": running, "now": time.time()})
 
 

@@ -83,6 +83,9 @@ Server → client bodies:
   "admit"), who gets nothing else of the session until admitted
 * ``CODE`` ``{code, expires_at}`` — advisor only: a new code, or nil (both) when revoked
 * ``IDLE_WARNING`` ``{seconds}`` — the session ends unless someone acts (``EXTEND``)
+* ``ALIVE`` ``{}`` — the relay is still there: sent when nothing else was for a moment, so
+  a client that hears nothing for a few seconds knows its connection is dead
+  (:mod:`cobrowse.ws_liveness`)
 
 Client → server bodies (who may send which: :mod:`cobrowse.session.commands`):
 
@@ -171,6 +174,7 @@ class Msg(IntEnum):
     WAITING = 21
     CODE = 22
     IDLE_WARNING = 23
+    ALIVE = 24
 
     HELLO = 64
     NAVIGATE = 65
@@ -779,6 +783,10 @@ class IdleWarning(TypedDict):
     seconds: int
 
 
+class Alive(TypedDict):
+    pass
+
+
 SERVER_BODIES: dict[Msg, Any] = {
     Msg.WELCOME: Welcome,
     Msg.SNAPSHOT: Snapshot,
@@ -796,6 +804,7 @@ SERVER_BODIES: dict[Msg, Any] = {
     Msg.WAITING: Waiting,
     Msg.CODE: Code,
     Msg.IDLE_WARNING: IdleWarning,
+    Msg.ALIVE: Alive,
 }
 
 

@@ -47,6 +47,7 @@ from cobrowse.session.model import (
 from cobrowse.tasks import spawn
 from cobrowse.web_security import PARTICIPANT_COOKIE, same_origin
 from cobrowse.ws_frames import MessageDeadline
+from cobrowse.ws_liveness import DEAD_AFTER, Liveness
 
 __all__ = ["websocket"]
 
@@ -101,10 +102,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """Handle one participant's connection for its whole life."""
     if not same_origin(request) or "Origin" not in request.headers:
         raise web.HTTPForbidden(text=DE["ws_foreign_origin"])
-    # autoping off: pings go through the read loop and its frame budget
+    # autoping off: pings go through the read loop and its frame budget; no
+    # aiohttp heartbeat: cobrowse.ws_liveness pings and times out a silent peer
     ws = web.WebSocketResponse(
         timeout=CLOSE_TIMEOUT,
-        heartbeat=20.0,
         max_msg_size=MAX_INBOUND_BYTES,
         compress=False,
         autoping=False,
@@ -161,9 +162,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     else:
         session.hub.attach(conn, last_seq)
     session.presence(participant, True)  # tells everyone who is here
+    liveness = Liveness(ws, conn.quiet_for, lambda frame: conn.send_latest(Msg.ALIVE, frame))
+    watch = spawn(liveness.watch(), "liveness")
     try:
-        await _read_loop(ws, Call(services, session, participant))
+        await _read_loop(ws, Call(services, session, participant), liveness)
     finally:
+        watch.cancel()
         if admission is not None:
             admission.cancel()
         session.hub.detach(conn)
@@ -207,9 +211,17 @@ def _close_incomplete_messages(request: web.Request, ws: web.WebSocketResponse) 
         MessageDeadline.install(request.transport, MESSAGE_TIMEOUT, stalled)
 
 
-async def _read_loop(ws: web.WebSocketResponse, call: Call) -> None:
+async def _read_loop(ws: web.WebSocketResponse, call: Call, liveness: Liveness) -> None:
     bucket = FrameBudget()
-    async for message in ws:
+    while True:
+        try:
+            message = await ws.receive(timeout=DEAD_AFTER)
+        except TimeoutError:
+            log.info("peer silent, connection given up")  # vanished without a close
+            return
+        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return
+        liveness.heard()
         if not bucket.take():  # every frame counts, pings and pongs too
             await ws.close(code=CLOSE_FLOOD, message=DE["close_flood"].encode())
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,27 @@ async def test_session_metadata_round_trip_and_drop(nodes: Nodes) -> None:
     assert await a.latest_snapshot("sess-1") is None
     assert await a.visited("sess-1") == []
     assert await a.current_seq("sess-1") == 0
+
+
+async def test_an_advisors_running_sessions_are_listed_on_every_node(nodes: Nodes) -> None:
+    a, b = nodes(), nodes()
+    first = meta("sess-1", "123456")
+    later = replace(meta("sess-2", "654321"), created_at=first.created_at + 60, owner="node-b")
+    other = replace(meta("sess-3", "111111"), advisor="berater2")
+    for one in (first, later, other):
+        await a.save_session(one)
+    assert await b.advisor_sessions("berater1") == [later, first]  # newest first
+    assert await b.advisor_sessions("berater2") == [other]
+    assert await b.advisor_sessions("nobody") == []
+    moved = replace(first, owner="node-b", code="222222")  # a new owner, a new code
+    await b.save_session(moved)
+    assert await a.advisor_sessions("berater1") == [later, moved]
+    await b.drop_session("sess-2")  # ended
+    assert await a.advisor_sessions("berater1") == [moved]
+    if isinstance(a, RedisSharedState):  # its node died: the meta ran out, no drop
+        await a.redis.delete(a._s("sess-1", "meta"))
+        assert await a.advisor_sessions("berater1") == []
+        assert not [k async for k in a.redis.scan_iter(match="*berater1*")]  # a digest only
 
 
 async def test_ids_that_could_escape_their_key_are_refused(nodes: Nodes) -> None:

@@ -159,6 +159,25 @@ class Cluster:
         except ValueError:  # not a session id at all
             return None
 
+    async def advisor_sessions(self, advisor: str) -> list[SessionMeta]:
+        """``advisor``'s running sessions on every node, newest first; for the ones
+        this node owns its own copy (the shared one is written behind it). While
+        Redis does not answer, the ones this node holds."""
+        try:
+            shared = await self.state.advisor_sessions(advisor)
+        except Exception as exc:  # Redis down: what this node knows is still an answer
+            log.warning("listing an advisor's sessions failed: %s", type(exc).__name__)
+            shared = [owner_meta(s, "") for s in self.store.sessions.values() if not s.ended]
+        found = {meta.session_id: meta for meta in shared if meta.advisor == advisor}
+        for session in self.store.sessions.values():
+            if session.advisor != advisor or not session.hub.owned:
+                continue
+            if session.ended:
+                found.pop(session.id, None)
+            else:
+                found[session.id] = owner_meta(session, self.node_id)
+        return sorted(found.values(), key=lambda meta: meta.created_at, reverse=True)
+
     async def ready(self) -> None:
         """Readiness check: raises while the bus is reconnecting."""
         if self.bus.state is not BusState.UP:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -100,12 +101,18 @@ class Connection:
         self._overflowed = False
         self.resyncs = 0
         self._writer: asyncio.Task[None] | None = None
+        self._queued_at = time.monotonic()  # the last frame for the peer (see quiet_for)
 
     def start(self) -> None:
         self._writer = spawn(self._write_loop(), f"writer-{self.participant_id}")
 
+    def quiet_for(self) -> float:
+        """Seconds since the last frame was queued for the peer (cobrowse.ws_liveness)."""
+        return time.monotonic() - self._queued_at
+
     def send(self, frame: bytes) -> None:
         """Queue an ordered frame; on overflow, drop the backlog and resync later."""
+        self._queued_at = time.monotonic()
         if len(self._frames) >= self._limit:
             self._frames.clear()
             self._overflowed = True
@@ -123,6 +130,7 @@ class Connection:
         less per delivery brought the relay's pointer latency and CPU per
         delivery close to a bare forwarder's (docs/benchmarks.md, "relay").
         """
+        self._queued_at = time.monotonic()
         if self._idle.is_set() and self._write_now(frame):
             return
         self._latest[int(kind), key] = frame

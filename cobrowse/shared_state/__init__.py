@@ -11,8 +11,9 @@ What lives here (per co-browsing session unless noted):
 * live access codes (global, ``SET NX`` — unique across nodes) and tombstones
   of expired/revoked ones, so a citizen hears "abgelaufen" instead of "unbekannt";
 * failed-join counters (global, sliding window per client and overall);
-* session metadata, participants, participant tokens (stored as SHA-256
-  digests — a dump of the store holds no usable credential);
+* session metadata (and which sessions each advisor runs), participants,
+  participant tokens (stored as SHA-256 digests — a dump of the store holds
+  no usable credential);
 * the sequence counter (``INCR``), the latest snapshot frame, and a bounded
   log of the ordered frames after it, for late joiners and resume-from-seq;
 * the visited pages;
@@ -180,6 +181,11 @@ class SharedState(ABC):
     @abstractmethod
     async def drop_session(self, session_id: str) -> None:
         """Forget everything of a session: metadata, participants, tokens, frames, pages."""
+
+    @abstractmethod
+    async def advisor_sessions(self, advisor: str) -> list[SessionMeta]:
+        """The metadata of every running session of ``advisor`` (login name), whichever
+        node owns it, newest first: the advisor's next login anywhere may resume one."""
 
     # -- participants and their tokens ---------------------------------------
 

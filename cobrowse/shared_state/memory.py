@@ -180,6 +180,16 @@ class MemorySharedState(SharedState):
         check_id(session_id)
         self._forget(session_id)
 
+    async def advisor_sessions(self, advisor: str) -> list[SessionMeta]:
+        found = [
+            session.meta
+            for sid in list(self._sessions)
+            if (session := self._session(sid)) is not None
+            and session.meta is not None
+            and session.meta.advisor == advisor
+        ]
+        return sorted(found, key=lambda meta: meta.created_at, reverse=True)
+
     # -- participants and tokens ----------------------------------------------------------
 
     async def put_participant(

@@ -19,6 +19,8 @@ Cluster hash tag, so a session's keys share a slot)::
     s:{sid}:page           bytes                  the owner's page record
     node:<id>              "1"                    PX heartbeat of a live node
     login:<sha256>         bytes                  advisor login (digest only)
+    advisor:<sha256>       set of session ids     an advisor's running sessions (name
+                                                  digest; PX session TTL, pruned on read)
 
 Every multi-step change is one Lua script (:mod:`cobrowse.shared_state.lua`).
 """
@@ -147,6 +149,11 @@ class RedisSharedState(SharedState):
             pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
             pipe.pexpire(key, _ms(self.settings.session_ttl))
             await pipe.execute()
+        index = self._advisor(meta.advisor)  # another hash slot: not in the transaction
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(index, meta.session_id)
+            pipe.pexpire(index, _ms(self.settings.session_ttl))
+            await pipe.execute()
 
     async def load_session(self, session_id: str) -> SessionMeta | None:
         raw = await self.redis.hgetall(self._s(session_id, "meta"))
@@ -164,7 +171,28 @@ class RedisSharedState(SharedState):
 
     async def drop_session(self, session_id: str) -> None:
         keys = [self._s(session_id, part) for part in _SESSION_PARTS]
+        advisor = await self.redis.hget(self._s(session_id, "meta"), "advisor")
         await self._run("DROP_SESSION", keys, [f"{self.prefix}token:"])
+        if advisor is not None:
+            await self.redis.srem(self._advisor(_bytes(advisor).decode()), session_id)
+
+    def _advisor(self, advisor: str) -> str:
+        return f"{self.prefix}advisor:{token_digest(advisor)}"
+
+    async def advisor_sessions(self, advisor: str) -> list[SessionMeta]:
+        index = self._advisor(advisor)
+        ids = sorted(_bytes(sid).decode() for sid in await self.redis.smembers(index))
+        found: list[SessionMeta] = []
+        gone: list[str] = []
+        for sid in ids:
+            meta = await self.load_session(check_id(sid))
+            if meta is not None and meta.advisor == advisor:
+                found.append(meta)
+            elif meta is None:  # expired without drop_session (its node died)
+                gone.append(sid)
+        if gone:
+            await self.redis.srem(index, *gone)
+        return sorted(found, key=lambda meta: meta.created_at, reverse=True)
 
     # -- participants and tokens -----------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import ClientConnectionResetError, WSMsgType
 from aiohttp.test_utils import TestServer
 
 from bench.harness.redis_server import RedisServer
@@ -339,9 +339,17 @@ def _cookie(client: Any, name: str) -> str:
 
 
 async def _closed_with(ws: Any) -> int:
-    message = await ws.receive(timeout=10)
-    while message.type is WSMsgType.BINARY:
-        message = await ws.receive(timeout=10)
+    """The close code the relay sent. The relay pings a quiet client
+    (cobrowse.ws_liveness); aiohttp's client answers a ping it reads only after
+    the relay closed the line with a ClientConnectionResetError, and the CLOSE
+    frame behind the ping is still there to read."""
+    while True:
+        try:
+            message = await ws.receive(timeout=10)
+        except ClientConnectionResetError:
+            continue
+        if message.type is not WSMsgType.BINARY:
+            break
     assert message.type is WSMsgType.CLOSE, message
     return int(message.data)
 
@@ -707,3 +715,40 @@ async def test_a_rendered_page_is_loaded_again_by_the_new_owner_and_its_widget_w
     assert sid not in old_renderer.browsers
     await moved_ws.send_bytes(encode(Msg.END, 0, {}))
     assert (await receive(cit_ws, Msg.ENDED))["reason"] == "advisor"
+
+
+async def test_the_advisors_next_login_on_another_node_finds_and_resumes_the_session(
+    nodes: Nodes, demo: TestServer, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await nodes(2)
+    # advisor and citizen on A only: B holds nothing of the session
+    _adv, session, adv_ws, _cit, cit_ws = await advisor_and_citizen(a, a, aiohttp_client)
+    before = await open_home(adv_ws, demo, cit_ws)
+    await adv_ws.close()  # the advisor's browser goes („Abmelden“, session kept)
+    await a.app[CLUSTER].settled()
+    assert session["session"] not in b.app[STORE_KEY].sessions
+    # the next login, through B: the running session is offered there
+    again, _csrf = await advisor_client(b, aiohttp_client)
+    listed = await (await again.get("/api/sessions")).json()
+    assert [(s["session"], s["code"]) for s in listed["sessions"]] == [
+        (session["session"], session["code"])
+    ]
+    stranger = await aiohttp_client(b)  # and only to that advisor
+    assert (await stranger.get("/api/sessions")).status == 401
+    # resuming it through B: B takes it over, the citizen sees the advisor again
+    resumed = await connect(again, f"/ws?session={session['session']}")
+    page = read_frame(await next_frame(resumed, Msg.SNAPSHOT))
+    assert page[2]["tree"] == before[2]["tree"]
+    while True:
+        body = await receive(cit_ws, Msg.PARTICIPANTS)
+        if next(p for p in body["participants"] if p["role"] == "advisor")["connected"]:
+            break
+    meta = await b.app[CLUSTER].state.load_session(session["session"])
+    assert meta is not None and meta.owner == b.app[CLUSTER].node_id
+    # and once it ended, it is offered nowhere
+    await resumed.send_bytes(encode(Msg.END, 0, {}))
+    await receive(cit_ws, Msg.ENDED)
+    await b.app[CLUSTER].settled()
+    for node in (a, b):
+        login, _ = await advisor_client(node, aiohttp_client)
+        assert (await (await login.get("/api/sessions")).json())["sessions"] == []

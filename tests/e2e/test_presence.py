@@ -6,12 +6,16 @@ participant's state and hears when someone drops; citizens see who is here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
+from tests.e2e.balancer import balancing
 from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import citizen_join, end_session
 from tests.e2e.test_accessibility import assert_accessible, context, join, open_session
@@ -53,6 +57,53 @@ def test_the_citizen_sees_the_advisor_go_and_come_back(browser: Browser, relay: 
     expect(advisor.get_by_test_id("notice")).to_contain_text("Bürger/in ist nicht mehr verbunden")
     adv_ctx.close()
     cit_ctx.close()
+
+
+def _address(relay: Server) -> tuple[str, int]:
+    parts = urlsplit(relay.base)
+    assert parts.hostname is not None and parts.port is not None
+    return parts.hostname, parts.port
+
+
+# Long enough for the relay's ≤ 5 s (cobrowse/ws_liveness.py) on a busy machine; far
+# shorter than the 20 s heartbeat plus 10 s pong wait that noticed a silent drop before.
+NOTICED_MS = 10_000
+
+
+def test_a_silent_drop_is_noticed_on_both_sides(browser: Browser, relay: Server) -> None:
+    """A network cut without any close (laptop lid, lost signal): each side's
+    line runs through a proxy that drops the bytes but keeps the sockets open."""
+    adv_ctx, cit_ctx = context(browser), context(browser)
+    with balancing([_address(relay)]) as adv_line, balancing([_address(relay)]) as cit_line:
+        advisor = advisor_console(adv_ctx, replace(relay, base=adv_line.base))
+        citizen = join(cit_ctx, replace(relay, base=cit_line.base), open_session(advisor))
+        status, own = citizen.locator("#status"), advisor.locator("#status")
+        expect(status).to_have_text(HERE)
+        people = advisor.get_by_test_id("participants")
+        expect(people.locator("li[data-role=citizen]")).to_contain_text("verbunden")
+
+        # the advisor's line goes dead: the citizen is told, the advisor's page sees it too
+        adv_line.cut()
+        expect(status).to_have_text(AWAY, timeout=NOTICED_MS)
+        expect(own).to_have_attribute("data-state", "reconnecting", timeout=NOTICED_MS)
+        adv_line.mend()
+        expect(own).to_have_attribute("data-state", "connected", timeout=NOTICED_MS)
+        expect(status).to_have_text(HERE)
+
+        # the citizen's line goes dead: the advisor sees it, the citizen's page too
+        cit_line.cut()
+        citizen_entry = people.locator("li[data-role=citizen]")
+        expect(citizen_entry).to_contain_text("getrennt seit", timeout=NOTICED_MS)
+        expect(advisor.get_by_test_id("notice")).to_contain_text(
+            "Bürger/in ist nicht mehr verbunden"
+        )
+        expect(status).to_have_attribute("data-state", "reconnecting", timeout=NOTICED_MS)
+        expect(status).to_have_text(re.compile("Verbindung"))
+        cit_line.mend()
+        expect(status).to_have_text(HERE, timeout=NOTICED_MS)
+        expect(citizen_entry).not_to_contain_text("getrennt")
+        adv_ctx.close()
+        cit_ctx.close()
 
 
 def test_citizens_see_who_is_here_and_who_comes_and_goes(browser: Browser, relay: Server) -> None:
@@ -115,3 +166,34 @@ def test_logging_out_asks_and_the_next_login_resumes(browser: Browser, relay: Se
     expect(status).to_have_text(ENDED)
     again_ctx.close()
     cit_ctx.close()
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"viewport": {"width": 844, "height": 390}, "has_touch": True, "is_mobile": True},
+        {"viewport": {"width": 640, "height": 400}},  # 1280×800 at 200 % zoom
+    ],
+    ids=["phone-landscape", "zoom-200"],
+)
+def test_short_windows_still_tell_who_is_here(
+    browser: Browser, relay: Server, window: dict[str, object]
+) -> None:
+    """The slim bar has no room for the list at heights ≤ 30rem: „2 Personen“ opens it."""
+    adv_ctx, short = context(browser), context(browser, **window)
+    advisor = advisor_console(adv_ctx, relay)
+    citizen = join(short, relay, open_session(advisor))
+    people = citizen.get_by_test_id("participants")
+    toggle = citizen.get_by_role("button", name="2 Personen")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(people).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(people.get_by_role("listitem")).to_have_text(["Berater/in", "Bürger/in (Sie)"])
+    expect(citizen.get_by_role("button", name="Verlassen")).to_be_visible()
+    assert_accessible(citizen, f"the short citizen view with who is here open ({window})")
+    toggle.click()
+    expect(people).to_be_hidden()
+    adv_ctx.close()
+    short.close()

@@ -63,6 +63,34 @@ def test_advisor_on_one_node_citizen_on_the_other_see_the_same_page(
         citizen_ctx.close()
 
 
+def test_the_advisors_next_login_on_the_other_node_resumes_the_session(
+    browser: Browser, cluster: tuple[Server, Server]
+) -> None:
+    node_a, node_b = cluster
+    advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
+    try:
+        _advisor, code = advisor_login(advisor_ctx, node_a)
+        citizen = citizen_join(citizen_ctx, node_a, code)
+        status = citizen.locator("#status")
+        expect(status).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
+        advisor_ctx.close()  # the browser closed; the session runs on without it
+        expect(status).to_contain_text("gerade nicht verbunden")
+        advisor_ctx = browser.new_context()
+        again = advisor_ctx.new_page()
+        again.goto(node_b.base + "/berater")
+        again.get_by_label("Benutzername").fill(node_b.user)
+        again.get_by_label("Passwort").fill(node_b.password)
+        again.get_by_role("button", name="Anmelden").click()
+        again.get_by_role("button", name="Laufende Sitzung fortsetzen").click()
+        expect(again.get_by_test_id("session-code")).to_have_text(f"{code[:3]} {code[3:]}")
+        expect(status).to_have_text("Ihre Beraterin oder Ihr Berater ist verbunden")
+        navigate(again, node_b.demo + "/themen/rente.html")
+        wait_same_doc([again, citizen], "Rente und Altersvorsorge</h1>")
+    finally:
+        advisor_ctx.close()
+        citizen_ctx.close()
+
+
 def _address(relay: Server) -> tuple[str, int]:
     parts = urlsplit(relay.base)
     assert parts.hostname is not None and parts.port is not None
