@@ -75,6 +75,12 @@ function addLeadButtons(participants, send) {
     if (!li || person.role === "advisor" || person.state !== "active" || person.connected === false) return;
     if (person.id === leader) {
       li.setAttribute("data-leads", "true");
+      const mark = document.createElement("span");
+      mark.className = "participant-lead";
+      mark.textContent = ` – ${t("lead_marker")} `;
+      const button = li.querySelector("button"); // „Entfernen“ (admission.js)
+      if (button) li.insertBefore(mark, button.previousSibling ?? button);
+      else li.append(mark);
       return;
     }
     const give = document.createElement("button");
@@ -108,6 +114,10 @@ function showAdvisorBox(participants) {
   if (!box || !status) return;
   const name = ledByOther() ? leaderName(participants) : "";
   box.hidden = !name;
+  // Focus follows the lead: from „Führung abgeben“ to „Führung zurücknehmen“
+  // and back (focus.js moves it to the element with the same key).
+  const takeBack = $("lead-take-back");
+  if (takeBack && name) takeBack.dataset.focusKey = `lead-${leader}`; // kept once hidden: focus goes back
   document.body.dataset.lead = name ? "citizen" : "advisor";
   const text = name ? t("lead_advisor_view", { name }) : "";
   if (status.textContent !== text) status.textContent = text;

@@ -47,10 +47,6 @@ def scroll_y(page: Page) -> float:
     return value
 
 
-def focus_not_lost(page: Page) -> bool:
-    return bool(page.evaluate("() => document.activeElement !== document.body"))
-
-
 @pytest.mark.parametrize("citizen_size", [CALL_CENTRE, PHONE], ids=["desktop", "phone"])
 def test_lead_handed_over_and_taken_back(
     browser: Browser, relay: Server, citizen_size: dict[str, int]
@@ -69,7 +65,11 @@ def test_lead_handed_over_and_taken_back(
     expect(lead_status).to_have_text(YOU_LEAD)
     expect(advisor.get_by_test_id("lead-box")).to_contain_text("Bürger/in führt gerade.")
     expect(give).to_be_hidden()  # the leader gets no second „Führung abgeben“
-    assert focus_not_lost(advisor)
+    expect(advisor.get_by_test_id("participants")).to_contain_text(
+        "Bürger/in – verbunden – führt gerade"
+    )
+    # focus follows the lead: on to „Führung zurücknehmen“
+    expect(advisor.get_by_role("button", name="Führung zurücknehmen")).to_be_focused()
     assert_accessible(advisor, "the console while the citizen leads")
     assert_accessible(citizen, "the citizen's view while leading")
     assert overflow(citizen) == [] and overflow(advisor) == []
@@ -113,7 +113,7 @@ def test_lead_handed_over_and_taken_back(
     expect(advisor.get_by_test_id("lead-box")).to_be_hidden()
     expect(lead_status).to_be_hidden()
     expect(citizen.get_by_test_id("notice")).to_contain_text("führt jetzt wieder")
-    assert focus_not_lost(advisor)
+    expect(give).to_be_focused()  # and back to „Führung abgeben“
     mirror(citizen).get_by_role("link", name="Passwort vergessen?").click()
     expect(citizen.get_by_test_id("notice")).to_contain_text(ADVISOR_ONLY)
     expect(mirror(citizen).locator("h1")).to_have_text("Anmelden im Servicekonto")

@@ -126,3 +126,17 @@ def test_the_lead_needs_a_live_connection_and_goes_back_with_it() -> None:
     session.lead = "c1"  # as if it had been handed over, then the list changes
     session.broadcast_participants()
     assert session.lead is None
+
+
+@pytest.mark.parametrize(
+    "kind", sorted(k for k, c in COMMANDS.items() if c.roles == ADVISOR and not c.lead)
+)
+def test_the_lead_opens_no_other_door(kind: Msg) -> None:
+    # the address bar, history, highlight, admissions, codes, the end and LEAD
+    # itself stay the advisor's: a leader who sends them is a tampered client
+    leader = Participant("c1", Role.CITIZEN)
+    session = session_with(leader)
+    session.lead = "c1"
+    with pytest.raises(ProtocolError):
+        handle(session, leader, kind, BODIES[kind])
+    assert session.lead == "c1" and session.page is None and not session.ended
