@@ -113,7 +113,7 @@ function showAdvisorBox(participants) {
   const status = $("lead-status");
   if (!box || !status) return;
   const name = ledByOther() ? leaderName(participants) : "";
-  box.hidden = !name;
+  if (box.hidden !== !name) box.hidden = !name; // no mutation when nothing changes (focus.js watches)
   // Focus follows the lead: from „Führung abgeben“ to „Führung zurücknehmen“
   // and back (focus.js moves it to the element with the same key).
   const takeBack = $("lead-take-back");
@@ -133,7 +133,7 @@ function showCitizenLine(participants) {
   let text = "";
   if (leading()) text = t("lead_self");
   else if (leader !== null) text = leaderName(participants) ? t("lead_other", { name: leaderName(participants) }) : "";
-  line.hidden = !text;
+  if (line.hidden !== !text) line.hidden = !text;
   document.body.dataset.lead = leading() ? "self" : leader === null ? "advisor" : "other";
   if (line.textContent !== text) line.textContent = text;
 }
