@@ -1,19 +1,22 @@
 // Advisor console at /berater: open a session, show its access code, steer
-// the shared page (address, links, forms, widgets), point, end the session.
+// the shared page (address, links, forms, widgets), point, hand the lead to
+// a citizen and take it back (lead.js), end the session.
 // FRAMES below is the console's frame table: what each relay message does here.
 
 import { admissionFrames } from "./admission.js";
 import { codeFrames, showSessionCode, stopCountdown } from "./access_code.js";
-import { trackAdvisorInput, maskedNames } from "./forms.js";
+import { trackInput } from "./forms.js";
 import { askWith, keepFocus } from "./focus.js";
 import { frameTable } from "./frames.js";
 import { advisorOverlays } from "./highlight.js";
 import { wireHistoryButtons } from "./history.js";
 import { advisorHover } from "./hover.js";
 import { idleFrames } from "./idle.js";
-import { currentPage, mirrorFrames, nodeIdOf, resetMirror } from "./mirror.js";
+import { leadFrames, wireTakeBack } from "./lead.js";
+import { mirrorFrames, resetMirror } from "./mirror.js";
 import { containWheel, interceptMirror } from "./mirror_events.js";
 import { noticeFrames, showNotice } from "./notices.js";
+import { pageActions } from "./page_actions.js";
 import { pageHeaderFrames } from "./page_header.js";
 import { participantsFrames } from "./participants.js";
 import { advisorPointer } from "./pointer.js";
@@ -57,10 +60,13 @@ function main() {
   containWheel();
   const scroll = advisorScroll(send);
   lasting = { pointer: advisorPointer(send), hover: advisorHover(send), scroll: scroll.frames, viewport: advisorViewport() };
-  const inputs = trackAdvisorInput(send);
+  const inputs = trackInput(send);
   const overlays = advisorOverlays(send);
+  const { clickLink, submitForm, toggleWidget } = pageActions(send);
   wireHistoryButtons(send);
+  wireTakeBack(send);
   interceptMirror({
+    // the advisor can always act, also while a citizen leads (lead.js)
     onLink: clickLink,
     onSubmit: submitForm,
     // Values still waiting to be sent go first: a reset button must not be
@@ -248,14 +254,15 @@ function openSession(data) {
       view.frames, // WELCOME: version check; SNAPSHOT: pixel grid; ENDED
       pageHeaderFrames(), // SNAPSHOT, MUTATIONS.navigate, LOADING: title, address, loading
       participantsFrames({ advisor: true }), // WELCOME, PARTICIPANTS: the list with states, who came and went
+      admissionFrames(send), // PARTICIPANTS: remove buttons; ADMISSIONS
+      leadFrames({ advisor: true, send }), // WELCOME; PARTICIPANTS: who leads, „Führung abgeben“ buttons; ENDED
       idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
       noticeFrames(), // NOTICE
       addressFrames(), // SNAPSHOT, MUTATIONS.navigate: the address field
       pointer, // CITIZEN_POINTER; SNAPSHOT, MUTATIONS.navigate, PARTICIPANTS
       hover, // PARTICIPANTS: say again where the advisor hovers
-      scroll, // PARTICIPANTS: say again where the advisor scrolled to
+      scroll, // PARTICIPANTS: say again where the advisor scrolled to; SCROLL: follow a leading citizen
       viewport, // PARTICIPANTS: lay the mirror out at the citizen's size
-      admissionFrames(send), // PARTICIPANTS: remove buttons; ADMISSIONS
       codeFrames(), // CODE; PARTICIPANTS: someone joined, stop the countdown
     ]),
   );
@@ -272,60 +279,4 @@ function navigate(/** @type {SubmitEvent} */ event) {
   if (url.startsWith("//")) url = `https:${url}`;
   else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${url}`;
   send(Msg.NAVIGATE, { url });
-}
-
-/** @param {Element} link */
-function clickLink(link) {
-  const node = nodeIdOf(link);
-  if (node === undefined) {
-    showNotice(t("link_blocked"), { level: "warning", key: "link" });
-    return;
-  }
-  send(Msg.CLICK, { node });
-}
-
-/**
- * Field values of `form` as [name, value] pairs; files and masked fields (passwords) are never sent.
- * @param {HTMLFormElement} form
- * @param {HTMLElement | null} submitter
- * @returns {Array<[string, string]>}
- */
-function formFields(form, submitter) {
-  let data;
-  try {
-    data = new FormData(form, submitter ?? undefined);
-  } catch {
-    data = new FormData(form); // submitter not of this form, or an older browser
-  }
-  const masked = maskedNames(form);
-  return /** @type {Array<[string, string]>} */ (
-    [...data].filter(([name, value]) => typeof value === "string" && !masked.has(name))
-  );
-}
-
-/**
- * @param {HTMLFormElement} form
- * @param {HTMLElement | null} submitter
- */
-function submitForm(form, submitter) {
-  const node = nodeIdOf(form);
-  if (node === undefined) {
-    showNotice(t("form_blocked"), { level: "warning", key: "form" });
-    return;
-  }
-  const fields = formFields(form, submitter);
-  // The button's own formmethod/formaction live on the relay, under its node id.
-  const button = submitter ? nodeIdOf(submitter) : undefined;
-  send(Msg.SUBMIT, button === undefined ? { node, fields } : { node, fields, submitter: button });
-}
-
-/**
- * A widget (details, tab, disclosure button) was activated: the relay
- * changes the page for everyone.
- * @param {Element} widget
- */
-function toggleWidget(widget) {
-  const node = nodeIdOf(widget);
-  const page = currentPage()?.page;
-  if (node !== undefined && page !== undefined) send(Msg.TOGGLE, { page, node });
 }

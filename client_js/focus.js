@@ -28,8 +28,10 @@ export function keepFocus(doc = document) {
     if (!last || (doc.activeElement && doc.activeElement !== doc.body)) return;
     if (last.isConnected && !last.matches(":disabled") && last.checkVisibility()) return;
     const key = last.dataset.focusKey;
-    const same = key ? doc.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null;
-    if (same instanceof HTMLElement && same !== last && same.checkVisibility()) {
+    const same = key
+      ? [...doc.querySelectorAll(`[data-focus-key="${CSS.escape(key)}"]`)].find((el) => el !== last && el.checkVisibility())
+      : null;
+    if (same instanceof HTMLElement) {
       last = null;
       same.focus();
       return;

@@ -6,7 +6,9 @@
 // such values too (defence in depth).
 //
 // In a citizen's mirror the fields only show what the advisor did: typing,
-// pasting and choosing there is blocked, so the advisor's values always show.
+// pasting and choosing there is blocked, so the advisor's values always show —
+// except while that citizen or guest leads (lead.js): then their typing goes
+// out the advisor's way, masked fields stay in their own browser.
 
 import { currentPage, keepTypedValues, nodeIdOf } from "./mirror.js";
 import { listenInMirror } from "./mirror_events.js";
@@ -65,14 +67,16 @@ function fieldState(el) {
 }
 
 /**
- * Advisor: send INPUT_SET for changes to the mirror's form fields (per field
- * the latest value, at most every 50 ms); masked fields are never sent.
+ * Send INPUT_SET for changes to the mirror's form fields (per field the
+ * latest value, at most every 50 ms) while `active()` (the advisor always;
+ * a citizen or guest while leading); masked fields are never sent.
  * The field being typed in keeps what it shows when the relay echoes its
  * (older) value back.
  * @param {Send} send
+ * @param {() => boolean} [active]
  * @returns {{flush: () => void}} sends the changes still waiting, now
  */
-export function trackAdvisorInput(send) {
+export function trackInput(send, active = () => true) {
   keepTypedValues();
   /** @type {Map<Field, number | undefined>} */
   const pending = new Map(); // field → page it was changed on
@@ -93,7 +97,7 @@ export function trackAdvisorInput(send) {
   };
   const onChange = (/** @type {Event} */ e) => {
     const el = /** @type {Field} */ (e.target);
-    if (!FIELDS.has(el?.localName) || isMasked(el)) return;
+    if (!FIELDS.has(el?.localName) || isMasked(el) || !active()) return;
     pending.set(el, currentPage()?.page);
     if (!timer) timer = setTimeout(flush, Math.max(0, sentAt + INTERVAL_MS - performance.now()));
   };
@@ -101,9 +105,13 @@ export function trackAdvisorInput(send) {
   return { flush };
 }
 
-/** Citizen: the mirror's fields show the advisor's values; typing there does nothing. */
-export function guardCitizenFields() {
-  const inField = (/** @type {Event} */ e) => FIELDS.has(/** @type {Element | null} */ (e.target)?.localName ?? "");
+/**
+ * Citizen: the mirror's fields show the advisor's values; typing there does
+ * nothing unless `free()` (the citizen leads).
+ * @param {() => boolean} [free]
+ */
+export function guardCitizenFields(free = () => false) {
+  const inField = (/** @type {Event} */ e) => !free() && FIELDS.has(/** @type {Element | null} */ (e.target)?.localName ?? "");
   const block = (/** @type {Event} */ e) => {
     if (inField(e)) e.preventDefault();
   };
@@ -111,7 +119,7 @@ export function guardCitizenFields() {
     beforeinput: block,
     paste: block,
     mousedown: (/** @type {MouseEvent} */ e) => {
-      if (/** @type {Element | null} */ (e.target)?.closest?.("select")) e.preventDefault(); // no dropdown of its own
+      if (!free() && /** @type {Element | null} */ (e.target)?.closest?.("select")) e.preventDefault(); // no dropdown of its own
     },
     keydown: (/** @type {KeyboardEvent} */ e) => {
       if (inField(e) && e.key !== "Tab") e.preventDefault();

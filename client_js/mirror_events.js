@@ -3,8 +3,8 @@
 // The mirrored page must never navigate or submit by itself: only the
 // relay fetches pages. Fragment links scroll the mirror locally; links,
 // form submissions and widgets (details, tabs, disclosure buttons) are
-// handed to the caller (the advisor turns them into CLICK/SUBMIT/TOGGLE
-// frames; a citizen's do nothing). Widgets never toggle locally: the relay
+// handed to the caller (the advisor, and a citizen or guest while leading,
+// turn them into CLICK/SUBMIT/TOGGLE frames; otherwise a citizen's do nothing). Widgets never toggle locally: the relay
 // changes the page for everyone, the advisor's mirror included. The iframe's sandbox has no
 // allow-forms, so the browser never fires `submit` there: submission is
 // recognised from the submit button's click and from Enter in a field.
@@ -127,8 +127,10 @@ function moveBetweenTabs(from, key, onToggle) {
  * @param {(fragment: string) => void} [handlers.onFragment] an in-page link is about to scroll
  * @param {(event: MouseEvent) => boolean} [handlers.beforeClick] true: the click is
  *   handled already (e.g. marking an element) and does nothing else
+ * @param {() => boolean} [handlers.controls] whether form controls keep their
+ *   default action now (default: when `onSubmit` is given; a citizen's only while leading)
  */
-export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, beforeClick } = {}) {
+export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, beforeClick, controls } = {}) {
   const onClick = (/** @type {MouseEvent} */ e) => {
     const target = elementOf(/** @type {Node | null} */ (e.target));
     if (!target || beforeClick?.(e)) {
@@ -149,7 +151,7 @@ export function interceptMirror({ onLink, onSubmit, onToggle, onFragment, before
       return;
     }
     const link = target.closest("a, area");
-    if (!link && onSubmit && target.closest(LOCAL_CONTROL)) return;
+    if (!link && onSubmit && (controls?.() ?? true) && target.closest(LOCAL_CONTROL)) return;
     e.preventDefault();
     if (!link) return;
     const fragment = fragmentOf(link);

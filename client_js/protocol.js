@@ -42,6 +42,7 @@ export const Msg = Object.freeze({
   HIGHLIGHT_SET: 76,
   PULSE_AT: 77,
   HISTORY_GO: 78,
+  LEAD: 79,
   ADMIT: 88,
   DENY: 89,
   REMOVE: 90,
@@ -109,7 +110,11 @@ export const Msg = Object.freeze({
  * @property {boolean} [connected] has a live connection
  * @property {number | null} [away_since] epoch seconds its connection dropped, while away
  */
-/** @typedef {{participants: Participant[]}} ParticipantsBody */
+/**
+ * lead: the id of the citizen or guest the advisor handed the lead to; null
+ * while the advisor leads.
+ * @typedef {{participants: Participant[], lead: string | null}} ParticipantsBody
+ */
 /**
  * `text` is German; clients show catalogue id `message` (default
  * `notice_<key>`) filled with `params` instead when they have it. `link`: a
@@ -177,6 +182,7 @@ export const Msg = Object.freeze({
 /** @typedef {{step: -1 | 0 | 1}} HistoryGoBody back, reload, forward */
 /** @typedef {{participant: string, phrase: string | null}} AdmitBody */
 /** @typedef {{participant: string}} ParticipantBody DENY, REMOVE */
+/** @typedef {{participant: string | null}} LeadBody hand the lead to this citizen or guest; null: take it back */
 
 /**
  * The body of each client → server message, by Msg number.
@@ -184,7 +190,7 @@ export const Msg = Object.freeze({
  *   64: HelloBody, 65: NavigateBody, 66: ClickBody, 67: PointerMoveBody, 68: SubmitBody,
  *   69: EmptyBody, 70: EmptyBody, 71: ViewportBody, 72: ScrollToBody, 73: HoverAtBody,
  *   74: InputSetBody, 75: ToggleBody, 76: HighlightSetBody, 77: PulseAtBody, 78: HistoryGoBody,
- *   88: AdmitBody, 89: ParticipantBody, 90: ParticipantBody, 91: EmptyBody, 92: EmptyBody,
+ *   79: LeadBody, 88: AdmitBody, 89: ParticipantBody, 90: ParticipantBody, 91: EmptyBody, 92: EmptyBody,
  * }} ClientBodies
  */
 

@@ -1,5 +1,7 @@
 // Scrolling together, anchored to an element rather than pixels: the same
-// paragraph is at the top for everyone, whatever their screen size.
+// paragraph is at the top for everyone, whatever their screen size. Whoever
+// leads (the advisor, or the citizen or guest the lead was handed to, see
+// lead.js) sends; everyone else follows.
 //
 // The anchor is the smallest mirrored element at the top edge of the
 // viewport (under any fixed or sticky header), the offset how many of its
@@ -13,6 +15,7 @@ import { currentPage, elementRect, mirrorDocument, nodeById, nodeIdOf, onMirrorC
 import { listenInMirror, scrollToFragment } from "./mirror_events.js";
 import { Msg } from "./protocol.js";
 import { latestWins, perFrame } from "./rate.js";
+import { leading, ledByOther, onLeadChange } from "./lead.js";
 
 /** @typedef {import("./protocol.js").Handlers} Handlers */
 /** @typedef {import("./protocol.js").Send} Send */
@@ -109,12 +112,15 @@ function scrollToAnchor(doc, { node, offset }) {
 const SETTLE_MS = 5000;
 
 /**
- * Advisor: send SCROLL_TO when the mirror scrolls.
+ * Send SCROLL_TO when the mirror scrolls, while `active()` says this view
+ * leads the scrolling (the advisor unless a citizen leads; a citizen or guest
+ * while they lead, see lead.js).
  * @param {Send} send
- * @returns {{frames: Handlers, jump: () => void}} frames: PARTICIPANTS, say
- *   it again (someone joined); jump: the next scroll comes from an in-page link
+ * @param {() => boolean} active
+ * @returns {{publish: () => void, jump: () => void}} publish: say where the
+ *   mirror is (now, if active); jump: the next scroll comes from an in-page link
  */
-export function advisorScroll(send) {
+function scrollSender(send, active) {
   let jumping = false;
   const out = latestWins((/** @type {ScrollBody} */ body) => {
     send(Msg.SCROLL_TO, body);
@@ -122,7 +128,7 @@ export function advisorScroll(send) {
   const publish = () => {
     const doc = mirrorDocument();
     const page = currentPage()?.page;
-    const anchor = doc && page !== undefined ? scrollAnchor(doc) : null;
+    const anchor = doc && page !== undefined && active() ? scrollAnchor(doc) : null;
     if (!anchor || page === undefined) return;
     out.push({ page, ...anchor, jump: jumping });
     if (jumping) {
@@ -132,8 +138,8 @@ export function advisorScroll(send) {
   };
   const onScroll = perFrame(publish);
   // A page opened at #part: stylesheets and images that arrive after the
-  // first jump move the part, so it is scrolled to again until the advisor
-  // scrolls by hand (or a few seconds have passed).
+  // first jump move the part, so it is scrolled to again until the one
+  // leading scrolls by hand (or a few seconds have passed).
   let settling = "";
   let settleUntil = 0;
   const stopSettling = () => {
@@ -144,7 +150,7 @@ export function advisorScroll(send) {
       if (e.target === mirrorDocument()) onScroll();
     },
     load: () => {
-      if (settling && performance.now() < settleUntil) scrollToFragment(settling);
+      if (settling && performance.now() < settleUntil && active()) scrollToFragment(settling);
     },
     wheel: stopSettling,
     keydown: stopSettling,
@@ -152,7 +158,7 @@ export function advisorScroll(send) {
     touchstart: stopSettling,
   });
   onMirrorChange((kind) => {
-    if (kind !== "snapshot") return;
+    if (kind !== "snapshot" || !active()) return;
     const hash = currentPage()?.url?.split("#")[1];
     settling = hash ?? "";
     settleUntil = performance.now() + SETTLE_MS;
@@ -163,7 +169,7 @@ export function advisorScroll(send) {
     onScroll();
   });
   return {
-    frames: { [Msg.PARTICIPANTS]: publish },
+    publish,
     jump: () => {
       jumping = true;
     },
@@ -171,13 +177,57 @@ export function advisorScroll(send) {
 }
 
 /**
+ * Advisor: send SCROLL_TO when the mirror scrolls; while a citizen or guest
+ * leads (lead.js), follow their SCROLL frames instead and send nothing (the
+ * advisor's own scrolling then stays in the advisor's mirror until the
+ * leader scrolls again). Taking the lead back says where the mirror is.
+ * @param {Send} send
+ * @returns {{frames: Handlers, jump: () => void}} frames: PARTICIPANTS, say
+ *   it again (someone joined); SCROLL: follow the leader; jump: the next
+ *   scroll comes from an in-page link
+ */
+export function advisorScroll(send) {
+  const sender = scrollSender(send, () => !ledByOther());
+  /** @type {ScrollBody | null} */
+  let target = null; // the leader's last SCROLL for the current page
+  const follow = () => {
+    const doc = mirrorDocument();
+    if (ledByOther() && doc && target && target.page === currentPage()?.page) scrollToAnchor(doc, target);
+  };
+  const refollow = perFrame(follow);
+  listenInMirror({ load: refollow }); // images and fonts arriving move the leader's anchor
+  onMirrorChange((kind) => {
+    if (kind === "snapshot") target = null;
+    else refollow();
+  });
+  onLeadChange(() => {
+    if (!ledByOther()) sender.publish(); // the advisor leads again, from where the leader was
+  });
+  return {
+    frames: {
+      [Msg.PARTICIPANTS]: sender.publish,
+      [Msg.SCROLL]: (body) => {
+        if (body.page !== currentPage()?.page || !ledByOther()) return;
+        target = body;
+        follow();
+      },
+    },
+    jump: sender.jump,
+  };
+}
+
+/**
  * Citizen: follow the advisor's scrolling unless scrolling by oneself;
  * #follow-box (shown in "free" mode) holds the "Dem Berater folgen" button
- * #follow-advisor.
- * @returns {{frames: Handlers, goFree: () => void}} frames: SCROLL; goFree:
- *   the citizen scrolled by their own action (e.g. an in-page link)
+ * #follow-advisor. While this citizen or guest leads (lead.js), their own
+ * scrolling is sent as the advisor's is (SCROLL_TO) and nobody is followed.
+ * @param {Send} send
+ * @returns {{frames: Handlers, goFree: () => void, jump: () => void}} frames:
+ *   SCROLL, PARTICIPANTS; goFree: the citizen scrolled by their own action
+ *   (e.g. an in-page link); jump: the leader's next scroll comes from an in-page link
  */
-export function citizenScroll() {
+export function citizenScroll(send) {
+  const sender = scrollSender(send, leading);
   const followBox = /** @type {HTMLElement} */ (document.getElementById("follow-box"));
   const followButton = /** @type {HTMLElement} */ (document.getElementById("follow-advisor"));
   /** @type {"follow" | "free"} */
@@ -186,7 +236,7 @@ export function citizenScroll() {
   let target = null; // the last SCROLL body for the current page
   const apply = () => {
     const doc = mirrorDocument();
-    if (mode === "follow" && doc && target && target.page === currentPage()?.page) scrollToAnchor(doc, target);
+    if (mode === "follow" && !leading() && doc && target && target.page === currentPage()?.page) scrollToAnchor(doc, target);
   };
   const reapply = perFrame(apply);
   /** @param {"follow" | "free"} next */
@@ -197,7 +247,14 @@ export function citizenScroll() {
     document.body.dataset.scrollMode = mode;
     if (mode === "follow") apply();
   };
-  const goFree = () => setMode("free");
+  const goFree = () => {
+    if (!leading()) setMode("free"); // the leader's scrolling is everyone's
+  };
+  onLeadChange(() => {
+    setMode("follow");
+    if (leading()) sender.publish(); // everyone comes to where the new leader is
+    else apply();
+  });
   followButton.addEventListener("click", () => setMode("follow"));
 
   listenInMirror({
@@ -232,7 +289,9 @@ export function citizenScroll() {
         if (body.jump) setMode("follow");
         apply();
       },
+      [Msg.PARTICIPANTS]: sender.publish, // someone joined: the leader says it again
     },
     goFree,
+    jump: sender.jump,
   };
 }

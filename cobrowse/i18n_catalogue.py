@@ -140,6 +140,7 @@ DE: dict[str, str] = {
     "admissions_heading": "Beitrittswünsche",
     "participants_heading": "Teilnehmende",
     "people_toggle": "Wer ist dabei?",
+    "lead_take_back": "Führung zurücknehmen",
     "end_session": "Sitzung beenden",
     "address_label": "Adresse",
     "open_button": "Öffnen",
@@ -261,6 +262,21 @@ DE: dict[str, str] = {
     "notice_removed": (
         "Die Person wurde entfernt. Der Zugangscode ist jetzt ungültig; "
         "ziehen Sie bei Bedarf einen neuen."
+    ),
+    "notice_lead_unknown": (
+        "Diese Person ist nicht mehr in der Sitzung. Die Führung bleibt bei Ihnen."
+    ),
+    "notice_lead_pending": (
+        "Diese Person wartet noch auf Einlass. Lassen Sie sie zuerst zu; "
+        "bis dahin bleibt die Führung bei Ihnen."
+    ),
+    "notice_lead_away": "Diese Person ist gerade nicht verbunden. Die Führung bleibt bei Ihnen.",
+    "notice_lead_elsewhere": (
+        "Diese Person ist über einen anderen Server verbunden. Die Führung kann ihr "
+        "gerade nicht übergeben werden; sie bleibt bei Ihnen."
+    ),
+    "notice_lead_not_yours": (
+        "Sie führen gerade nicht. Nur Ihre Beraterin oder Ihr Berater kann jetzt Links öffnen."
     ),
     "notice_pipeline": (
         "Diese Seite kann nicht gemeinsam angezeigt werden. Sie sehen weiter die bisherige Seite."
@@ -406,6 +422,7 @@ EN: dict[str, str] = {
     "admissions_heading": "Requests to join",
     "participants_heading": "Participants",
     "people_toggle": "Who is here?",
+    "lead_take_back": "Take the lead back",
     "end_session": "End session",
     "address_label": "Address",
     "open_button": "Open",
@@ -509,6 +526,16 @@ EN: dict[str, str] = {
     "notice_removed": (
         "The person was removed. The access code is now invalid; draw a new one if needed."
     ),
+    "notice_lead_unknown": "That person is no longer in the session. You keep the lead.",
+    "notice_lead_pending": (
+        "That person is still waiting to be let in. Admit them first; until then you keep the lead."
+    ),
+    "notice_lead_away": "That person is not connected right now. You keep the lead.",
+    "notice_lead_elsewhere": (
+        "That person is connected through another server. The lead cannot be handed "
+        "to them right now; you keep it."
+    ),
+    "notice_lead_not_yours": "You are not leading right now. Only your advisor can open links now.",
     "notice_pipeline": (
         "This page cannot be shown in the shared view. You still see the previous page."
     ),

@@ -66,9 +66,10 @@ Server → client bodies:
 * ``PULSE`` ``{page, node, x, y}`` — the advisor clicked there (fractions like ``POINTER``)
 * ``CITIZEN_POINTER`` ``{participant, node, x, y}`` — advisor only, when
   ``[sessions] show_citizen_pointer`` is on: a citizen's pointer (like ``POINTER``)
-* ``PARTICIPANTS`` ``{participants}`` — ``[{id, role, label, state, viewport: [w, h]|nil,
-  connected, away_since|nil}]``; ``connected``: has a live connection; ``away_since``:
-  epoch seconds it dropped (sent again on every change)
+* ``PARTICIPANTS`` ``{participants, lead}`` — ``participants``: ``[{id, role, label, state,
+  viewport: [w, h]|nil, connected, away_since|nil}]``; ``connected``: has a live connection;
+  ``away_since``: epoch seconds it dropped (sent again on every change); ``lead``: the id of
+  the citizen or guest the advisor handed the lead to (``LEAD``), nil while the advisor leads
 * ``NOTICE`` ``{key, text, level, params?, message?, link?, link_text?}`` — ``text`` is the
   German message; clients may show catalogue id ``message`` (default ``notice_<key>``)
   with ``params`` in their own language instead (see :mod:`cobrowse.i18n`); ``link``
@@ -98,6 +99,7 @@ Client → server bodies (who may send which: :mod:`cobrowse.session.commands`):
 * ``LEAVE`` ``{}``, ``END`` ``{}``, ``NEW_CODE`` ``{}``, ``EXTEND`` ``{}`` (keep the idle session)
 * ``VIEWPORT`` ``{viewport}`` — the mirror's size changed
 * ``ADMIT`` ``{participant, phrase?}``, ``DENY`` ``{participant}``, ``REMOVE`` ``{participant}``
+* ``LEAD`` ``{participant}`` — hand the lead to that citizen or guest; nil: take it back
 * each with the ``page`` it is meant for (frames for an older page are dropped):
   ``SCROLL_TO`` ``{page, node, offset?, jump?}``, ``HOVER_AT`` ``{page, node?, focus?,
   ring?}``, ``PULSE_AT`` ``{page, node, x?, y?}``, ``TOGGLE`` ``{page, node}`` (widget),
@@ -191,6 +193,7 @@ class Msg(IntEnum):
     HIGHLIGHT_SET = 76
     PULSE_AT = 77
     HISTORY_GO = 78
+    LEAD = 79
     ADMIT = 88
     DENY = 89
     REMOVE = 90
@@ -554,6 +557,20 @@ class Remove:
 
 
 @dataclass(frozen=True, slots=True)
+class Lead:
+    """``participant``: who leads from now on; None: the advisor takes the lead back."""
+
+    MSG: ClassVar = Msg.LEAD
+    participant: str | None
+
+    @classmethod
+    def parse(cls, body: Body) -> "Lead":
+        if "participant" not in body:
+            raise ProtocolError("participant is missing")
+        return cls(None if body["participant"] is None else participant_id(body))
+
+
+@dataclass(frozen=True, slots=True)
 class NewCode(NoBody):
     MSG: ClassVar = Msg.NEW_CODE
 
@@ -582,6 +599,7 @@ ClientMessage = (
     | Admit
     | Deny
     | Remove
+    | Lead
     | NewCode
     | Extend
 )
@@ -606,6 +624,7 @@ CLIENT_BODIES: dict[Msg, type[ClientMessage]] = {
         Admit,
         Deny,
         Remove,
+        Lead,
         NewCode,
         Extend,
     )
@@ -718,6 +737,7 @@ class ParticipantInfo(TypedDict):
 
 class Participants(TypedDict):
     participants: list[ParticipantInfo]
+    lead: str | None  # who the advisor handed the lead to; None: the advisor leads
 
 
 class Notice(TypedDict):

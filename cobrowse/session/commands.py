@@ -10,6 +10,18 @@ the sender's connection is done (it left, or ended the session).
 
 Pending joiners may only report their viewport or leave. Anything the advisor
 sends keeps the session from going idle.
+
+The citizen's turn: the advisor may hand the lead to one admitted citizen or
+guest (``LEAD``; :attr:`CoSession.lead`). While they lead, the commands marked
+``lead`` (link clicks, form submits, widgets, typing, scrolling) are theirs
+too and take exactly the advisor's path (allowlist, SSRF guard, fetch,
+pipeline). The advisor can always act meanwhile; their client only stops
+sending its scroll position and follows the leader's instead. A joiner who
+does not lead (any more) and sends such a frame is no tampered client but
+usually one whose lead was just taken back: a click, submit or widget gets a
+plain notice, typing and scrolling (passing states) are dropped. The lead goes
+back to the advisor when the leader leaves, drops or is removed
+(:meth:`CoSession.broadcast_participants`).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from cobrowse.errors import ProtocolError
+from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import (
     Admit,
     CitizenPointer,
@@ -31,10 +44,12 @@ from cobrowse.protocol import (
     HistoryGo,
     HoverAt,
     InputSet,
+    Lead,
     Leave,
     Msg,
     Navigate,
     NewCode,
+    Notice,
     Pointer,
     PointerMove,
     PulseAt,
@@ -46,7 +61,7 @@ from cobrowse.protocol import (
 )
 from cobrowse.session import admission, moves
 from cobrowse.session.call import Call
-from cobrowse.session.model import Role, State
+from cobrowse.session.model import CoSession, Role, State
 
 __all__ = ["COMMANDS", "Command", "apply", "dispatch"]
 
@@ -67,6 +82,7 @@ class Command(Generic[B]):
     body: type[B]
     handler: Callable[[Call, B], Reply]
     while_pending: bool = False  # a joiner not yet admitted may send it
+    lead: bool = False  # the joiner the advisor handed the lead to may send it too
 
 
 # --- pointer and presence -------------------------------------------------------------
@@ -113,12 +129,60 @@ def navigate(call: Call, body: Navigate) -> bool:
 
 
 def click(call: Call, body: Click) -> bool:
-    call.services.navigator.click(call.session, body.node)
+    call.services.navigator.click(call.session, body.node, call.participant.id)
     return False
 
 
 def submit(call: Call, body: Submit) -> bool:
-    call.services.navigator.submit(call.session, body.node, list(body.fields), body.submitter)
+    fields = list(body.fields)
+    navigator, me = call.services.navigator, call.participant.id
+    navigator.submit(call.session, body.node, fields, body.submitter, sender=me)
+    return False
+
+
+# --- the citizen's turn ---------------------------------------------------------------
+
+
+def lead(call: Call, body: Lead) -> bool:
+    """The advisor hands the lead to a citizen or guest, or (None, or the
+    advisor's own id) takes it back. A refusal is a notice for the advisor."""
+    session = call.session
+    target = body.participant
+    if target is None or target == call.participant.id:
+        if session.lead is not None:
+            session.lead = None
+            session.broadcast_participants()
+        return False
+    person = session.participants.get(target)
+    if person is None:
+        _advise(session, "lead_unknown")
+    elif person.state != State.ACTIVE:
+        _advise(session, "lead_pending")
+    elif not session.can_lead(person):
+        # in cluster mode a joiner may be connected to another node than the
+        # one that navigates; the lead stays with the advisor then
+        reachable = person.connected and session.hub.clustered
+        _advise(session, "lead_elsewhere" if reachable else "lead_away")
+    elif session.lead != target:
+        session.lead = target
+        session.broadcast_participants()
+    return False
+
+
+def _advise(session: CoSession, key: str) -> None:
+    """A refused ``LEAD``: catalogue id ``notice_<key>``, to the advisor only."""
+    body: Notice = {"key": key, "text": DE[f"notice_{key}"], "level": "warning"}
+    session.hub.send_to(Role.ADVISOR, Msg.NOTICE, body)
+
+
+def _not_leading(call: Call, kind: Msg) -> bool:
+    """A joiner sent a ``lead`` command without the lead (it was taken back
+    while the frame was under way): a click, submit or widget is told so,
+    typing and scrolling are dropped."""
+    if kind in (Msg.CLICK, Msg.SUBMIT, Msg.TOGGLE):
+        text = DE["notice_lead_not_yours"]
+        body: Notice = {"key": "lead_not_yours", "text": text, "level": "info"}
+        call.session.hub.send_to(call.participant.id, Msg.NOTICE, body)
     return False
 
 
@@ -146,19 +210,20 @@ COMMANDS: Final = _table(
     (Msg.LEAVE, Command(JOINERS, Leave, leave, while_pending=True)),  # the advisor ENDs
     (Msg.EXTEND, Command(ANYONE, Extend, admission.extend)),
     (Msg.NAVIGATE, Command(ADVISOR, Navigate, navigate)),
-    (Msg.CLICK, Command(ADVISOR, Click, click)),
-    (Msg.SUBMIT, Command(ADVISOR, Submit, submit)),
+    (Msg.CLICK, Command(ADVISOR, Click, click, lead=True)),
+    (Msg.SUBMIT, Command(ADVISOR, Submit, submit, lead=True)),
     (Msg.HISTORY_GO, Command(ADVISOR, HistoryGo, history_go)),
     (Msg.END, Command(ADVISOR, End, end)),
-    (Msg.SCROLL_TO, Command(ADVISOR, ScrollTo, moves.scroll_to)),
+    (Msg.SCROLL_TO, Command(ADVISOR, ScrollTo, moves.scroll_to, lead=True)),
     (Msg.HOVER_AT, Command(ADVISOR, HoverAt, moves.hover_at)),
     (Msg.PULSE_AT, Command(ADVISOR, PulseAt, moves.pulse_at)),
-    (Msg.TOGGLE, Command(ADVISOR, Toggle, moves.toggle)),
+    (Msg.TOGGLE, Command(ADVISOR, Toggle, moves.toggle, lead=True)),
     (Msg.HIGHLIGHT_SET, Command(ADVISOR, HighlightSet, moves.highlight_set)),
-    (Msg.INPUT_SET, Command(ADVISOR, InputSet, moves.input_set)),
+    (Msg.INPUT_SET, Command(ADVISOR, InputSet, moves.input_set, lead=True)),
     (Msg.ADMIT, Command(ADVISOR, Admit, admission.admit)),
     (Msg.DENY, Command(ADVISOR, Deny, admission.deny)),
     (Msg.REMOVE, Command(ADVISOR, Remove, admission.remove)),
+    (Msg.LEAD, Command(ADVISOR, Lead, lead)),
     (Msg.NEW_CODE, Command(ADVISOR, NewCode, admission.new_code)),
 )
 
@@ -173,13 +238,16 @@ def apply(call: Call, message: ClientMessage) -> Reply:
     command = COMMANDS.get(kind)
     if command is None:
         raise ProtocolError(f"unexpected {kind.name}")
-    me = call.participant
+    me, session = call.participant, call.session
     if me.state != State.ACTIVE and not command.while_pending:
         raise ProtocolError(f"{kind.name} while waiting for admission")
     if me.role not in command.roles:
-        raise ProtocolError(f"{kind.name} is not for the {me.role}")
-    if me.role == Role.ADVISOR:
-        call.session.touch()
+        if not command.lead:
+            raise ProtocolError(f"{kind.name} is not for the {me.role}")
+        if not session.leads(me):
+            return _not_leading(call, kind)
+    if me.role == Role.ADVISOR or session.leads(me):
+        session.touch()
     return command.handler(call, message)
 
 

@@ -214,6 +214,11 @@ class SessionHub:
         self._relay = relay  # cluster mode: the other nodes get every frame too
 
     @property
+    def clustered(self) -> bool:
+        """Whether other nodes take part in the session (cluster mode)."""
+        return self._relay is not None
+
+    @property
     def owned(self) -> bool:
         """Whether this hub sequences the session's frames (False: a copy of a
         session another node owns, which forwards what it is given)."""

@@ -159,6 +159,24 @@ class CoSession:
     interaction: PageState | None = None  # see cobrowse.session.publish
     # render seam (issue 18): the page of the relay's browser everyone is on
     live: LivePage | None = None
+    # The citizen or guest the advisor handed the lead to (LEAD): their link
+    # clicks, form submits, widgets, typing and scrolling drive the session
+    # (see cobrowse.session.commands); None: the advisor leads.
+    lead: str | None = None
+
+    def can_lead(self, participant: Participant) -> bool:
+        """Whether ``participant`` may hold the lead now: an admitted joiner
+        connected to this node (the node that navigates for the session)."""
+        return (
+            participant.role != Role.ADVISOR
+            and participant.state == State.ACTIVE
+            and self.participants.get(participant.id) is participant
+            and participant.id in self.hub.connections
+        )
+
+    def leads(self, participant: Participant) -> bool:
+        """Whether the advisor handed the lead to ``participant``."""
+        return self.lead is not None and self.lead == participant.id
 
     def record_history(self, url: str, at: int | None) -> None:
         """The page ``url`` is shown: entry ``at`` (back/forward/reload), or a new
@@ -187,8 +205,16 @@ class CoSession:
             self.broadcast_participants()
 
     def broadcast_participants(self) -> None:
-        """Tell everyone who is here (pending joiners included, without phrases)."""
-        body: Participants = {"participants": [p.describe() for p in self.participants.values()]}
+        """Tell everyone who is here (pending joiners included, without phrases)
+        and who leads. Every change of who is here comes through here: a leader
+        who left, dropped or was removed gives the lead back to the advisor."""
+        leader = self.participants.get(self.lead or "")
+        if leader is None or not self.can_lead(leader):
+            self.lead = None
+        body: Participants = {
+            "participants": [p.describe() for p in self.participants.values()],
+            "lead": self.lead,
+        }
         self.hub.broadcast(Msg.PARTICIPANTS, body)
         self.send_admissions()
 
@@ -227,16 +253,21 @@ class CoSession:
         params: dict[str, str] | None = None,
         *,
         others: str | None = None,
+        sender: str | None = None,
     ) -> None:
         """Something the advisor did did not work: ``text`` (catalogue id
         ``notice_<key>``) goes to the advisor only, in words meant for them.
         ``others``: the catalogue key (``notice_<others>``) of a plain notice for
         everyone else, e.g. that they still see the page they saw; None tells
-        them nothing (nothing changed for them)."""
+        them nothing (nothing changed for them). ``sender``: the leading citizen
+        or guest whose move it was (``LEAD``); they get ``text`` too, so
+        ``text`` must then be plain words for anyone."""
         body: Notice = {"key": key, "text": text, "level": level}
         if params:
             body["params"] = params
         self.hub.send_to(Role.ADVISOR, Msg.NOTICE, body)
+        if sender is not None and sender != Role.ADVISOR:
+            self.hub.send_to(sender, Msg.NOTICE, body)
         if others is not None:
             calm: Notice = {"key": others, "text": DE[f"notice_{others}"], "level": "info"}
             self.hub.broadcast(Msg.NOTICE, calm, exclude=Role.ADVISOR)

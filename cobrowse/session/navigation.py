@@ -1,6 +1,7 @@
 """What happens when the advisor navigates: fetch, pipeline, snapshot, fan-out.
 
-Only the advisor's actions reach here (the WebSocket handler checks roles).
+Only the advisor's actions reach here, and those of the citizen or guest the
+advisor handed the lead to (the command table checks roles and the lead).
 A newer navigation cancels one still in flight, so the session always ends
 up on the page the advisor asked for last. Failures become a German notice
 for everyone; the current page stays.
@@ -98,8 +99,9 @@ class Navigator:
         if 0 <= at < len(session.history):
             self.navigate(session, session.history[at], at)
 
-    def click(self, session: CoSession, node: int) -> None:
-        """The advisor clicked the link with node id ``node`` on the current page."""
+    def click(self, session: CoSession, node: int, sender: str | None = None) -> None:
+        """The advisor (or the citizen or guest who leads, ``sender``) clicked the
+        link with node id ``node`` on the current page."""
         page = session.page
         target = page.links.get(node) if page else None
         if target is None:
@@ -109,7 +111,8 @@ class Navigator:
         except FetchError:
             host = urlsplit(target).hostname or target
             text = DE["notice_link_not_allowed"].format(host=host)
-            session.advisor_notice("link_not_allowed", text, "warning", {"host": host})
+            params = {"host": host}
+            session.advisor_notice("link_not_allowed", text, "warning", params, sender=sender)
             return
         self.navigate(session, target)
 
@@ -119,10 +122,13 @@ class Navigator:
         node: int,
         fields: list[tuple[str, str]],
         submitter: int | None = None,
+        *,
+        sender: str | None = None,
     ) -> None:
-        """The advisor submitted the form ``node`` (with the button ``submitter``, whose
-        own formmethod/formaction the pipeline recorded, if any): GET forms navigate,
-        POST forms only where a host rule allows them (the sanitizer marked the others)."""
+        """The advisor (or the citizen or guest who leads, ``sender``) submitted the
+        form ``node`` (with the button ``submitter``, whose own formmethod/formaction
+        the pipeline recorded, if any): GET forms navigate, POST forms only where a
+        host rule allows them (the sanitizer marked the others)."""
         page = session.page
         if page is None:
             return
@@ -134,7 +140,8 @@ class Navigator:
             self.navigate(session, form.action, post=fields)
             return
         if form.method.lower() != "get" or not form.enabled:
-            session.advisor_notice("form_post_blocked", DE["notice_form_post_blocked"], "warning")
+            text = DE["notice_form_post_blocked"]
+            session.advisor_notice("form_post_blocked", text, "warning", sender=sender)
             return
         parts = urlsplit(form.action)
         self.navigate(session, urlunsplit((*parts[:3], urlencode(fields), "")))

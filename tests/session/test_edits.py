@@ -11,7 +11,6 @@ import msgpack
 import pytest
 
 from cobrowse.config import HostPattern, HostRule
-from cobrowse.errors import ProtocolError
 from cobrowse.pipeline import rules_for
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
@@ -186,11 +185,15 @@ def test_next_without_a_next_element_changes_nothing() -> None:
 def test_only_the_advisor_toggles_and_only_on_the_current_page() -> None:
     session, hub = session_with(BURGER)
     button = first(session, "nav-toggle")
-    with pytest.raises(ProtocolError):
-        click(session, button, who=CITIZEN)
+    click(session, button, who=CITIZEN)  # a citizen without the lead: refused (a notice)
+    assert "is-open" not in classes(session, "main-nav")
+    assert hub.sent == []  # nothing broadcast
     handle(session, ADVISOR, Msg.TOGGLE, {"page": session.page_no - 1, "node": button[0]})
     assert hub.sent == []
     assert "is-open" not in classes(session, "main-nav")
+    session.lead = CITIZEN.id  # handed the lead (LEAD): the citizen's toggle opens it
+    click(session, button, who=CITIZEN)
+    assert "is-open" in classes(session, "main-nav")
 
 
 @pytest.mark.parametrize(

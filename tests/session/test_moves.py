@@ -389,9 +389,22 @@ def test_bad_input_values_are_protocol_errors() -> None:
 @pytest.mark.parametrize("kind", sorted({Msg.SCROLL_TO, Msg.HOVER_AT, Msg.TOGGLE, Msg.INPUT_SET}))
 def test_only_the_advisor_moves_things(kind: Msg) -> None:
     session, hub = session_on(demo_page("/"))
-    with pytest.raises(ProtocolError):
+    if kind == Msg.HOVER_AT:  # never the citizen's
+        with pytest.raises(ProtocolError):
+            send(session, kind, CITIZEN, node=1, offset=0, value="x")
+    else:  # the leader's too (LEAD); without the lead refused, the socket kept
         send(session, kind, CITIZEN, node=1, offset=0, value="x")
     assert hub.sent == []
+
+
+def test_the_leading_citizen_scrolls_for_everyone_but_never_fills_a_masked_field() -> None:
+    session, hub = session_on(demo_page("/servicekonto/anmelden.html"))
+    session.lead = CITIZEN.id
+    password = node_by_dom_id(session, "anmeldung-passwort")
+    send(session, Msg.INPUT_SET, CITIZEN, node=password[0], value="geheim")
+    assert hub.sent == [] and "value" not in password[2]
+    send(session, Msg.SCROLL_TO, CITIZEN, node=password[0], offset=0.5)
+    assert [(m, exclude) for m, _, exclude in hub.sent] == [(Msg.SCROLL, CITIZEN.id)]
 
 
 # --- highlight -------------------------------------------------------------------
@@ -603,16 +616,29 @@ async def test_citizens_cannot_toggle_scroll_or_type(
     adv_ws = await connect(adv, f"/ws?session={session['session']}")
     await adv_ws.send_bytes(encode(Msg.NAVIGATE, 0, {"url": f"http://127.0.0.1:{demo.port}/"}))
     snapshot = await receive(adv_ws, Msg.SNAPSHOT, seconds=10)
-    for kind in (Msg.TOGGLE, Msg.SCROLL_TO, Msg.INPUT_SET, Msg.HIGHLIGHT_SET, Msg.HISTORY_GO):
+    body = {"page": snapshot["page"], "node": 1, "offset": 0, "value": "x", "step": 0}
+    # without the lead (LEAD), scrolling and typing are dropped and a widget is
+    # refused with a notice; the socket stays open (the lead may just have gone)
+    cit = await citizen_client(relay, aiohttp_client, session["code"])
+    cit_ws = await connect(cit)
+    for kind in (Msg.SCROLL_TO, Msg.INPUT_SET, Msg.TOGGLE):
+        await cit_ws.send_bytes(encode(kind, 0, body))
+    notice = await receive(cit_ws, Msg.NOTICE)
+    assert notice["key"] == "lead_not_yours" and not cit_ws.closed
+    # never the citizen's, lead or not: a closed socket
+    for kind in (Msg.HIGHLIGHT_SET, Msg.HISTORY_GO):
         cit = await citizen_client(relay, aiohttp_client, session["code"])
         cit_ws = await connect(cit)
-        body = {"page": snapshot["page"], "node": 1, "offset": 0, "value": "x", "step": 0}
         await cit_ws.send_bytes(encode(kind, 0, body))
         closed = await cit_ws.receive(timeout=5)
         while closed.type is WSMsgType.BINARY:
             closed = await cit_ws.receive(timeout=5)
         assert closed.type is WSMsgType.CLOSE and closed.data == 4400, kind
     assert adv_ws.closed is False
+    # the advisor's answer comes after anything the citizens' frames could have sent
+    await adv_ws.send_bytes(encode(Msg.NEW_CODE, 0, {}))
+    kinds = {kind for kind, _ in await frames_until(adv_ws, Msg.CODE)}
+    assert Msg.PARTICIPANTS in kinds and not {Msg.SCROLL, Msg.MUTATIONS} & kinds
 
 
 async def test_back_forward_and_reload(
