@@ -61,6 +61,10 @@ export function keepFocus(doc = document) {
 export function askWith(dialog) {
   return new Promise((resolve) => {
     const done = () => {
+      // A "close" event is queued, not dispatched at once: the one from an
+      // earlier Escape can arrive after the dialog was opened again. Only a
+      // close that left the dialog closed answers this question.
+      if (dialog.open) return;
       dialog.removeEventListener("close", done);
       resolve(dialog.returnValue || "no");
     };

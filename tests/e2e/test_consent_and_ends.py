@@ -189,6 +189,29 @@ def test_advisor_ended(browser: Browser, relay: Server) -> None:
     citizen.context.close()
 
 
+def test_a_quick_no_then_yes_still_ends(browser: Browser, relay: Server) -> None:
+    """Escape, then at once „Sitzung beenden“ again: the first answer's ``close``
+    event arrives after the dialog is open again and must not answer the second
+    question (it once did, and „Ja“ then ended nothing)."""
+    adv_ctx = browser.new_context(viewport=VIEWPORT)
+    advisor, code = advisor_login(adv_ctx, relay)
+    citizen = joined(browser, relay, advisor, code)
+    advisor.evaluate(
+        """() => {
+          const end = document.querySelector('[data-testid=end-session]');
+          const dialog = document.getElementById('end-confirm');
+          end.click();
+          dialog.close();  // "no", as Escape does; its close event is only queued
+          end.click();     // asked again before that event is dispatched
+        }"""
+    )
+    dialog = advisor.get_by_role("dialog", name="Sitzung für alle beenden?")
+    dialog.get_by_role("button", name="Ja, Sitzung beenden").click()
+    assert_end_screen(citizen, "Ihre Beraterin oder Ihr Berater hat die Sitzung beendet")
+    adv_ctx.close()
+    citizen.context.close()
+
+
 def test_denied_while_waiting(browser: Browser, relay: Server) -> None:
     adv_ctx = browser.new_context(viewport=VIEWPORT)
     advisor, code = advisor_login(adv_ctx, relay)
