@@ -29,7 +29,19 @@ import { waitingFrames } from "./waiting.js";
 import { t } from "./i18n.js";
 
 // Everything of the live session and of the time before it; the end screen replaces them.
-const HIDE_WHEN_ENDED = ["#view", "#leave", "#people-toggle", "#waiting", "#idle-warning", "#follow-box"];
+// The bar keeps only its status line: who was here and which page was shown
+// belong to the live session, not to the end screen.
+const HIDE_WHEN_ENDED = [
+  "#view",
+  "#leave",
+  "#people-toggle",
+  "#participants",
+  "#session-bar .page-info",
+  "#lead-status",
+  "#waiting",
+  "#idle-warning",
+  "#follow-box",
+];
 // After LEAVE, how long the relay may still answer with its list of visited pages.
 const LEAVE_GRACE_MS = 2000;
 // ENDED's reasons as the citizen reads them.

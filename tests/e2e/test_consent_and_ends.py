@@ -103,7 +103,8 @@ def assert_end_screen(page: Page, reason: str) -> None:
     expect(page.get_by_role("link", name="0800 123 456")).to_have_attribute(
         "href", "tel:0800123456"
     )
-    for leftover in ("#waiting", "#idle-warning", "#view", "#leave"):
+    leftovers = ("#waiting", "#idle-warning", "#view", "#leave", "#participants", ".page-info")
+    for leftover in leftovers:
         expect(page.locator(leftover)).to_be_hidden()
     expect(page.get_by_test_id("join-phrase")).to_be_hidden()
     expect(page.get_by_text("Bitte lesen Sie Ihrem Berater")).to_be_hidden()
