@@ -13,7 +13,8 @@
   relay's p50/p99 against the html relay's (the target: within 1.5×). The
   CPU the render relay's processes used meanwhile is split by kind (the
   relay's event loop, its page workers, Playwright's driver, Chromium), with
-  the scheduling policy Chromium's threads actually ran under.
+  the scheduling policy Chromium's threads actually ran under and the
+  autogroup nice value of its session group.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from cobrowse.fetch import Fetcher
 from cobrowse.page_worker import PageJob, PageWorkers
 from cobrowse.render import Renderer
 from cobrowse.render.browser import chromium_args
+from cobrowse.render.priority import autogroup_nice, autogroups_enabled
 from cobrowse.session.model import CoSession
 from cobrowse.session.store import SessionStore
 
@@ -110,7 +112,8 @@ _POLICIES = {0: "normal", 3: "batch", 5: "idle"}
 
 def _cpu_by_kind(root: int) -> tuple[dict[str, float], set[str]]:
     """CPU seconds so far of the relay ``root`` and its children, by kind, and
-    the scheduling policies (with nice values) of Chromium's threads."""
+    the scheduling policies (with nice values) of Chromium's threads and the
+    nice values of its session groups (where the kernel has autogroups)."""
     cpu: dict[str, float] = {}
     policies: set[str] = set()
     for pid in _descendants(root):
@@ -122,6 +125,9 @@ def _cpu_by_kind(root: int) -> tuple[dict[str, float], set[str]]:
             cpu[kind] = cpu.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / _CLK_TCK
         if kind != "chromium":
             continue
+        group = autogroup_nice(pid)
+        if group is not None and autogroups_enabled():
+            policies.add(f"autogroup nice {group}")
         with contextlib.suppress(OSError):
             for task in os.listdir(f"/proc/{pid}/task"):
                 with contextlib.suppress(OSError):

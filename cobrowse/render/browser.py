@@ -15,35 +15,38 @@ permissions, and the launch flags below turning off what needs no page
 interception would not see (WebRTC, sockets opened around it) into a
 proxy that does not exist.
 
-Chromium and Playwright's driver run under ``SCHED_IDLE`` (:func:`yield_cpu`):
-they get a core only when nothing else wants it, so pages rendering for one
-session never delay another session's pointer. On a machine that is busy
-anyway, renders then take longer (they wait in their slot; the page
-timeout still applies).
+Chromium and Playwright's driver get a core only when nothing else wants it
+(:mod:`cobrowse.render.priority`), so pages rendering for one session never
+delay another session's pointer. On a machine that is busy anyway, renders
+then take longer (they wait in their slot; the page timeout still applies).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
 from cobrowse.config import RenderConfig
+from cobrowse.render.priority import (
+    autogroups_enabled,
+    own_children,
+    playwright_driver,
+    yield_autogroup,
+    yield_cpu,
+)
 
-__all__ = ["CHROMIUM", "BrowserPool", "chromium_args", "playwright_driver", "yield_cpu"]
+__all__ = ["CHROMIUM", "BrowserPool", "chromium_args"]
 
 log = logging.getLogger(__name__)
 
 CHROMIUM: Final = "/usr/bin/chromium"
 VIEWPORT: Final = {"width": 1280, "height": 900}
-# Where SCHED_IDLE is not available, Chromium and Playwright's driver run this nice.
-RENDER_NICENESS: Final = 19
 # Nothing may leave Chromium except through the relay's route handler: a
 # proxy on the discard port that refuses every connection (loopback only).
 _DEAD_PROXY: Final = "http://127.0.0.1:9"
@@ -76,56 +79,6 @@ def chromium_args(memory_mb: int) -> list[str]:
     ]
 
 
-def _own_children() -> list[int]:
-    """Process ids of this process's children (``/proc/self/task/*/children``)."""
-    pids: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in os.listdir("/proc/self/task"):
-            with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as f:
-                pids += [int(pid) for pid in f.read().split()]
-    return pids
-
-
-def playwright_driver(older: Collection[int] = ()) -> int | None:
-    """The process id of Playwright's driver (a child of this process, not
-    one of the ``older`` children: another Playwright in the same process,
-    as in the tests, is left alone), if found."""
-    for pid in _own_children():
-        if pid in older:
-            continue
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
-            if b"playwright" in f.read():
-                return pid
-    return None
-
-
-def yield_cpu(pid: int) -> str:
-    """Make every thread of ``pid`` run only when a core is otherwise idle.
-
-    ``SCHED_IDLE``, not a nice value: Chromium sets its threads' nice values
-    itself (0, and -8 for its display-critical threads when it may, e.g. as
-    root), which overwrote the inherited ``nice 10`` and let it outrank the
-    relay; a nice value does not change the scheduling policy, so SCHED_IDLE
-    holds, and processes and threads started later inherit it. Where the
-    policy is not available the threads get ``nice 19`` instead. Returns
-    the policy applied (``"idle"``, ``"nice"`` or ``""``: the process is gone).
-    """
-    try:
-        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        return ""
-    applied = ""
-    for tid in threads:
-        try:
-            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
-            applied = applied or "idle"
-        except (AttributeError, OSError):
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, tid, RENDER_NICENESS)
-                applied = "nice"
-    return applied
-
-
 def chromium_path() -> str:
     return os.environ.get("COBROWSE_CHROMIUM") or CHROMIUM
 
@@ -144,6 +97,7 @@ class BrowserPool:
         self.crashes = 0
         self.driver: int | None = None  # Playwright's driver process, once started
         self.priority = ""  # how it and Chromium yield the CPU (see yield_cpu)
+        self.autogroups = 0  # Chromium's session groups set to nice 19 so far (yield_autogroup)
 
     @property
     def waiting(self) -> int:
@@ -197,7 +151,7 @@ class BrowserPool:
 
     async def _launch(self) -> Browser:
         if self._playwright is None:
-            older = _own_children()
+            older = own_children()
             self._playwright = await async_playwright().start()
             # the driver first: Chromium is its child and inherits the policy
             self.driver = driver = playwright_driver(older)
@@ -218,6 +172,11 @@ class BrowserPool:
                 log.warning("render browser exited; the next page starts a new one")
 
         browser.on("disconnected", lost)
+        if self.driver is not None:
+            changed = yield_autogroup(self.driver)
+            self.autogroups += changed
+            if not changed and autogroups_enabled():
+                log.warning("render: Chromium's session group keeps its share of the CPU")
         return browser
 
     async def close(self) -> None:

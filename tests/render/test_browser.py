@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cobrowse.render.browser import playwright_driver
+import pytest
+
+from cobrowse.render.priority import (
+    RENDER_NICENESS,
+    autogroup_nice,
+    autogroups_enabled,
+    playwright_driver,
+)
 from tests.render.conftest import Site, new_session, renderer_for
 
 
@@ -63,3 +70,31 @@ async def test_chromium_and_the_driver_run_only_on_otherwise_idle_cpu(site: Site
     assert set(threads.values()) == {os.SCHED_IDLE}, threads
     # the relay itself keeps its priority
     assert all(own[t] == os.SCHED_OTHER for t in before if t in own)
+
+
+async def test_chromiums_session_group_yields_to_the_relays(site: Site) -> None:
+    """Playwright starts Chromium in a session of its own; with autogroups the
+    kernel shares the CPU between sessions first, whatever the threads' policy."""
+    if not autogroups_enabled():
+        pytest.skip("this kernel does not group processes by session (sched_autogroup)")
+    site.pages["/seite"] = "<!DOCTYPE html><p>da</p>"
+    own = autogroup_nice(os.getpid())
+    renderer, fetcher = renderer_for(site.config())
+    session = new_session()
+    try:
+        rendered = await renderer.render(session, site.url("/seite"))
+        driver = renderer.pool.driver
+        assert driver is not None
+        groups = {}
+        for pid in _tree(driver) - {driver}:
+            groups[os.getsid(pid)] = autogroup_nice(pid)
+        await renderer.discard(session, rendered)
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    chromium = {sid: nice for sid, nice in groups.items() if sid != os.getsid(0)}
+    assert chromium, "Chromium ran in the relay's own session"
+    assert set(chromium.values()) == {RENDER_NICENESS}, chromium
+    assert renderer.pool.autogroups == len(chromium)
+    # the relay's own group keeps its weight
+    assert autogroup_nice(os.getpid()) == own
