@@ -9,6 +9,7 @@ participants still get a node tree and never a script. See
 :mod:`~cobrowse.render.page` (a session's browser),
 :mod:`~cobrowse.render.network` (the request guard),
 :mod:`~cobrowse.render.browser` (launching, load slots),
+:mod:`~cobrowse.render.priority` (yielding the CPU to the relay),
 :mod:`~cobrowse.render.live` (live updates) and
 :mod:`~cobrowse.render.learn` (``cobrowse audit --learn``).
 
