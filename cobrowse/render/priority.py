@@ -6,8 +6,8 @@ Two kernel mechanisms decide who gets a core, and both are set:
 * the threads' scheduling policy: :func:`yield_cpu` puts every thread of
   Playwright's driver (and so of the Chromium it starts, which inherits it)
   under ``SCHED_IDLE``;
-* session groups: where ``sched_autogroup`` is on (the default of Debian's
-  and most distributions' kernels), the kernel first shares the CPU between
+* session groups: where ``sched_autogroup`` is on (the default wherever
+  the kernel is built with it), the kernel first shares the CPU between
   sessions and only then between the threads inside one. Playwright starts
   each Chromium in a session of its own (``setsid``), so Chromium's group
   competed with the relay's as an equal however idle its threads were;
