@@ -93,7 +93,7 @@ def apply_update(
         forms={diff.ids[k]: v for k, v in page.forms.items()},
     )
     state.top_id = max(state.top(), diff.next_id - 1)
-    state.index = None
+    state.forget_index()  # it was of the old tree
     state.hidden_switch.clear()
     if state.highlight is not None:
         key = old_keys.get(state.highlight)

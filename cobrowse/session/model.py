@@ -30,6 +30,7 @@ from cobrowse.protocol import (
     Waiter,
 )
 from cobrowse.session.hub import SessionHub
+from cobrowse.session.tree_steps import IndexBuilder
 
 __all__ = [
     "CLOSE_REMOVED",
@@ -108,12 +109,14 @@ class PageState:
     """What the relay tracks about the current page beyond its tree.
 
     ``top_id``: no client holds a node id above it (new nodes start above);
-    ``index`` is built on the first frame that needs it.
+    ``index`` is built on the first frame that needs it, or in the
+    background by ``indexing`` (see :func:`cobrowse.session.publish.page_state`).
     """
 
     page_no: int
     top_id: int
     index: TreeIndex | None = None
+    indexing: IndexBuilder | None = None
     highlight: int | None = None
     hidden_switch: dict[int, bool] = field(default_factory=dict)
     # form values before the advisor changed them (see PageEdit.originals)
@@ -121,6 +124,12 @@ class PageState:
 
     def top(self) -> int:
         return max(self.top_id, self.index.max_id if self.index else 0)
+
+    def forget_index(self) -> None:
+        """Drop the index (and stop building it): the page's tree was replaced."""
+        if self.indexing is not None:
+            self.indexing.cancel()
+        self.index = self.indexing = None
 
 
 class LivePage(Protocol):

@@ -23,6 +23,7 @@ from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.protocol import History, Msg, Mutations, PackedTree, PageInfo, Snapshot
 from cobrowse.session.model import CoSession, PageState
+from cobrowse.session.tree_steps import IndexBuilder, release_later
 
 __all__ = [
     "FIELD_TAGS",
@@ -44,7 +45,8 @@ MAX_CHANGES_BEFORE_SNAPSHOT: Final = 1_000
 
 def page_state(session: CoSession) -> tuple[PageState, TreeIndex] | None:
     """The current page's state and node index (None without a page), made
-    fresh when the page changed; the index is built on first use."""
+    fresh when the page changed; the index is built on first use (or
+    finished, when :func:`publish_page` started building it)."""
     page = session.page
     if page is None:
         return None
@@ -53,7 +55,8 @@ def page_state(session: CoSession) -> tuple[PageState, TreeIndex] | None:
         state = PageState(session.page_no, max_node_id(page.tree))
         session.interaction = state
     if state.index is None:
-        state.index = TreeIndex.build(page.tree)
+        building, state.indexing = state.indexing, None
+        state.index = TreeIndex.build(page.tree) if building is None else building.finish()
         state.index.max_id = state.top()
     return state, state.index
 
@@ -99,7 +102,10 @@ def publish_page(session: CoSession, page: Page, packed: PackedTree | None = Non
     Within the same site the new tree is diffed against the current one and
     the ``MUTATIONS`` batch (with ``navigate``) goes out instead of the
     ``SNAPSHOT`` when it is smaller; either way the clients end up with the
-    same tree and ids. Resets the page's interaction state.
+    same tree and ids. Resets the page's interaction state: the new page's
+    node index is built in the background, and the old page is freed in
+    pieces (:mod:`cobrowse.session.tree_steps`), both between loop
+    iterations rather than in one go.
     """
     old, old_no, state = session.page, session.page_no, session.interaction
     top = count = _last_id(page.tree)
@@ -131,7 +137,14 @@ def publish_page(session: CoSession, page: Page, packed: PackedTree | None = Non
             "navigate": info,
         }
     session.page = page
-    session.interaction = PageState(session.page_no, top)
+    session.interaction = PageState(session.page_no, top, indexing=IndexBuilder(page.tree))
+    if old is not None:
+        index = None
+        if state is not None:
+            index = state.index
+            state.forget_index()
+        release_later(old.tree, index)
+        del old, state, index
     snapshot: Snapshot = {**info, "tree": page.tree}
     if batch is not None and len(msgpack.packb(batch)) < len(msgpack.packb(snapshot)):
         hub.broadcast(Msg.MUTATIONS, batch)
