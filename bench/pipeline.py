@@ -5,23 +5,33 @@ snapshot) plus the msgpack encoding of the SNAPSHOT frame, against
 ``lxml.html.document_fromstring`` alone. Each is timed several times,
 alternating, and the fastest run counts (the least disturbed by the other
 processes on the machine). ``errors`` counts pages the pipeline raised on.
+
+Beside it, protocol version 2's floor (:func:`wire_floor`): lxml's parse, a
+bare walk that copies the lxml tree straight into the same compact wire form
+(string table, implicit ids), msgpack and deflate level 6, with no
+sanitizing. The pipeline's time beyond the floor is what sanitizing,
+rewriting and the page features cost; the floor beyond the parse is what
+the encoding costs when a Python walk makes it.
 """
 
 from __future__ import annotations
 
 import gc
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
 import lxml.html
+import msgpack
 
 from bench.harness.corpus import corpus_dir, load_pages, resource_url
 from bench.harness.outcome import Outcome, Table, check
 from bench.harness.stalls import measure_stalls
 from bench.harness.stats import percentile
 from cobrowse.pipeline import build_page
-from cobrowse.protocol import Msg, encode
+from cobrowse.pipeline.collector import COLLECTOR_PAUSED
+from cobrowse.protocol import DEFLATE_LEVEL, Msg, encode
 
 __all__ = ["run"]
 
@@ -42,6 +52,105 @@ def full_pipeline(body: bytes, url: str) -> bytes:
     )
 
 
+def wire_floor(body: bytes) -> tuple[float, float]:
+    """Protocol v2's floor for ``body``: parse, then a bare walk into the
+    compact wire form (as :func:`cobrowse.protocol.wire_tree` writes it: a
+    string's table entry on first use, the same rule for when a reference
+    pays, ids implicit), msgpack, deflate level 6. No sanitizing, no
+    rewriting, no intermediate node lists. Returns the seconds of the walk
+    with msgpack, and of the deflate (the parse is timed by the caller)."""
+    refs: dict[str, int] = {}
+    known = refs.get
+    count = 0
+
+    def string(text: str) -> Any:
+        nonlocal count
+        ref = known(text)
+        if ref is None:
+            size = len(text)
+            refs[text] = (
+                count
+                if size >= 5
+                or (
+                    size
+                    and (
+                        count < 128 or (size >= 2 and count < 256) or (size >= 3 and count < 65536)
+                    )
+                )
+                else -1
+            )
+            count += 1
+            return text
+        if ref < 0:
+            count += 1
+            return text
+        return ref
+
+    def node(element: Any) -> list[Any]:
+        out = [string(element.tag)]
+        attrib = element.attrib
+        if attrib:
+            flat: list[Any] = []
+            for name, value in attrib.items():
+                flat.append(string(name))
+                flat.append(string(value))
+            out.append(flat)
+        elif element.text or len(element):
+            out.append(None)
+        if element.text:
+            out.append(string(element.text))
+        for child in element:
+            if type(child.tag) is str:  # comments and processing instructions are dropped
+                out.append(node(child))
+            if child.tail:
+                out.append(string(child.tail))
+        return out
+
+    root = lxml.html.document_fromstring(body)
+    t0 = time.perf_counter()
+    with COLLECTOR_PAUSED:
+        packed = msgpack.packb(node(root), use_bin_type=True)
+    t1 = time.perf_counter()
+    deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    deflate.compress(packed)
+    deflate.flush()
+    return t1 - t0, time.perf_counter() - t1
+
+
+def _floor_table(
+    rows: list[tuple[str, int, float, float]], floors: list[tuple[float, float]]
+) -> Table:
+    """The pipeline beside protocol v2's floor, in multiples of lxml's parse."""
+    parse = [r[2] for r in rows]
+    parts = {
+        "lxml parse": parse,
+        "floor: bare walk into the wire form + msgpack": [w for w, _ in floors],
+        "floor: deflate level 6": [d for _, d in floors],
+        "floor in all (parse + walk + msgpack + deflate)": [
+            p + w + d for p, (w, d) in zip(parse, floors, strict=True)
+        ],
+        "the pipeline (build_page + encode)": [r[3] for r in rows],
+        "the pipeline beyond the floor (sanitizing, rewriting, page features)": [
+            r[3] - (r[2] + w + d) for r, (w, d) in zip(rows, floors, strict=True)
+        ],
+    }
+    table = Table(
+        "protocol v2's floor beside the pipeline (per page, fastest runs; × lxml's parse)",
+        ["what", "median ×", "p95 ×", "ms (sum)"],
+    )
+    for what, seconds in parts.items():
+        ratios = [s / p for s, p in zip(seconds, parse, strict=True)]
+        table.rows.append(
+            [
+                what,
+                round(percentile(ratios, 50), 2),
+                round(percentile(ratios, 95), 2),
+                round(1e3 * sum(seconds), 1),
+            ]
+        )
+    return table
+
+
 def run(quick: bool) -> Outcome:
     out = Outcome("pipeline")
     if not (corpus_dir() / "pages").is_dir():
@@ -51,6 +160,7 @@ def run(quick: bool) -> Outcome:
     pages = load_pages()
     repeats = 2 if quick else 5
     rows: list[tuple[str, int, float, float]] = []
+    floors: list[tuple[float, float]] = []  # per page: walk + msgpack, deflate (fastest)
     errors: list[str] = []
     shallow: list[str] = []  # pages lxml alone gives up on (undeclared legacy charsets)
     gc.collect()
@@ -60,11 +170,14 @@ def run(quick: bool) -> Outcome:
         except Exception as exc:
             errors.append(f"{page.name}: {type(exc).__name__}")
             continue
-        parse = pipe = float("inf")
-        for _ in range(repeats):  # alternate, so both see the same noise
+        parse = pipe = walk = squeeze = float("inf")
+        for _ in range(repeats):  # alternate, so all see the same noise
             parse = min(parse, _time(lxml.html.document_fromstring, page.body))
             pipe = min(pipe, _time(full_pipeline, page.body, page.url))
+            floor_walk, floor_deflate = wire_floor(page.body)
+            walk, squeeze = min(walk, floor_walk), min(squeeze, floor_deflate)
         rows.append((page.name, len(page.body), parse, pipe))
+        floors.append((walk, squeeze))
         if len(lxml.html.document_fromstring(page.body).xpath("//*")) < 10:
             shallow.append(page.name)
     ratios = [pipe / parse for _, _, parse, pipe in rows]
@@ -76,6 +189,8 @@ def run(quick: bool) -> Outcome:
         "total_parse_s": round(sum(r[2] for r in rows), 3),
         "total_pipeline_s": round(sum(r[3] for r in rows), 3),
     }
+    floor = _floor_table(rows, floors)
+    out.figures["v2_floor_median_ratio"] = floor.rows[3][1]
     summary = Table(
         f"full pipeline + msgpack vs lxml.html parse, per page (fastest of {repeats} runs each)",
         [
@@ -125,7 +240,9 @@ def run(quick: bool) -> Outcome:
     )
     out.figures["thread_stall_p99_ms"] = stalls.rows[0][3]
     out.figures["process_stall_p99_ms"] = stalls.rows[2][3]
-    out.tables += [summary, worst, stalls]
+    out.figures["relay_stall_p99_ms"] = stalls.rows[1][3]
+    out.figures["relay_stall_max_ms"] = stalls.rows[1][4]
+    out.tables += [summary, floor, worst, stalls]
     if shallow:
         out.notes.append(
             "lxml.html alone stops early on these pages' bytes (< 10 elements; the pipeline "
@@ -136,5 +253,7 @@ def run(quick: bool) -> Outcome:
     out.checks = [
         check("median_ratio ≤ 3", out.figures["median_ratio"], 3.0),
         check("errors = 0", float(len(errors)), 0.0),
+        check("relay_stall_p99_ms ≤ 1", out.figures["relay_stall_p99_ms"], 1.0),
+        check("relay_stall_max_ms ≤ 5", out.figures["relay_stall_max_ms"], 5.0),
     ]
     return out

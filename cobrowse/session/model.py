@@ -1,10 +1,10 @@
 """The session model: a :class:`CoSession`, its :class:`Participant` s and page state.
 
-A leaf of :mod:`cobrowse.session`: it knows the hub it talks through and the
-page types, nothing of the store, the commands or the web. Roles and
-participant states are enums (:class:`Role`, :class:`State`); they are
-``str`` enums, so they go over the wire and into the shared state as the same
-strings as before.
+Near the leaves of :mod:`cobrowse.session`: it knows the hub it talks
+through, the page types and :mod:`cobrowse.session.tree_steps`, nothing of
+the store, the commands or the web. Roles and participant states are enums
+(:class:`Role`, :class:`State`); they are ``str`` enums, so they go over the
+wire and into the shared state as the same strings as before.
 """
 
 from __future__ import annotations
