@@ -20,7 +20,8 @@ import gc
 import time
 import zlib
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 import lxml.html
 import msgpack
@@ -52,13 +53,32 @@ def full_pipeline(body: bytes, url: str) -> bytes:
     )
 
 
-def wire_floor(body: bytes) -> tuple[float, float]:
+# Elements whose content the pipeline never sends; the lean floor skips them,
+# so that it encodes about as many bytes as the pipeline does.
+SKIPPED: Final = frozenset({"script", "style", "template", "noscript"})
+
+
+@dataclass
+class Floor:
+    """Protocol v2's floor for one page, fastest of several runs each."""
+
+    walk: float = float("inf")  # the walk with msgpack (s)
+    deflate: float = float("inf")  # (s)
+    size: int = 0  # deflated bytes
+
+    def add(self, walk: float, deflate: float, size: int) -> None:
+        self.walk, self.deflate, self.size = min(self.walk, walk), min(self.deflate, deflate), size
+
+
+def wire_floor(body: bytes, skip: frozenset[str] = frozenset()) -> tuple[float, float, int]:
     """Protocol v2's floor for ``body``: parse, then a bare walk into the
     compact wire form (as :func:`cobrowse.protocol.wire_tree` writes it: a
     string's table entry on first use, the same rule for when a reference
     pays, ids implicit), msgpack, deflate level 6. No sanitizing, no
-    rewriting, no intermediate node lists. Returns the seconds of the walk
-    with msgpack, and of the deflate (the parse is timed by the caller)."""
+    rewriting, no intermediate node lists; elements named in ``skip`` are
+    left out with their content. Returns the seconds of the walk with
+    msgpack and of the deflate (the caller times the parse), and the
+    deflated size."""
     refs: dict[str, int] = {}
     known = refs.get
     count = 0
@@ -68,17 +88,9 @@ def wire_floor(body: bytes) -> tuple[float, float]:
         ref = known(text)
         if ref is None:
             size = len(text)
-            refs[text] = (
-                count
-                if size >= 5
-                or (
-                    size
-                    and (
-                        count < 128 or (size >= 2 and count < 256) or (size >= 3 and count < 65536)
-                    )
-                )
-                else -1
-            )
+            # a reference (1, 2, 3 or 5 bytes) must be shorter than the text
+            short = count < 128 or (size >= 2 and count < 256) or (size >= 3 and count < 65536)
+            refs[text] = count if size >= 5 or (size and short) else -1
             count += 1
             return text
         if ref < 0:
@@ -100,7 +112,9 @@ def wire_floor(body: bytes) -> tuple[float, float]:
         if element.text:
             out.append(string(element.text))
         for child in element:
-            if type(child.tag) is str:  # comments and processing instructions are dropped
+            tag = child.tag
+            # comments and processing instructions (tag not a str) are dropped
+            if type(tag) is str and tag not in skip:
                 out.append(node(child))
             if child.tail:
                 out.append(string(child.tail))
@@ -112,33 +126,43 @@ def wire_floor(body: bytes) -> tuple[float, float]:
         packed = msgpack.packb(node(root), use_bin_type=True)
     t1 = time.perf_counter()
     deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
-    deflate.compress(packed)
-    deflate.flush()
-    return t1 - t0, time.perf_counter() - t1
+    size = len(deflate.compress(packed)) + len(deflate.flush())
+    return t1 - t0, time.perf_counter() - t1, size
 
 
 def _floor_table(
-    rows: list[tuple[str, int, float, float]], floors: list[tuple[float, float]]
+    rows: list[tuple[str, int, float, float]],
+    frames: list[int],
+    floors: list[Floor],
+    lean: list[Floor],
 ) -> Table:
     """The pipeline beside protocol v2's floor, in multiples of lxml's parse."""
     parse = [r[2] for r in rows]
-    parts = {
-        "lxml parse": parse,
-        "floor: bare walk into the wire form + msgpack": [w for w, _ in floors],
-        "floor: deflate level 6": [d for _, d in floors],
-        "floor in all (parse + walk + msgpack + deflate)": [
-            p + w + d for p, (w, d) in zip(parse, floors, strict=True)
-        ],
-        "the pipeline (build_page + encode)": [r[3] for r in rows],
-        "the pipeline beyond the floor (sanitizing, rewriting, page features)": [
-            r[3] - (r[2] + w + d) for r, (w, d) in zip(rows, floors, strict=True)
-        ],
-    }
+    pipe = [r[3] for r in rows]
+
+    def total(fs: list[Floor]) -> list[float]:
+        return [p + f.walk + f.deflate for p, f in zip(parse, fs, strict=True)]
+
+    parts: list[tuple[str, list[float], int | None]] = [
+        ("lxml parse", parse, None),
+        ("floor: bare walk into the wire form + msgpack", [f.walk for f in floors], None),
+        ("floor: deflate level 6", [f.deflate for f in floors], None),
+        ("floor in all", total(floors), sum(f.size for f in floors)),
+        ("lean floor: the same without script, style, template, noscript", total(lean), None),
+        ("lean floor: of it walk + msgpack", [f.walk for f in lean], None),
+        ("lean floor: of it deflate level 6", [f.deflate for f in lean], sum(f.size for f in lean)),
+        ("the pipeline (build_page + encode)", pipe, sum(frames)),
+        (
+            "the pipeline beyond the lean floor (sanitizing, rewriting, page features)",
+            [a - b for a, b in zip(pipe, total(lean), strict=True)],
+            None,
+        ),
+    ]
     table = Table(
         "protocol v2's floor beside the pipeline (per page, fastest runs; × lxml's parse)",
-        ["what", "median ×", "p95 ×", "ms (sum)"],
+        ["what", "median ×", "p95 ×", "ms (sum)", "frame bytes (sum)"],
     )
-    for what, seconds in parts.items():
+    for what, seconds, size in parts:
         ratios = [s / p for s, p in zip(seconds, parse, strict=True)]
         table.rows.append(
             [
@@ -146,6 +170,7 @@ def _floor_table(
                 round(percentile(ratios, 50), 2),
                 round(percentile(ratios, 95), 2),
                 round(1e3 * sum(seconds), 1),
+                "" if size is None else size,
             ]
         )
     return table
@@ -160,7 +185,9 @@ def run(quick: bool) -> Outcome:
     pages = load_pages()
     repeats = 2 if quick else 5
     rows: list[tuple[str, int, float, float]] = []
-    floors: list[tuple[float, float]] = []  # per page: walk + msgpack, deflate (fastest)
+    frames: list[int] = []  # per page: the SNAPSHOT frame's bytes
+    floors: list[Floor] = []
+    lean: list[Floor] = []
     errors: list[str] = []
     shallow: list[str] = []  # pages lxml alone gives up on (undeclared legacy charsets)
     gc.collect()
@@ -170,14 +197,17 @@ def run(quick: bool) -> Outcome:
         except Exception as exc:
             errors.append(f"{page.name}: {type(exc).__name__}")
             continue
-        parse = pipe = walk = squeeze = float("inf")
+        parse = pipe = float("inf")
+        floor, lean_floor = Floor(), Floor()
         for _ in range(repeats):  # alternate, so all see the same noise
             parse = min(parse, _time(lxml.html.document_fromstring, page.body))
             pipe = min(pipe, _time(full_pipeline, page.body, page.url))
-            floor_walk, floor_deflate = wire_floor(page.body)
-            walk, squeeze = min(walk, floor_walk), min(squeeze, floor_deflate)
+            floor.add(*wire_floor(page.body))
+            lean_floor.add(*wire_floor(page.body, SKIPPED))
         rows.append((page.name, len(page.body), parse, pipe))
-        floors.append((walk, squeeze))
+        frames.append(len(full_pipeline(page.body, page.url)))
+        floors.append(floor)
+        lean.append(lean_floor)
         if len(lxml.html.document_fromstring(page.body).xpath("//*")) < 10:
             shallow.append(page.name)
     ratios = [pipe / parse for _, _, parse, pipe in rows]
@@ -189,8 +219,9 @@ def run(quick: bool) -> Outcome:
         "total_parse_s": round(sum(r[2] for r in rows), 3),
         "total_pipeline_s": round(sum(r[3] for r in rows), 3),
     }
-    floor = _floor_table(rows, floors)
+    floor = _floor_table(rows, frames, floors, lean)
     out.figures["v2_floor_median_ratio"] = floor.rows[3][1]
+    out.figures["v2_lean_floor_median_ratio"] = floor.rows[4][1]
     summary = Table(
         f"full pipeline + msgpack vs lxml.html parse, per page (fastest of {repeats} runs each)",
         [
