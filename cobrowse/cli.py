@@ -21,7 +21,7 @@ from cobrowse.accounts import hash_password
 from cobrowse.config import Advisor, Config, HostPattern, load_config
 from cobrowse.errors import ConfigError
 from cobrowse.logs import configure_logging
-from cobrowse.pipeline.collector import freeze_startup_heap
+from cobrowse.pipeline.collector import settle_collector
 
 __all__ = ["main"]
 
@@ -69,7 +69,7 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     runners.append(runner)
-    freeze_startup_heap()  # later full collections scan only what came after
+    settle_collector()  # later full collections scan only what came after
     port = runner.addresses[0][1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
     base = f"http://{shown}:{port}"

@@ -28,7 +28,7 @@ from bench.harness.stats import percentile
 from cobrowse.config import FetchConfig, HostPattern
 from cobrowse.page_worker import PageJob, PageWorkers
 from cobrowse.pipeline import build_page
-from cobrowse.pipeline.collector import freeze_startup_heap
+from cobrowse.pipeline.collector import settle_collector
 from cobrowse.protocol import Msg, encode
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import page_state, publish_page
@@ -59,14 +59,16 @@ async def _relay_lateness(pages: list[CorpusPage]) -> tuple[list[float], float]:
         return PageJob(page.body, "text/html", page.url, _SESSION, _SECRET, fetch, ())
 
     workers = PageWorkers(1)
+    thresholds = gc.get_threshold()
     try:
         for page in pages:  # start the worker, warm its caches as the other rows' are
             await workers.build(job(page))
-        freeze_startup_heap()  # as `cobrowse serve` does once it has started
+        settle_collector()  # as `cobrowse serve` does once it has started
         return await _lateness(pages, workers, job)
     finally:
         workers.close()
-        gc.unfreeze()
+        gc.unfreeze()  # the process goes on with the other rows as it was
+        gc.set_threshold(*thresholds)
 
 
 def _frame(body: bytes, url: str) -> bytes:
