@@ -5,8 +5,11 @@ A large page has tens of thousands of nodes (lists and dicts). Building its
 hover) or freeing it (when the next page replaces it) took up to ~11 ms in
 one go on the relay's loop, and every session's frames waited (the
 ``pipeline`` benchmark's loop lateness). Here both are done
-:data:`STEP_NODES` nodes per loop iteration (``loop.call_soon``), so other
-callbacks run in between:
+:data:`STEP_NODES` nodes at a time, a step every :data:`SPACING` seconds,
+so other callbacks run in between. Spaced rather than back to back: on a
+busy machine a loop that works for 10 ms without a pause is preempted like
+any CPU-bound thread (in alternating runs of that benchmark, back-to-back
+steps gave p99 6.5–7.0 ms, spaced ones 2.7–4.6 ms):
 
 - :class:`IndexBuilder` builds a page's index in the background;
   :meth:`IndexBuilder.finish` completes it at once when a frame needs it
@@ -29,12 +32,14 @@ from typing import Final
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 
-__all__ = ["STEP_NODES", "IndexBuilder", "release_later"]
+__all__ = ["SPACING", "STEP_NODES", "IndexBuilder", "release_later"]
 
-# Nodes per loop iteration: indexing this many takes about 0.25 ms, freeing
-# them about 0.2 ms (both may run in the same iteration, beside a tree piece
-# being loaded: cobrowse.page_worker.PIECE_NODES).
+# Nodes per step: indexing this many takes about 0.25 ms, freeing them about
+# 0.1 ms (both may run in the same loop iteration, beside a tree piece being
+# loaded: cobrowse.page_worker.PIECE_NODES). The index of a 23k-node page is
+# done ~50 ms after publishing, before a participant can scroll or hover.
 STEP_NODES: Final = 500
+SPACING: Final = 0.001  # seconds from one step to the next
 
 
 def _loop() -> asyncio.AbstractEventLoop | None:
@@ -46,7 +51,7 @@ def _loop() -> asyncio.AbstractEventLoop | None:
 
 class IndexBuilder:
     """A :class:`TreeIndex` of ``root`` built :data:`STEP_NODES` nodes per
-    loop iteration, in document order (so equal to ``TreeIndex.build``).
+    step, in document order (so equal to ``TreeIndex.build``).
 
     The tree must not change until :meth:`finish`: the relay changes a page
     only through its index, which it gets from ``finish``.
@@ -60,7 +65,7 @@ class IndexBuilder:
         self._handle: asyncio.Handle | None = None
         loop = _loop()
         if loop is not None:
-            self._handle = loop.call_soon(self._step, loop)
+            self._handle = loop.call_later(SPACING, self._step, loop)
 
     def _advance(self, budget: int) -> bool:
         """Index up to ``budget`` nodes (all when negative); True while some remain."""
@@ -74,7 +79,9 @@ class IndexBuilder:
         return bool(stack)
 
     def _step(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._handle = loop.call_soon(self._step, loop) if self._advance(STEP_NODES) else None
+        self._handle = (
+            loop.call_later(SPACING, self._step, loop) if self._advance(STEP_NODES) else None
+        )
 
     def finish(self) -> TreeIndex:
         """The whole index, built now as far as it is not yet."""
@@ -90,7 +97,7 @@ class IndexBuilder:
 
 
 class _Release:
-    """Takes one old page apart, a step per loop iteration (:func:`release_later`)."""
+    """Takes one old page apart, :data:`STEP_NODES` nodes per step (:func:`release_later`)."""
 
     __slots__ = ("index", "stack")
 
@@ -119,13 +126,13 @@ class _Release:
                 children.clear()
                 del children
         if stack:
-            loop.call_soon(self.step, loop)
+            loop.call_later(SPACING, self.step, loop)
 
 
 def release_later(tree: Node, index: TreeIndex | None = None) -> None:
-    """Free ``tree`` (and ``index``, its index) in pieces over the next loop
-    iterations. Call it with the last references the session held; whatever
-    some other holder still refers to stays whole."""
+    """Free ``tree`` (and ``index``, its index) in pieces over the next
+    steps. Call it with the last references the session held; whatever some
+    other holder still refers to stays whole."""
     loop = _loop()
     if loop is not None:
-        loop.call_soon(_Release(tree, index).step, loop)
+        loop.call_later(SPACING, _Release(tree, index).step, loop)

@@ -14,7 +14,7 @@ from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import page_state, publish_page
-from cobrowse.session.tree_steps import STEP_NODES, IndexBuilder, release_later
+from cobrowse.session.tree_steps import SPACING, STEP_NODES, IndexBuilder, release_later
 
 
 class Marker(list):  # type: ignore[type-arg]
@@ -50,9 +50,18 @@ def new_session() -> CoSession:
     return CoSession("s1", "berater", "123456", now + 600, now)
 
 
-async def turns(count: int) -> None:
+async def steps(count: int) -> None:
+    """Let the loop run ``count`` background steps (a step is due every SPACING)."""
     for _ in range(count):
-        await asyncio.sleep(0)
+        await asyncio.sleep(SPACING)
+
+
+async def until_dead(watch: weakref.ref[Marker], limit: int) -> None:
+    """Wait for ``watch`` to die, at most ``limit`` steps (nothing to await instead)."""
+    for _ in range(limit):
+        if watch() is None:
+            return
+        await asyncio.sleep(SPACING)
 
 
 async def test_the_old_page_is_freed_after_publishing_not_during() -> None:
@@ -64,21 +73,24 @@ async def test_the_old_page_is_freed_after_publishing_not_during() -> None:
     del marker
     publish_page(session, page_of(big_tree(), "https://b.example/"))
     assert watch() is not None  # not freed in one go within publish_page
-    await turns(3)
+    await steps(1)
     assert watch() is not None  # a tree this big takes several steps
-    await turns(20 * STEP_NODES)
+    await until_dead(watch, 200)
     assert watch() is None
 
 
 async def test_a_node_held_elsewhere_stays_whole() -> None:
     session = new_session()
-    tree = big_tree()
+    marker = Marker()
+    watch = weakref.ref(marker)
+    tree = big_tree(marker)
     kept = tree[3][0][3][5]  # a <ul> someone still refers to
     before = copy.deepcopy(kept)
     publish_page(session, page_of(tree, "https://a.example/"))
-    del tree
+    del tree, marker
     publish_page(session, page_of(big_tree(), "https://b.example/"))
-    await turns(20 * STEP_NODES)
+    await until_dead(watch, 200)  # the marker goes last: the releaser is done
+    assert watch() is None
     assert kept == before
 
 
@@ -99,10 +111,13 @@ async def test_the_background_index_equals_the_index_built_at_once() -> None:
     )
     expected = TreeIndex.build(page.tree)
     finished = IndexBuilder(page.tree)
-    await turns(2)  # part of it built in the background, the rest now
+    await steps(2)  # part of it built in the background, the rest now
     assert 0 < len(finished.index.nodes) < len(expected.nodes)
     background = IndexBuilder(page.tree)
-    await turns(len(expected.nodes) // STEP_NODES + 2)
+    for _ in range(len(expected.nodes) // STEP_NODES * 4 + 40):
+        if len(background.index.nodes) == len(expected.nodes):
+            break
+        await asyncio.sleep(SPACING)
     assert len(background.index.nodes) == len(expected.nodes)
     for index in (finished.finish(), background.finish()):
         assert index.nodes == expected.nodes
