@@ -32,12 +32,13 @@ import math
 import random
 from collections import deque
 
+import hiredis
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import InvalidResponse, RedisError, ResponseError
 
 from cobrowse.bus.base import Bus, BusState
 
@@ -46,6 +47,7 @@ __all__ = ["RedisBus"]
 log = logging.getLogger(__name__)
 
 _ERRORS = (RedisError, OSError, TimeoutError)
+_READ_SIZE = 65536  # bytes per socket read on the subscriber (redis-py's default too)
 # ARGV: channel, payload, channel, payload, … — published in this order.
 _PUBLISH_BATCH = """
 for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end
@@ -249,31 +251,36 @@ class RedisBus(Bus):
     async def _read(self, pubsub: PubSub) -> None:
         """Hand every message of the subscriber connection to :meth:`_deliver`.
 
-        Reads the connection's replies directly instead of through
-        ``PubSub.get_message``, which builds a dict per message and goes
-        through its retry and handler layers: this loop runs for every frame
-        of every session this node replicates (and for this node's own echoes).
+        Reads the socket in chunks and takes every complete reply of a chunk
+        from hiredis in a plain loop, instead of one ``read_response`` per
+        message (four coroutine layers, a timeout check and an error mapping
+        each): this loop runs for every frame of every session this node
+        replicates. The connection's own parser is bypassed for good; after
+        the handshake only this task reads the connection (``subscribe`` and
+        ``ping`` only write). Replies are handled in arrival order; what a
+        chunk holds completely is delivered even when the link breaks right
+        after it, a torn reply at the break is dropped (pub/sub is at most
+        once, and the bus goes ``DOWN``).
         """
-        connection = pubsub.connection
-        if connection is None:
-            raise ConnectionError("subscriber not connected")
+        stream = _stream_of(pubsub.connection)
+        parser = hiredis.Reader(protocolError=InvalidResponse, replyError=ResponseError)
         prefix = len(self.prefix)
+        deliver, pongs = self._deliver, self._pongs
         while True:
-            # Subscribed (RESP2, see _client): [b"message", channel, data],
-            # [b"pong", token], [b"subscribe" or b"unsubscribe", channel, count];
-            # PING before any subscription answers with the bare token.
-            reply = await connection.read_response(
-                timeout=math.inf, disconnect_on_error=False, push_request=True
-            )
-            if isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
-                self._deliver(reply[1][prefix:].decode("utf-8"), reply[2])
-                continue
-            if isinstance(reply, list) and len(reply) == 2 and reply[0] == b"pong":
-                reply = reply[1]
-            if isinstance(reply, bytes):
-                future = self._pongs.pop(reply, None)
-                if future is not None and not future.done():
-                    future.set_result(True)
+            chunk = await stream.read(_READ_SIZE)
+            if not chunk:
+                raise ConnectionError("redis closed the subscriber connection")
+            parser.feed(chunk)
+            reply = parser.gets()
+            while reply is not False:
+                # Subscribed (RESP2, see _client): [b"message", channel, data],
+                # [b"pong", token], [b"subscribe" or b"unsubscribe", channel,
+                # count]; PING before any subscription answers with the bare token.
+                if type(reply) is list and len(reply) == 3 and reply[0] == b"message":
+                    deliver(reply[1][prefix:].decode("utf-8"), reply[2])
+                else:
+                    _answer_pong(reply, pongs)
+                reply = parser.gets()
 
     async def _connect_publisher(self) -> AbstractConnection:
         """The publishing connection, with the batch script loaded."""
@@ -342,3 +349,23 @@ class RedisBus(Bus):
             if not future.done():
                 future.set_result(False)
         self._pongs.clear()
+
+
+def _stream_of(connection: AbstractConnection | None) -> asyncio.StreamReader:
+    """The subscriber connection's socket reader (redis-py keeps it in ``_reader``)."""
+    stream = getattr(connection, "_reader", None)
+    if not isinstance(stream, asyncio.StreamReader):
+        raise ConnectionError("subscriber not connected")
+    return stream
+
+
+def _answer_pong(reply: object, pongs: dict[bytes, asyncio.Future[bool]]) -> None:
+    """Wake the waiter of a PING's answer; a refusal ends the connection; else ignore."""
+    if isinstance(reply, ResponseError):
+        raise reply  # e.g. a SUBSCRIBE the server refused: reconnect, as before
+    if isinstance(reply, list) and len(reply) == 2 and reply[0] == b"pong":
+        reply = reply[1]
+    if isinstance(reply, bytes):
+        future = pongs.pop(reply, None)
+        if future is not None and not future.done():
+            future.set_result(True)

