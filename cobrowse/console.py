@@ -11,7 +11,7 @@ from cobrowse.accounts import LOGIN_SECONDS, LoginSession
 from cobrowse.errors import JoinError
 from cobrowse.i18n import t
 from cobrowse.keys import AUTH, CLUSTER, STORE
-from cobrowse.views import error_block, render_form_page, render_page
+from cobrowse.views import error_block, render_form_page, render_page, visited_section
 from cobrowse.web_security import ADVISOR_COOKIE, client_key, form_token_ok, same_origin, set_cookie
 
 __all__ = ["current_advisor", "routes"]
@@ -50,6 +50,7 @@ async def console(request: web.Request) -> web.Response:
         head_html=f'<meta name="csrf-token" content="{login.csrf}">',
         username=login.name,
         csrf=login.csrf,
+        visited_html=visited_section("ended_advisor"),
     )
 
 

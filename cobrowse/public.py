@@ -21,6 +21,7 @@ from cobrowse.views import (
     render,
     render_form_page,
     render_page,
+    visited_section,
 )
 from cobrowse.web_security import PARTICIPANT_COOKIE, client_key, form_token_ok, set_cookie
 
@@ -133,6 +134,7 @@ async def citizen_view(request: web.Request) -> web.StreamResponse:
         role="citizen",
         scripts=("citizen.js",),
         ended_call_html=call or f"<p>{html.escape(t('ended_no_call'))}</p>",
+        visited_html=visited_section("ended_citizen"),
     )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "render_page",
     "site_middleware",
     "text_html",
+    "visited_section",
 ]
 
 # The [site] settings of the app serving the current request (placeholders outside one).
@@ -202,6 +203,13 @@ def render_page(
         scripts_html=scripts_html,
     )
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def visited_section(intro_key: str) -> str:
+    """The list of pages seen together, shown on the end screen of the console
+    and of the citizen's view (filled by client_js/ended_view.js); ``intro_key``
+    is the catalogue text that says to whom the list speaks."""
+    return render("visited.html", intro=t(intro_key))
 
 
 def error_block(element_id: str, message: str) -> str:
