@@ -342,15 +342,21 @@ def test_render_mode_per_host_and_the_render_table() -> None:
     assert config.render.max_browsers == 3 and config.render.page_timeout_seconds == 20.0
     assert config.render.settle_seconds == 0.5 and config.render.memory_mb == 512
     assert parse_config("").render.max_browsers >= 1  # a default, nothing to configure
+    assert parse_config("").render.cpus == ()  # Chromium may use every CPU
+    assert parse_config("[render]\ncpus = [1, 3]\n").render.cpus == (1, 3)
 
 
 def test_bad_render_values_name_the_key_and_line() -> None:
-    text = "[render]\nmax_browsers = 0\n[[rules]]\nhost = 'a.example'\nrender = 'chrome'\n"
+    text = (
+        "[render]\nmax_browsers = 0\ncpus = [-1]\n"
+        "[[rules]]\nhost = 'a.example'\nrender = 'chrome'\n"
+    )
     with pytest.raises(ConfigError) as info:
         parse_config(text, "relay.toml")
     message = str(info.value)
     assert "relay.toml:2: render.max_browsers: expected a number between 1 and 64" in message
-    expected = 'relay.toml:5: rules[0].render: expected "html" or "browser", got \'chrome\''
+    assert "relay.toml:3: render.cpus: expected a list of CPU numbers" in message
+    expected = 'relay.toml:6: rules[0].render: expected "html" or "browser", got \'chrome\''
     assert expected in message
 
 

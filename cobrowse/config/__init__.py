@@ -81,13 +81,15 @@ class RenderConfig:
     ``max_browsers`` pages are loaded at once (more navigations wait in a
     queue, never dropped); a page gets ``page_timeout_seconds`` to load and
     settle (no request in flight and no DOM change for ``settle_seconds``);
-    ``memory_mb`` caps each page's script heap.
+    ``memory_mb`` caps each page's script heap. ``cpus``: the CPUs Chromium
+    and Playwright's driver may run on (empty: all the relay may use).
     """
 
     max_browsers: int = 2
     page_timeout_seconds: float = 15.0
     settle_seconds: float = 0.3
     memory_mb: int = 256
+    cpus: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +287,8 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     for key in ("page_timeout_seconds", "settle_seconds"):
         if key in render:
             render[key] = float(render[key])
+    if "cpus" in render:
+        render["cpus"] = tuple(render["cpus"])
     if "trusted_proxies" in values:
         values["trusted_proxies"] = tuple(str(v) for v in values["trusted_proxies"])
     return Config(

@@ -36,6 +36,7 @@ from cobrowse.config import RenderConfig
 from cobrowse.render.priority import (
     autogroups_enabled,
     own_children,
+    pin_cpus,
     playwright_driver,
     yield_autogroup,
     yield_cpu,
@@ -98,6 +99,7 @@ class BrowserPool:
         self.driver: int | None = None  # Playwright's driver process, once started
         self.priority = ""  # how it and Chromium yield the CPU (see yield_cpu)
         self.autogroups = 0  # Chromium's session groups set to nice 19 so far (yield_autogroup)
+        self.cpus: frozenset[int] = frozenset()  # where it and Chromium run ([render] cpus)
 
     @property
     def waiting(self) -> int:
@@ -158,6 +160,10 @@ class BrowserPool:
             self.priority = yield_cpu(driver) if driver is not None else ""
             if not self.priority:
                 log.warning("render: Playwright's driver not found; Chromium runs at full priority")
+            if driver is not None and self.config.cpus:
+                self.cpus = pin_cpus(driver, self.config.cpus)
+                if not self.cpus:
+                    log.warning("render: none of [render] cpus is usable; Chromium runs on all")
         browser = await self._playwright.chromium.launch(
             executable_path=chromium_path(),
             headless=True,
@@ -172,6 +178,8 @@ class BrowserPool:
                 log.warning("render browser exited; the next page starts a new one")
 
         browser.on("disconnected", lost)
+        if self.driver is not None and self.cpus:
+            pin_cpus(self.driver, self.cpus, below=True)  # threads that chose their own
         if self.driver is not None:
             changed = yield_autogroup(self.driver)
             self.autogroups += changed

@@ -13,6 +13,9 @@ Two kernel mechanisms decide who gets a core, and both are set:
   competed with the relay's as an equal however idle its threads were;
   :func:`yield_autogroup` gives that group the lowest weight (nice 19).
 
+Optionally (``[render] cpus``) :func:`pin_cpus` keeps the driver, and so
+Chromium, on some of the CPUs only, leaving the others to the relay.
+
 Inside a CPU cgroup other than the root one autogroups do not apply; there
 the cgroup's own settings (``cpu.weight``, ``cpu.idle``) are the operator's.
 """
@@ -29,6 +32,7 @@ __all__ = [
     "autogroup_nice",
     "autogroups_enabled",
     "own_children",
+    "pin_cpus",
     "playwright_driver",
     "yield_autogroup",
     "yield_cpu",
@@ -98,25 +102,33 @@ def autogroups_enabled() -> bool:
         return False
 
 
-def _sessions_below(root: int) -> dict[int, int]:
-    """Session id → one member, for the sessions of ``root``'s descendants
-    other than this process's own."""
+def _below(root: int) -> list[int]:
+    """``root``'s descendants."""
     children: dict[int, list[int]] = {}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError, ValueError, IndexError):
             with open(f"/proc/{entry}/stat") as f:
                 parent = int(f.read().rsplit(")", 1)[1].split()[1])
             children.setdefault(parent, []).append(int(entry))
-    own = os.getsid(0)
-    found: dict[int, int] = {}
+    found: list[int] = []
     stack = list(children.get(root, ()))
     while stack:
         pid = stack.pop()
+        found.append(pid)
+        stack += children.get(pid, ())
+    return found
+
+
+def _sessions_below(root: int) -> dict[int, int]:
+    """Session id → one member, for the sessions of ``root``'s descendants
+    other than this process's own."""
+    own = os.getsid(0)
+    found: dict[int, int] = {}
+    for pid in _below(root):
         with contextlib.suppress(OSError):
             sid = os.getsid(pid)
             if sid != own:
                 found.setdefault(sid, pid)
-        stack += children.get(pid, ())
     return found
 
 
@@ -152,3 +164,26 @@ def autogroup_nice(pid: int) -> int | None:
             return int(f.read().rsplit("nice", 1)[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def pin_cpus(pid: int, cpus: Collection[int], *, below: bool = False) -> frozenset[int]:
+    """Let every thread of ``pid`` (with ``below``: and of its descendants)
+    run only on ``cpus`` (those of them this process may use); processes and
+    threads started later inherit that, unless they set their own: Chromium's
+    GPU process pins its worker threads one to each CPU, so after a launch
+    the whole tree is pinned again. Returns the CPUs applied (empty: none of
+    ``cpus`` is usable, or the process is gone; then nothing changed)."""
+    usable = frozenset(cpus) & os.sched_getaffinity(0)
+    if not usable:
+        return frozenset()
+    applied = False
+    for process in [pid, *(_below(pid) if below else ())]:
+        try:
+            threads = [int(t) for t in os.listdir(f"/proc/{process}/task")]
+        except OSError:
+            continue
+        applied = applied or process == pid
+        for tid in threads:
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.sched_setaffinity(tid, usable)
+    return usable if applied else frozenset()

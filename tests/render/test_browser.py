@@ -98,3 +98,35 @@ async def test_chromiums_session_group_yields_to_the_relays(site: Site) -> None:
     assert renderer.pool.autogroups == len(chromium)
     # the relay's own group keeps its weight
     assert autogroup_nice(os.getpid()) == own
+
+
+async def test_render_cpus_keep_chromium_and_the_driver_off_the_other_cpus(site: Site) -> None:
+    usable = sorted(os.sched_getaffinity(0))
+    if len(usable) < 2:
+        pytest.skip("one CPU: nothing to keep Chromium off")
+    last = usable[-1]
+    site.pages["/seite"] = "<!DOCTYPE html><p id=x></p><script>x.textContent = 'da'</script>"
+    own_before = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
+    renderer, fetcher = renderer_for(site.config(f"cpus = [{last}, 4096]"))
+    session = new_session()
+    try:
+        rendered = await renderer.render(session, site.url("/seite"))
+        driver = renderer.pool.driver
+        assert driver is not None
+        processes = _tree(driver)
+        cpus = {
+            int(task): os.sched_getaffinity(int(task))
+            for pid in processes
+            for task in os.listdir(f"/proc/{pid}/task")
+        }
+        own = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
+        await renderer.discard(session, rendered)
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    assert "da" in rendered.html
+    assert renderer.pool.cpus == {last}  # CPU 4096 does not exist here: left out
+    assert len(processes) >= 3  # the driver, Chromium's browser process, a renderer …
+    assert set(map(frozenset, cpus.values())) == {frozenset({last})}, cpus
+    # the relay's own threads keep every CPU
+    assert all(own[t] == cpus_before for t, cpus_before in own_before.items() if t in own)
