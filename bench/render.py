@@ -15,6 +15,14 @@
   relay's event loop, its page workers, Playwright's driver, Chromium), with
   the scheduling policy Chromium's threads actually ran under and the
   autogroup nice value of its session group.
+* The floor of that ratio on this machine, as further contenders in the
+  same alternating run: the html relay with burner processes
+  (:mod:`bench.harness.burn`) that use, each phase, as much CPU as the render
+  relay's Chromium used in its phase just before, and yield as it does
+  (own session with autogroup nice 19, ``SCHED_IDLE``) — on all CPUs, and
+  all on the last CPU; and the render relay with Chromium on the last CPU
+  (``[render] cpus``). What Chromium's work costs other sessions however
+  the relay drives it, and whether keeping it off one core helps.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,6 +64,8 @@ PAGES = ("/service/termine.html", "/themen/wohngeld.html", "/service/standorte.h
 _FLAG = chromium_args(256)[11]  # the dead-proxy flag only the relay's Chromium carries
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 KINDS = ("relay", "workers", "driver", "chromium")
+BURNERS = 2  # processes: Chromium's work spreads over its browser and renderer processes
+BURN_SLICE_MS = 10.0
 
 
 def _chromium_rss_mib() -> float:
@@ -226,39 +239,137 @@ async def _in_process(quick: bool) -> dict[str, Any]:
     return out
 
 
+class _ChromiumShare:
+    """A contender's ``during`` hook: the CPU a render relay's Chromium used in
+    each of its phases, in % of one core."""
+
+    def __init__(self, relay: int) -> None:
+        self.relay = relay
+        self.phases: list[float] = []
+        self._start = (0.0, 0.0)
+
+    def _chromium_s(self) -> float:
+        return _cpu_by_kind(self.relay)[0].get("chromium", 0.0)
+
+    def __call__(self, starting: bool) -> None:
+        if starting:
+            self._start = (self._chromium_s(), time.perf_counter())
+        else:
+            used, started = self._start
+            wall = time.perf_counter() - started
+            self.phases.append(100 * (self._chromium_s() - used) / wall)
+
+    def mean(self) -> float:
+        return round(sum(self.phases) / len(self.phases), 1) if self.phases else 0.0
+
+
+class _Burners:
+    """A contender's ``during`` hook: :data:`BURNERS` burner processes for the
+    length of its phase, together asked for the CPU ``share``'s Chromium used
+    in its last phase, on ``cpu`` only if given. Records the CPU they got."""
+
+    def __init__(self, share: _ChromiumShare, cpu: int | None = None) -> None:
+        self.share = share
+        self.cpu = cpu
+        self.asked: list[float] = []
+        self.used: list[float] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._started = 0.0
+
+    def __call__(self, starting: bool) -> None:
+        if starting:
+            pct = self.share.phases[-1] if self.share.phases else 0.0
+            self.asked.append(pct)
+            duty = min(1.0, pct / 100 / BURNERS)
+            argv = [sys.executable, "-m", "bench.harness.burn", f"{duty:.4f}", str(BURN_SLICE_MS)]
+            argv += [str(self.cpu)] if self.cpu is not None else []
+            self._procs = [subprocess.Popen(argv, start_new_session=True) for _ in range(BURNERS)]
+            self._started = time.perf_counter()
+            return
+        used = 0.0
+        for proc in self._procs:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                used += (int(fields[11]) + int(fields[12])) / _CLK_TCK
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        self.used.append(100 * used / (time.perf_counter() - self._started))
+        self._procs = []
+
+    def mean(self, values: list[float]) -> float:
+        return round(sum(values) / len(values), 1) if values else 0.0
+
+
 def _pointer_under_renders(
     quick: bool,
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, float], set[str]]:
-    """(html relay's summary, render relay's, the render relay's CPU % of one
-    core by kind over its phases, Chromium's scheduling policies)."""
+) -> tuple[list[dict[str, Any]], dict[str, float], set[str], dict[str, Any]]:
+    """(summaries of html, html + burners, html + burners on one CPU, render,
+    render with Chromium on one CPU; the render relay's CPU % of one core by
+    kind over its phases; Chromium's scheduling policies; the floor's CPU
+    figures)."""
     sessions = 10 if quick else 20
+    last = max(os.sched_getaffinity(0))
+    render_toml = '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "render.toml"
-        path.write_text(
-            '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
-        )
-        with start_relay() as html, start_relay("--config", str(path)) as rendered:
+        path.write_text(render_toml)
+        pinned_path = Path(tmp) / "pinned.toml"
+        pinned_path.write_text(render_toml.replace("[render]\n", f"[render]\ncpus = [{last}]\n"))
+        with (
+            start_relay() as html,
+            start_relay("--config", str(path)) as rendered,
+            start_relay("--config", str(pinned_path)) as pinned,
+        ):
+            share = _ChromiumShare(rendered.pid)
+            pinned_share = _ChromiumShare(pinned.pid)
+            spread, one = _Burners(share), _Burners(share, last)
+
+            def contender(relay: Any, during: Any) -> Contender:
+                return Contender(
+                    RelayTarget(relay), (relay.pid,), relay.demo, nav_every=2.0, during=during
+                )
+
+            cpu_time = 0.0
+
+            def timed(hook: _ChromiumShare) -> Any:
+                def during(starting: bool) -> None:
+                    nonlocal cpu_time
+                    hook(starting)
+                    cpu_time += (-1 if starting else 1) * time.perf_counter()
+
+                return during
+
             before, _ = _cpu_by_kind(rendered.pid)
-            started = time.perf_counter()
-            html_s, render_s = compare(
+            # phases run last contender first: the render relays before the burners
+            summaries = compare(
                 [
-                    Contender(RelayTarget(html), (html.pid,), html.demo, nav_every=2.0),
-                    Contender(RelayTarget(rendered), (rendered.pid,), rendered.demo, nav_every=2.0),
+                    contender(html, None),
+                    contender(html, spread),
+                    contender(html, one),
+                    contender(rendered, timed(share)),
+                    contender(pinned, pinned_share),
                 ],
                 sessions,
                 quick,
             )
             after, policies = _cpu_by_kind(rendered.pid)
-            # the two relays' phases alternate: the render relay ran half the time
-            half = (time.perf_counter() - started) / 2
-    cpu = {k: round(100 * (after.get(k, 0.0) - before.get(k, 0.0)) / half, 1) for k in KINDS}
-    return html_s, render_s, cpu, policies
+    cpu = {k: round(100 * (after.get(k, 0.0) - before.get(k, 0.0)) / cpu_time, 1) for k in KINDS}
+    floor = {
+        "chromium_phase_pct": share.mean(),
+        "burn_asked_pct": spread.mean(spread.asked),
+        "burn_used_pct": spread.mean(spread.used),
+        "burn_one_cpu_used_pct": one.mean(one.used),
+        "pinned_chromium_pct": pinned_share.mean(),
+        "pinned_cpu": last,
+    }
+    return summaries, cpu, policies, floor
 
 
 def run(quick: bool) -> Outcome:
     out = Outcome("render")
     figures = asyncio.run(_in_process(quick))
-    html_s, render_s, cpu, policies = _pointer_under_renders(quick)
+    summaries, cpu, policies, floor = _pointer_under_renders(quick)
+    html_s, burn_s, burn_one_s, render_s, pinned_s = summaries
     figures |= {f"cpu_{kind}_pct": pct for kind, pct in cpu.items()}
     figures["chromium_policy"] = ", ".join(sorted(policies))
     figures |= {
@@ -272,6 +383,13 @@ def run(quick: bool) -> Outcome:
         "pointer_ratio_p99": ratio(render_s["p99_ms"], html_s["p99_ms"]),
         "pointer_sessions": render_s["sessions"],
     }
+    variants = (("burn", burn_s), ("burn_one_cpu", burn_one_s), ("render_pinned", pinned_s))
+    for name, s in variants:
+        figures[f"pointer_{name}_p50_ms"] = s["p50_ms"]
+        figures[f"pointer_{name}_p99_ms"] = s["p99_ms"]
+        figures[f"pointer_ratio_p50_{name}"] = ratio(s["p50_ms"], html_s["p50_ms"])
+        figures[f"pointer_ratio_p99_{name}"] = ratio(s["p99_ms"], html_s["p99_ms"])
+    figures |= floor
     pages = Table(
         "One demo page (the appointment list a script builds), html path vs render",
         ["path", "first page p50 ms", "pages/s (4 sessions)", "ratio to html"],
@@ -313,13 +431,56 @@ def run(quick: bool) -> Outcome:
             for name, s in (("html path", html_s), ("render = browser", render_s))
         ],
     )
+    cpu_n = floor["pinned_cpu"]
+    floor_table = Table(
+        "The floor: the same load, alternating in the same run, against the html relay "
+        f"(burners: {BURNERS} processes in {BURN_SLICE_MS:g}-ms busy slices, own sessions "
+        "at autogroup nice 19, SCHED_IDLE, asked for what Chromium used in the render "
+        "relay's phase before; CPU in % of one core over the phases)",
+        ["contender", "p50 ms", "p99 ms", "p50 ratio", "p99 ratio", "CPU beside the relay"],
+        [
+            ["html path", html_s["p50_ms"], html_s["p99_ms"], 1.0, 1.0, "–"],
+            [
+                "html path + burners, all CPUs",
+                burn_s["p50_ms"],
+                burn_s["p99_ms"],
+                figures["pointer_ratio_p50_burn"],
+                figures["pointer_ratio_p99_burn"],
+                f"{floor['burn_used_pct']} of {floor['burn_asked_pct']} asked",
+            ],
+            [
+                f"html path + burners, CPU {cpu_n} only",
+                burn_one_s["p50_ms"],
+                burn_one_s["p99_ms"],
+                figures["pointer_ratio_p50_burn_one_cpu"],
+                figures["pointer_ratio_p99_burn_one_cpu"],
+                f"{floor['burn_one_cpu_used_pct']} of {floor['burn_asked_pct']} asked",
+            ],
+            [
+                "render = browser",
+                render_s["p50_ms"],
+                render_s["p99_ms"],
+                figures["pointer_ratio_p50"],
+                figures["pointer_ratio_p99"],
+                f"Chromium {floor['chromium_phase_pct']}",
+            ],
+            [
+                f"render = browser, cpus = [{cpu_n}]",
+                pinned_s["p50_ms"],
+                pinned_s["p99_ms"],
+                figures["pointer_ratio_p50_render_pinned"],
+                figures["pointer_ratio_p99_render_pinned"],
+                f"Chromium {floor['pinned_chromium_pct']}",
+            ],
+        ],
+    )
     usage = Table(
         "CPU of the render relay's processes while it served the pointer load "
-        "(% of one core, ≈ averaged over its phases; 2 cores in all)",
+        "(% of one core, averaged over its phases; 2 cores in all)",
         ["relay (event loop)", "page workers", "Playwright driver", "Chromium", "Chromium runs"],
         [[*(cpu[k] for k in KINDS), figures["chromium_policy"] or "–"]],
     )
-    out.tables = [pages, memory, pointer, usage]
+    out.tables = [pages, memory, pointer, usage, floor_table]
     out.figures = figures
     out.checks = [
         check("pointer p99 while rendering ≤ 1.5× html-only", figures["pointer_ratio_p99"], 1.5),

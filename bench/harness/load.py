@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -251,6 +252,18 @@ def _lag(result: LoadResult) -> float:
     return percentile(result.send_lag_ms, 99) if result.send_lag_ms else float("inf")
 
 
+async def _phase(
+    fleet: Fleet, c: Contender, warmup: float, measure: float, busy: frozenset[int]
+) -> LoadResult:
+    if c.during is not None:
+        c.during(True)
+    try:
+        return await fleet.phase(warmup, measure, c.nav_every, busy if c.nav_every else frozenset())
+    finally:
+        if c.during is not None:
+            c.during(False)
+
+
 @dataclass
 class Contender:
     """One fleet of a comparison: its target, the server processes whose CPU
@@ -261,6 +274,9 @@ class Contender:
     demo: str = ""
     nav_every: float = 0.0  # every fifth room navigates at this period
     stalled: bool = False  # …and one citizen of each of those rooms never reads
+    # called with True before each of its phases and with False after it (e.g. to
+    # start and stop a process that runs only while this contender is measured)
+    during: Callable[[bool], None] | None = None
 
 
 async def run_rounds(
@@ -290,9 +306,7 @@ async def run_rounds(
                 setups[i] = await fleet.open(http, busy if c.stalled else frozenset())
             while len(done) < max_rounds:
                 results = [
-                    await fleet.phase(
-                        warmup, measure, c.nav_every, busy if c.nav_every else frozenset()
-                    )
+                    await _phase(fleet, c, warmup, measure, busy)
                     for fleet, c in reversed(list(zip(fleets, contenders, strict=True)))
                 ][::-1]
                 done.append((max(map(_lag, results)), results))
