@@ -101,7 +101,9 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"browsers ({_f(f, 'throughput_ratio')}× the html path); "
         f"{_f(f, 'mib_per_rendered_session')} MiB per session on a live rendered page. Other "
         f"sessions' pointer p50/p99 while pages render: {_f(f, 'pointer_ratio_p50')}× / "
-        f"{_f(f, 'pointer_ratio_p99')}× the html-only relay."
+        f"{_f(f, 'pointer_ratio_p99')}× the html-only relay (with Chromium on CPU "
+        f"{_f(f, 'pinned_cpu')} only: {_f(f, 'pointer_ratio_p99_render_pinned')}×); the floor, "
+        f"burners using Chromium's CPU as it yields: p99 {_f(f, 'pointer_ratio_p99_burn')}×."
     ),
 }
 
