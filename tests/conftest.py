@@ -38,11 +38,13 @@ async def demo(aiohttp_server: Any) -> TestServer:
     return server
 
 
-def redis_or_skip(directory: Path) -> AbstractContextManager[RedisServer]:
+def redis_or_skip(
+    directory: Path, *, unix_socket: bool = False
+) -> AbstractContextManager[RedisServer]:
     """:func:`running_redis` in ``directory``; skips the test when redis-server is missing."""
     if redis_binary() is None:
         pytest.skip("redis-server not installed (make test installs it: apt-get redis-server)")
-    return running_redis(directory)
+    return running_redis(directory, unix_socket=unix_socket)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The one launcher of a throw-away ``redis-server``: free port, given
-directory, no persistence, loopback only.
+directory, no persistence, loopback only (and, if asked, a unix socket in
+that directory as well).
 
 Benchmarks and tests both start Redis with :func:`running_redis`. Tests use
 the ``redis_server`` fixture or ``redis_or_skip`` (``tests/conftest.py``),
@@ -45,15 +46,23 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process that can be killed, frozen and started again on its port."""
 
-    def __init__(self, binary: str, directory: Path) -> None:
+    def __init__(self, binary: str, directory: Path, *, unix_socket: bool = False) -> None:
         self.binary = binary
         self.directory = directory
         self.port = free_port()
+        # a path is at most 107 bytes: keep ``directory`` short (a tempfile.mkdtemp)
+        self.socket = directory / "redis.sock" if unix_socket else None
         self.proc: subprocess.Popen[str] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def unix_url(self) -> str:
+        """The same server over its unix socket (only with ``unix_socket=True``)."""
+        assert self.socket is not None, "started without a unix socket"
+        return f"unix://{self.socket}?db=0"
 
     def start(self) -> None:
         """Start (again) on the same port; returns once Redis accepts connections."""
@@ -71,6 +80,11 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.directory),
+                *(
+                    ("--unixsocket", str(self.socket), "--unixsocketperm", "700")
+                    if self.socket
+                    else ()
+                ),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -119,14 +133,15 @@ class RedisServer:
 
 
 @contextmanager
-def running_redis(directory: Path) -> Iterator[RedisServer]:
-    """A started :class:`RedisServer` in ``directory``, killed afterwards.
+def running_redis(directory: Path, *, unix_socket: bool = False) -> Iterator[RedisServer]:
+    """A started :class:`RedisServer` in ``directory`` (listening on a unix socket
+    there too with ``unix_socket``), killed afterwards.
 
     Raises :class:`RedisMissing` when ``redis-server`` is not installed."""
     binary = redis_binary()
     if binary is None:
         raise RedisMissing("redis-server is not installed (make test installs it)")
-    server = RedisServer(binary, directory)
+    server = RedisServer(binary, directory, unix_socket=unix_socket)
     server.start()
     try:
         yield server

@@ -99,6 +99,9 @@ class RedisBus(Bus):
         # redis-py's own retries are off: this class owns reconnecting. RESP2:
         # pub/sub messages are plain replies, not RESP3 pushes, which redis-py
         # routes through a push handler (and a logger lookup) one by one.
+        # TCP keep-alive only over TCP: redis-py's unix socket connection
+        # refuses the option (TypeError on every connect).
+        tcp = {} if url.startswith("unix://") else {"socket_keepalive": True}
         return Redis.from_url(
             url,
             protocol=2,
@@ -106,7 +109,7 @@ class RedisBus(Bus):
             retry=Retry(NoBackoff(), 0),
             socket_connect_timeout=self.timeout,
             socket_timeout=socket_timeout,
-            socket_keepalive=True,
+            **tcp,
         )
 
     def _wire(self, channel: str) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,6 +22,7 @@ from cobrowse.bus.memory import MemoryBus
 from cobrowse.bus.redis import RedisBus
 from tests.bus.conftest import redis_bus
 from tests.bus.test_contract import WAIT, Inbox
+from tests.conftest import redis_or_skip
 
 
 @pytest.fixture
@@ -252,3 +256,24 @@ async def test_create_bus_picks_the_transport(redis_server: RedisServer) -> None
     await bus.start()
     assert bus.state is BusState.UP
     await bus.close()
+
+
+async def test_a_unix_socket_url_works() -> None:
+    # a short directory: a unix socket path has at most 107 bytes
+    directory = Path(tempfile.mkdtemp(prefix="bus-"))
+    try:
+        with redis_or_skip(directory, unix_socket=True) as server:
+            options = {"backoff_base": 0.02, "ping_interval": 0.5, "timeout": 2.0}
+            a = await started(RedisBus(server.unix_url, node_id="ua", **options))
+            b = await started(RedisBus(server.unix_url, node_id="ub", **options))
+            try:
+                await wait_state(a, BusState.UP)
+                inbox = Inbox()
+                await b.subscribe("session:u", inbox)
+                assert a.publish("session:u", b"over the unix socket")
+                assert (await inbox.next()).data == b"over the unix socket"
+            finally:
+                await a.close()
+                await b.close()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
