@@ -184,19 +184,25 @@ async def _admitted(ws: aiohttp.ClientWebSocketResponse) -> None:
 
 
 class FloorTarget:
-    """Opens rooms on the floor forwarder: three sockets, nothing else."""
+    """Opens rooms on the floor forwarder: three sockets, nothing else. With
+    ``citizen_server`` (the split floor's subscribing node) the citizens
+    connect there, the advisor to ``server`` (the publishing node)."""
 
     name = "floor"
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, citizen_server: Server | None = None) -> None:
         self.ws_base = "ws" + server.base[4:]
+        self.citizen_ws_base = "ws" + (citizen_server or server).base[4:]
 
     async def login(self, http: aiohttp.ClientSession) -> None:
         return None
 
     async def open_room(self, http: aiohttp.ClientSession, index: int, stalled: int = 0) -> Room:
-        url = f"{self.ws_base}/ws?room={index}"
-        socks = [await http.ws_connect(url, timeout=WS_TIMEOUT, max_msg_size=0) for _ in range(3)]
+        path = f"/ws?room={index}"
+        bases = (self.ws_base, self.citizen_ws_base, self.citizen_ws_base)
+        socks = [
+            await http.ws_connect(base + path, timeout=WS_TIMEOUT, max_msg_size=0) for base in bases
+        ]
         return Room(index, socks[0], socks[1:])
 
 

@@ -144,9 +144,13 @@ def start_relay(*extra: str, uvloop: bool = False) -> Server:
     )
 
 
-def start_floor(*, uvloop: bool = False) -> Server:
-    """Start the minimal aiohttp WebSocket forwarder (the floor) on a free port."""
-    return _spawn([*_python("bench.harness.floor", uvloop)], {"base": r"floor: (http://\S+)/"}, {})
+def start_floor(*, uvloop: bool = False, redis: str = "", role: str = "publish") -> Server:
+    """Start the minimal aiohttp WebSocket forwarder (the floor) on a free port; with
+    ``redis``, one node of the split floor in ``role`` (``publish``/``subscribe``)."""
+    split = ["--redis", redis, "--role", role] if redis else []
+    return _spawn(
+        [*_python("bench.harness.floor", uvloop), *split], {"base": r"floor: (http://\S+)/"}, {}
+    )
 
 
 def cpu_seconds(pid: int) -> float:
