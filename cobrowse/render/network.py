@@ -56,6 +56,10 @@ _PAGE_TYPES: Final = ("text/html", "application/xhtml+xml", "")
 _SKIPPED: Final = frozenset({"image", "media", "font"})
 
 
+# How long a redirect's followed answer waits for Chromium to ask for it.
+_REDIRECT_FRESH: Final = 10.0
+
+
 class RequestGuard:
     """Route handler of one session's context (see the module docstring)."""
 
@@ -74,12 +78,16 @@ class RequestGuard:
         # HTTP status of the document the page settled on (a 404 page renders too)
         self.main_status = 200
         self.loading = False  # the relay is loading a page: its script redirects are followed
+        # where an HTTP redirect of the relay's own navigation led (the loader
+        # opens it next), and the answer the fetcher already has for it
+        self.redirected_to: str | None = None
+        self._redirected: dict[str, tuple[float, FetchResult]] = {}
 
     def expect(self, url: str, post: list[tuple[str, str]] | None) -> None:
         """The relay is about to load ``url`` (POSTing ``post`` if given) at the top level."""
         del url  # Chromium may spell it differently; the next one is ours
         self.expected, self.post, self.main_error = True, post, None
-        self.not_a_page, self.main_status = None, 200
+        self.not_a_page, self.main_status, self.redirected_to = None, 200, None
 
     async def handle(self, route: Route, request: Request) -> None:
         self.in_flight += 1
@@ -116,16 +124,22 @@ class RequestGuard:
         headers = {k: v for k, v in (await request.all_headers()).items() if k in _FORWARD}
         method = "POST" if post is not None else request.method
         content = request.post_data_buffer if method == "POST" and post is None else None
+        ahead = self._redirected.pop(url, None) if method == "GET" else None
+        fresh = ahead is not None and time.monotonic() - ahead[0] < _REDIRECT_FRESH
         try:
-            result = await self.fetcher.fetch(
-                url,
-                max_bytes=self.fetcher.config.max_page_bytes,
-                accept=headers.pop("accept", "*/*"),
-                method=method,
-                form=post,
-                headers=headers,
-                content=content,
-                read_body_for=_PAGE_TYPES if top else None,
+            result = (
+                ahead[1]
+                if ahead is not None and fresh
+                else await self.fetcher.fetch(
+                    url,
+                    max_bytes=self.fetcher.config.max_page_bytes,
+                    accept=headers.pop("accept", "*/*"),
+                    method=method,
+                    form=post,
+                    headers=headers,
+                    content=content,
+                    read_body_for=_PAGE_TYPES if top else None,
+                )
             )
         except FetchError as exc:
             self.refused += 1
@@ -145,12 +159,19 @@ class RequestGuard:
             self.not_a_page = result
             await route.abort("aborted")
             return
-        if result.url != url:
-            # Chromium must know the page's real address (relative links, origin)
-            if top:
-                self.expected = True
-            await route.fulfill(status=302, headers={"location": result.url})
+        if result.url != url and top and not own:
+            # An HTTP redirect of the relay's own navigation. Chromium must know
+            # the page's real address (relative links, origin), but a redirect
+            # fulfilled here would be followed outside the route handler
+            # (Playwright routes only a redirect chain's first request) and hit
+            # the dead proxy. So this load is aborted, the loader opens where it
+            # led (:attr:`redirected_to`), and gets the answer the fetcher
+            # already has, instead of the site being asked again.
+            self.expected, self.redirected_to = True, result.url
+            self._redirected = {result.url: (time.monotonic(), result)}
+            await route.abort("aborted")
             return
+        # a redirected subresource (or script redirect) is answered in place
         if top:
             self.main_status = result.status  # the last document wins (script redirects)
         out = {k: v for k, v in result.headers.items() if k.lower() not in _DROP}

@@ -112,19 +112,7 @@ class SessionBrowser:
             async with asyncio.timeout_at(_loop_time(deadline)):
                 self.guard.expect(url, post)
                 self.guard.loading = True
-                try:
-                    # "commit": the document's own loading is the settle
-                    # detection's to watch (a script redirect aborted while the
-                    # page parses would keep "domcontentloaded" waiting)
-                    await page.goto(url, wait_until="commit")
-                except Error as exc:
-                    if self.guard.main_error is not None:
-                        raise self.guard.main_error from None
-                    if self.guard.not_a_page is not None:
-                        raise NotAPage(self.guard.not_a_page) from None
-                    if "interrupted by another navigation" not in str(exc):
-                        raise
-                    # a script redirect while loading: settle on where it went
+                await self._open(page, url)
                 await self._settle(page, deadline, crashed)
                 if crashed.is_set():
                     raise RenderError("render_crashed")
@@ -145,6 +133,29 @@ class SessionBrowser:
             self.guard.loading = False
         page.on("crash", lambda _: self._crash(page))
         return page, page.url, str(html), status
+
+    async def _open(self, page: Page, url: str, hops: int = 3) -> None:
+        """Navigate ``page`` to ``url``; where the fetcher found an HTTP
+        redirect, to the address it led to (the guard answers that request
+        from what it fetched)."""
+        try:
+            # "commit": the document's own loading is the settle detection's
+            # to watch (a script redirect aborted while the page parses would
+            # keep "domcontentloaded" waiting)
+            await page.goto(url, wait_until="commit")
+        except Error as exc:
+            if self.guard.main_error is not None:
+                raise self.guard.main_error from None
+            if self.guard.not_a_page is not None:
+                raise NotAPage(self.guard.not_a_page) from None
+            target, self.guard.redirected_to = self.guard.redirected_to, None
+            if target is not None and hops > 0:
+                # the fetcher followed the whole chain: one hop unless the site
+                # redirects anew on every request (bounded, like the fetcher)
+                await self._open(page, target, hops - 1)
+            elif "interrupted by another navigation" not in str(exc):
+                raise
+            # else a script redirect while loading: settle on where it went
 
     async def _settle(self, page: Page, deadline: float, crashed: asyncio.Event) -> None:
         """Until the document is parsed, nothing is in flight and the DOM has

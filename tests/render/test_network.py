@@ -232,3 +232,56 @@ async def test_script_redirects_while_loading_go_through_the_fetcher(
     assert bad_url.endswith("/umleitung-schlecht") and "Bleibt" in bad  # refused, stayed
     assert refused == 1 and asked == [] and canary.hits == []
     assert set(transport.targets) == {f"127.0.0.1:{port}"}
+
+
+async def test_http_redirects_are_followed_once_through_the_fetcher() -> None:
+    """A page and a stylesheet behind HTTP redirects: the page opens at the
+    address it led to, each address is asked for once (the fetcher followed the
+    redirect; Chromium gets that answer), and nothing goes around the guard
+    (Playwright routes only a redirect chain's first request: a redirect handed
+    to Chromium once ended at the dead proxy, and the page failed to load)."""
+    hits: list[str] = []
+    site = web.Application()
+
+    async def moved(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        raise web.HTTPFound(request.path.replace("alt", "neu"))
+
+    async def new(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        head = '<link rel="stylesheet" href="/alt.css">'
+        return web.Response(
+            text=f"<!DOCTYPE html>{head}<h1>Neue Adresse</h1>", content_type="text/html"
+        )
+
+    async def sheet(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text="h1 { color: rgb(1, 2, 3) }", content_type="text/css")
+
+    site.router.add_get("/alt", moved)
+    site.router.add_get("/alt.css", moved)
+    site.router.add_get("/neu", new)
+    site.router.add_get("/neu.css", sheet)
+    runner = web.AppRunner(site)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    config = parse_config(
+        f'[fetch]\nallowed_hosts = ["127.0.0.1:{port}"]\nprivate_hosts = ["127.0.0.1:{port}"]\n'
+        "[render]\nsettle_seconds = 0.2\n"
+    )
+    fetcher = Fetcher(config.fetch)
+    renderer = Renderer(config.render, fetcher, (), secret=SECRET, workers=PageWorkers(0))
+    browser = SessionBrowser(renderer.pool, fetcher, config.render, lambda url: None)
+    try:
+        page, url, html, status = await browser.load(f"http://127.0.0.1:{port}/alt")
+        color = await page.evaluate("getComputedStyle(document.querySelector('h1')).color")
+        refused = browser.guard.refused
+    finally:
+        await browser.close()
+        await renderer.close()
+        await fetcher.close()
+        await runner.cleanup()
+    assert url.endswith("/neu") and "Neue Adresse" in html and status == 200
+    assert color == "rgb(1, 2, 3)" and refused == 0
+    assert hits == ["/alt", "/neu", "/alt.css", "/neu.css"]
