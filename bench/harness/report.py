@@ -54,8 +54,9 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"lxml's parse at the median (p95 {_f(f, 'p95_ratio')}×), {_f(f, 'errors')} errors; "
         f"protocol v2's floor (parse, bare walk into the wire form, deflate; no sanitizing) "
         f"{_f(f, 'v2_floor_median_ratio')}×. Loop lateness on the relay's path while the "
-        f"largest pages are built: p99 {_f(f, 'relay_stall_p99_ms')} ms, max "
-        f"{_f(f, 'relay_stall_max_ms')} ms."
+        f"largest pages are built, for a message arriving on a pipe: p99 "
+        f"{_f(f, 'relay_stall_p99_ms')} ms, max {_f(f, 'relay_stall_max_ms')} ms (for a 1 ms "
+        f"timer: p99 {_f(f, 'relay_timer_p99_ms')} ms, max {_f(f, 'relay_timer_max_ms')} ms)."
     ),
     "snapshot": lambda f: (
         f"A SNAPSHOT frame is {_f(f, 'median_size_ratio')}× the sanitized HTML (median; "

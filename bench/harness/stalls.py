@@ -1,8 +1,16 @@
 """How long the event loop stalls while pages are built beside it.
 
 The pipeline is Python: built in a thread it holds the GIL, so every other
-session's frames wait. This measures the loop's lateness (a 1 ms ticker)
-while the largest corpus pages are built (a) in a thread (``page_workers =
+session's frames wait. This measures the loop's lateness two ways: (1) how
+long a message arriving on a pipe waits for the loop (a pinger process
+writes a timestamp every millisecond, the loop reads it): what a
+participant's frame arriving on its socket waits; (2) a 1 ms timer ticker
+(``asyncio.sleep``), the earlier measure. The ticker also measures the
+timer's resolution: the selector sleeps in whole milliseconds (``epoll``
+rounds a timeout up), so a tick due 0.3 ms after the loop went to sleep
+for another timer fires up to 0.7 ms late with the loop idle. Frames on
+sockets wake the loop at once. Each is measured while the largest corpus
+pages are built (a) in a thread (``page_workers =
 0``), (b) the relay's own path: :class:`cobrowse.page_worker.PageWorkers`
 builds each page in a worker process (the tree comes back in pickled pieces
 that the loop loads one at a time, plus the tree encoded), then
@@ -17,7 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import re
+import struct
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -36,7 +48,7 @@ from cobrowse.session.publish import page_state, publish_page
 _SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 _SESSION = "bench-session-id-0123456789ab"
 
-__all__ = ["measure_stalls"]
+__all__ = ["Pinger", "Ticker", "measure_stalls"]
 
 
 def _page(body: bytes, url: str) -> Any:
@@ -51,7 +63,7 @@ def _allow_all(pages: list[CorpusPage]) -> FetchConfig:
     return FetchConfig(allowed_hosts=tuple(HostPattern.parse(f"*.{t}") for t in sorted(tlds)))
 
 
-async def _relay_lateness(pages: list[CorpusPage]) -> tuple[list[float], float]:
+async def _relay_lateness(pages: list[CorpusPage], probe: str) -> tuple[list[float], float]:
     """Lateness while one session navigates through ``pages`` the relay's way."""
     fetch = _allow_all(pages)
 
@@ -64,7 +76,7 @@ async def _relay_lateness(pages: list[CorpusPage]) -> tuple[list[float], float]:
         for page in pages:  # start the worker, warm its caches as the other rows' are
             await workers.build(job(page))
         settle_collector()  # as `cobrowse serve` does once it has started
-        return await _lateness(pages, workers, job)
+        return await _lateness(pages, workers, job, probe)
     finally:
         workers.close()
         gc.unfreeze()  # the process goes on with the other rows as it was
@@ -78,23 +90,80 @@ def _frame(body: bytes, url: str) -> bytes:
     )
 
 
+# Writes CLOCK_MONOTONIC in ns, 8 bytes, every millisecond until its stdin closes.
+_PINGER = """
+import os, select, struct, time
+while not select.select([0], [], [], 0.001)[0]:
+    os.write(1, struct.pack("<q", time.monotonic_ns()))
+"""
+
+
+class Ticker:
+    """A 1 ms timer ticker: each tick's lateness (ms)."""
+
+    def __init__(self) -> None:
+        self.late: list[float] = []
+        self._done = asyncio.Event()
+        self._task = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while not self._done.is_set():
+            due = time.perf_counter() + 0.001
+            await asyncio.sleep(0.001)
+            self.late.append((time.perf_counter() - due) * 1e3)
+
+    async def stop(self) -> list[float]:
+        self._done.set()
+        await self._task
+        return self.late
+
+
+class Pinger:
+    """A process writing a timestamp every millisecond into a pipe the loop
+    reads: how long each waited (ms) for the loop, as a frame on a socket would."""
+
+    def __init__(self) -> None:
+        self.late: list[float] = []
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _PINGER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self._proc.stdout is not None
+        self._fd = self._proc.stdout.fileno()
+        os.set_blocking(self._fd, False)
+        self._rest = b""
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._fd, self._read)
+
+    def _read(self) -> None:
+        now = time.monotonic_ns()
+        try:
+            data = self._rest + os.read(self._fd, 1 << 16)
+        except BlockingIOError:
+            return
+        whole = len(data) - len(data) % 8
+        self._rest = data[whole:]
+        self.late.extend((now - t) / 1e6 for (t,) in struct.iter_unpack("<q", data[:whole]))
+
+    async def stop(self) -> list[float]:
+        self._loop.remove_reader(self._fd)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.close()
+        await asyncio.to_thread(self._proc.wait)
+        self._proc.stdout.close()
+        return self.late
+
+
 async def _lateness(
     pages: list[CorpusPage],
     pool: Executor | PageWorkers,
     job: Callable[..., Any],
+    probe: str,
 ) -> tuple[list[float], float]:
-    """The ticker's lateness (ms) and the wall time (s) while ``pages`` are built."""
+    """The lateness (ms) ``probe`` ("pipe" or "timer") saw and the wall time
+    (s) while ``pages`` are built."""
     loop = asyncio.get_running_loop()
-    late: list[float] = []
-    done = asyncio.Event()
-
-    async def tick() -> None:
-        while not done.is_set():
-            due = time.perf_counter() + 0.001
-            await asyncio.sleep(0.001)
-            late.append((time.perf_counter() - due) * 1e3)
-
-    ticker = asyncio.create_task(tick())
+    ticker: Pinger | Ticker = Pinger() if probe == "pipe" else Ticker()
+    await asyncio.sleep(0.05)  # the pinger is running
     t0 = time.perf_counter()
     session = CoSession(_SESSION, "advisor", "code", 0.0, 0.0)
     for page in pages:  # one navigation at a time, as one busy session would
@@ -107,13 +176,12 @@ async def _lateness(
         else:
             await loop.run_in_executor(pool, job, page.body, page.url)
     wall = time.perf_counter() - t0
-    done.set()
-    await ticker
-    return late, wall
+    return await ticker.stop(), wall
 
 
 def measure_stalls(pages: list[CorpusPage]) -> list[list[Any]]:
-    """Rows: (how, pages, loop lateness p50/p99/max ms, wall s)."""
+    """Rows: (how, pages, pipe lateness p50/p99/max ms, timer lateness p99/max
+    ms, wall s of the pipe run)."""
     rows: list[list[Any]] = []
     variants: list[tuple[str, Callable[[], Executor] | None, Callable[..., Any]]] = [
         ("thread (page_workers = 0)", lambda: ThreadPoolExecutor(1), _page),
@@ -121,19 +189,24 @@ def measure_stalls(pages: list[CorpusPage]) -> list[list[Any]]:
         ("worker process, returns frame bytes", lambda: ProcessPoolExecutor(1), _frame),
     ]
     for label, make, job in variants:
-        if make is None:
-            late, wall = asyncio.run(_relay_lateness(pages))
-        else:
-            with make() as pool:
-                pool.submit(job, pages[0].body, pages[0].url).result()  # start, warm it
-                late, wall = asyncio.run(_lateness(pages, pool, job))
+        seen: dict[str, tuple[list[float], float]] = {}
+        for probe in ("pipe", "timer"):
+            if make is None:
+                seen[probe] = asyncio.run(_relay_lateness(pages, probe))
+            else:
+                with make() as pool:
+                    pool.submit(job, pages[0].body, pages[0].url).result()  # start, warm it
+                    seen[probe] = asyncio.run(_lateness(pages, pool, job, probe))
+        (pipe, wall), (timer, _) = seen["pipe"], seen["timer"]
         rows.append(
             [
                 label,
                 len(pages),
-                round(percentile(late, 50), 2),
-                round(percentile(late, 99), 2),
-                round(max(late), 2),
+                round(percentile(pipe, 50), 2),
+                round(percentile(pipe, 99), 2),
+                round(max(pipe), 2),
+                round(percentile(timer, 99), 2),
+                round(max(timer), 2),
                 round(wall, 2),
             ]
         )

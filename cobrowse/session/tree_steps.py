@@ -5,11 +5,9 @@ A large page has tens of thousands of nodes (lists and dicts). Building its
 hover) or freeing it (when the next page replaces it) took up to ~11 ms in
 one go on the relay's loop, and every session's frames waited (the
 ``pipeline`` benchmark's loop lateness). Here both are done
-:data:`STEP_NODES` nodes at a time, a step every :data:`SPACING` seconds,
-so other callbacks run in between. Spaced rather than back to back: on a
-busy machine a loop that works for 10 ms without a pause is preempted like
-any CPU-bound thread (in alternating runs of that benchmark, back-to-back
-steps gave p99 6.5–7.0 ms, spaced ones 2.7–4.6 ms):
+:data:`STEP_NODES` nodes at a time, as chores of the loop's one background
+queue (:mod:`cobrowse.chores`: budgeted runs, spaced, beside the loading of
+new trees):
 
 - :class:`IndexBuilder` builds a page's index in the background;
   :meth:`IndexBuilder.finish` completes it at once when a frame needs it
@@ -25,28 +23,20 @@ its last reference goes, as before.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Final
 
+from cobrowse.chores import Chore, Priority, chore
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 
-__all__ = ["SPACING", "STEP_NODES", "IndexBuilder", "release_later"]
+__all__ = ["STEP_NODES", "IndexBuilder", "release_later"]
 
-# Nodes per step: indexing this many takes about 0.25 ms, freeing them about
-# 0.1 ms (both may run in the same loop iteration, beside a tree piece being
-# loaded: cobrowse.page_worker.PIECE_NODES). The index of a 23k-node page is
-# done ~50 ms after publishing, before a participant can scroll or hover.
-STEP_NODES: Final = 500
-SPACING: Final = 0.001  # seconds from one step to the next
-
-
-def _loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+# Nodes per step: indexing this many takes about 0.15 ms, freeing them about
+# 0.08 ms (a chore run takes steps for cobrowse.chores.BUDGET). The index of
+# a 23k-node page is done ~60–100 ms after publishing on an otherwise idle
+# loop; a move that needs it sooner finishes it at once.
+STEP_NODES: Final = 250
 
 
 class IndexBuilder:
@@ -57,15 +47,12 @@ class IndexBuilder:
     only through its index, which it gets from ``finish``.
     """
 
-    __slots__ = ("_handle", "_stack", "index")
+    __slots__ = ("_chore", "_stack", "index")
 
     def __init__(self, root: Node) -> None:
         self.index = TreeIndex()
         self._stack: list[tuple[Node, Node | None]] = [(root, None)]
-        self._handle: asyncio.Handle | None = None
-        loop = _loop()
-        if loop is not None:
-            self._handle = loop.call_later(SPACING, self._step, loop)
+        self._chore: Chore | None = chore(self._step, Priority.SOON)
 
     def _advance(self, budget: int) -> bool:
         """Index up to ``budget`` nodes (all when negative); True while some remain."""
@@ -78,10 +65,11 @@ class IndexBuilder:
             budget -= 1
         return bool(stack)
 
-    def _step(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._handle = (
-            loop.call_later(SPACING, self._step, loop) if self._advance(STEP_NODES) else None
-        )
+    def _step(self) -> bool:
+        more = self._advance(STEP_NODES)
+        if not more:
+            self._chore = None
+        return more
 
     def finish(self) -> TreeIndex:
         """The whole index, built now as far as it is not yet."""
@@ -91,9 +79,9 @@ class IndexBuilder:
 
     def cancel(self) -> None:
         """Stop building in the background (the page is gone, or :meth:`finish`)."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        if self._chore is not None:
+            self._chore.cancel()
+            self._chore = None
 
 
 class _Release:
@@ -105,7 +93,7 @@ class _Release:
         self.index = index
         self.stack: list[Node] = [tree]
 
-    def step(self, loop: asyncio.AbstractEventLoop) -> None:
+    def step(self) -> bool:
         index, self.index = self.index, None
         # getrefcount sees its argument and our local name: 2 means only we hold it
         if index is not None and sys.getrefcount(index) == 2:
@@ -125,14 +113,11 @@ class _Release:
                 stack.extend(children)
                 children.clear()
                 del children
-        if stack:
-            loop.call_later(SPACING, self.step, loop)
+        return bool(stack)
 
 
 def release_later(tree: Node, index: TreeIndex | None = None) -> None:
     """Free ``tree`` (and ``index``, its index) in pieces over the next
     steps. Call it with the last references the session held; whatever some
     other holder still refers to stays whole."""
-    loop = _loop()
-    if loop is not None:
-        loop.call_later(SPACING, _Release(tree, index).step, loop)
+    chore(_Release(tree, index).step, Priority.LATER)

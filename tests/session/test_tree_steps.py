@@ -8,13 +8,14 @@ import time
 import weakref
 from collections import Counter
 
+from cobrowse.chores import SPACING
 from cobrowse.pipeline import Page
 from cobrowse.pipeline.build import build_shared_page
 from cobrowse.pipeline.diff import TreeIndex
 from cobrowse.pipeline.page import Node
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import page_state, publish_page
-from cobrowse.session.tree_steps import SPACING, STEP_NODES, IndexBuilder, release_later
+from cobrowse.session.tree_steps import STEP_NODES, IndexBuilder, release_later
 
 
 class Marker(list):  # type: ignore[type-arg]
