@@ -11,12 +11,14 @@ collections their allocations triggered) could run back to back: most of
 the ticks that the ``pipeline`` benchmark's 1 ms ticker saw more than a
 millisecond late had two or three of them in their window.
 
-Here all of them wait in one queue per loop. A run takes steps until
-:data:`BUDGET` is spent (always at least one), then the loop gets
-:data:`SPACING` to itself before the next run: spaced rather than back to
-back, since on a busy machine a loop that works without pausing is
-preempted like any CPU-bound thread. Steps run by :class:`Priority` (a tree
-someone waits for first, freeing last) and, within one priority, in turns.
+Here all of them wait in one queue per loop. A run takes one step of each
+chore someone waits for (so a node with many navigations at once does not
+fall behind on them), then further steps until :data:`BUDGET` is spent;
+then the loop gets :data:`SPACING` to itself before the next run: spaced
+rather than back to back, since on a busy machine a loop that works
+without pausing is preempted like any CPU-bound thread. Steps run by
+:class:`Priority` (a tree someone waits for first, freeing last) and,
+within one priority, in turns.
 """
 
 from __future__ import annotations
@@ -89,26 +91,33 @@ class _Queue:
                 line.popleft()  # dropped, or its waiter went away
         return None
 
+    def _step(self, line: deque[Chore], chore: Chore) -> None:
+        line.popleft()
+        try:
+            more = chore.step()
+        except Exception as exc:  # the chore ends; the queue goes on
+            more = False
+            if chore.done is not None:
+                chore.done.set_exception(exc)
+            else:  # the type only: a message may quote page content
+                log.error("background chore failed: %s", type(exc).__name__)
+        if more:
+            line.append(chore)  # its next step after the others' of this priority
+        elif chore.done is not None and not chore.done.done():
+            chore.done.set_result(None)
+
     def run(self) -> None:
         self.handle = None
         start = time.perf_counter()
-        while (found := self._next()) is not None:
-            line, chore = found
-            line.popleft()
-            try:
-                more = chore.step()
-            except Exception as exc:  # the chore ends; the queue goes on
-                more = False
-                if chore.done is not None:
-                    chore.done.set_exception(exc)
-                else:  # the type only: a message may quote page content
-                    log.error("background chore failed: %s", type(exc).__name__)
-            if more:
-                line.append(chore)  # its next step after the others' of this priority
-            elif chore.done is not None and not chore.done.done():
-                chore.done.set_result(None)
-            if time.perf_counter() - start >= BUDGET:
+        # every tree someone waits for gets a step, however many there are:
+        # a node busy with many navigations must not fall behind on them
+        waited = self.waiting[Priority.WAITED_FOR]
+        for _ in range(len(waited)):
+            if (found := self._next()) is None or found[0] is not waited:
                 break
+            self._step(*found)
+        while time.perf_counter() - start < BUDGET and (found := self._next()) is not None:
+            self._step(*found)
         if self._next() is not None:
             self.handle = self.loop.call_later(SPACING, self.run)
 

@@ -125,3 +125,20 @@ def test_without_a_running_loop_nothing_is_queued() -> None:
     log: list[str] = []
     assert chore(Steps("never", 1, log), Priority.SOON) is None
     assert log == []
+
+
+async def test_every_waited_for_chore_gets_a_step_in_each_run() -> None:
+    log: list[str] = []
+
+    async def other_session() -> None:
+        while True:
+            log.append("other")
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other_session())
+    trees = [Steps(f"tree-{i}", 3, log, busy=BUDGET) for i in range(4)]
+    await asyncio.gather(*(run_chore(t) for t in trees))
+    task.cancel()
+    runs = [r for r in " ".join(log).split("other") if r.strip()]
+    # each run: one step of each of the four trees, though each overran the budget alone
+    assert [r.split() for r in runs] == [[f"tree-{i}" for i in range(4)]] * 3
