@@ -12,8 +12,9 @@ the ticks that the ``pipeline`` benchmark's 1 ms ticker saw more than a
 millisecond late had two or three of them in their window.
 
 Here all of them wait in one queue per loop. A run takes one step of each
-chore someone waits for (so a node with many navigations at once does not
-fall behind on them), then further steps until :data:`BUDGET` is spent;
+chore that someone waits for or will need soon (so a node with many
+navigations at once does not fall behind on them), then further steps
+until :data:`BUDGET` is spent;
 then the loop gets :data:`SPACING` to itself before the next run: spaced
 rather than back to back, since on a busy machine a loop that works
 without pausing is preempted like any CPU-bound thread. Steps run by
@@ -82,13 +83,19 @@ class _Queue:
         if self.handle is None:
             self.handle = self.loop.call_later(SPACING, self.run)
 
+    @staticmethod
+    def _head(line: deque[Chore]) -> Chore | None:
+        while line:
+            chore = line[0]
+            if not chore.cancelled and (chore.done is None or not chore.done.done()):
+                return chore
+            line.popleft()  # dropped, or its waiter went away
+        return None
+
     def _next(self) -> tuple[deque[Chore], Chore] | None:
         for line in self.waiting:
-            while line:
-                chore = line[0]
-                if not chore.cancelled and (chore.done is None or not chore.done.done()):
-                    return line, chore
-                line.popleft()  # dropped, or its waiter went away
+            if (chore := self._head(line)) is not None:
+                return line, chore
         return None
 
     def _step(self, line: deque[Chore], chore: Chore) -> None:
@@ -109,13 +116,14 @@ class _Queue:
     def run(self) -> None:
         self.handle = None
         start = time.perf_counter()
-        # every tree someone waits for gets a step, however many there are:
-        # a node busy with many navigations must not fall behind on them
-        waited = self.waiting[Priority.WAITED_FOR]
-        for _ in range(len(waited)):
-            if (found := self._next()) is None or found[0] is not waited:
-                break
-            self._step(*found)
+        # every tree someone waits for and every index gets a step, however
+        # many there are: a node busy with many navigations must not fall
+        # behind on them (a move would then build a whole index at once)
+        for line in self.waiting[: Priority.LATER]:
+            for _ in range(len(line)):
+                if (chore := self._head(line)) is None:
+                    break
+                self._step(line, chore)
         while time.perf_counter() - start < BUDGET and (found := self._next()) is not None:
             self._step(*found)
         if self._next() is not None:
