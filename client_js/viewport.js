@@ -100,7 +100,11 @@ export function keepOnPixelGrid(iframe) {
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(align);
   };
-  new ResizeObserver(schedule).observe(document.body);
+  const resized = new ResizeObserver(schedule);
+  resized.observe(document.body);
+  // a notice coming or going above the mirror moves it without resizing the body
+  const notices = document.getElementById("notices");
+  if (notices) resized.observe(notices);
   window.addEventListener("resize", schedule);
   schedule();
   return schedule;
@@ -120,10 +124,13 @@ export function advisorViewport() {
     if (mirrored) fitMirror(iframe, mirrored.size, label);
   };
   window.addEventListener("resize", refit);
-  // what is above the mirror (tools, page title, a hint) changes its top
+  // what is above the mirror (tools, page title, a hint, the notice line
+  // atop the column) changes its top
   const wrap = iframe.parentElement;
   const above = new ResizeObserver(refit);
   for (const el of wrap?.parentElement?.children ?? []) if (el !== wrap) above.observe(el);
+  const notices = document.getElementById("notices");
+  if (notices) above.observe(notices);
   return {
     [Msg.PARTICIPANTS]: (body) => {
       const next = pickViewport(body.participants ?? [], mirrored?.id);
