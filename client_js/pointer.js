@@ -208,7 +208,10 @@ function followPointer(iframe, marker) {
   listenInMirror({ scroll: schedule });
   onMirrorChange(schedule);
   window.addEventListener("resize", schedule);
-  new ResizeObserver(schedule).observe(iframe);
+  const resized = new ResizeObserver(schedule);
+  resized.observe(iframe);
+  // a refit scales the mirror (a notice above it, say): the iframe keeps its size, the wrap not
+  if (marker.parentElement) resized.observe(marker.parentElement);
 
   return (body) => {
     target = body && body.node !== null && body.node !== undefined ? { node: body.node, x: body.x ?? 0, y: body.y ?? 0 } : null;

@@ -59,6 +59,15 @@ def citizen_spot(advisor: Page) -> list[float] | None:
     return spots[0][1] if len(spots) == 1 else None
 
 
+def settled(advisor: Page) -> bool:
+    """No citizen marker is still gliding (its 60 ms transition) to where it was put."""
+    done: bool = advisor.evaluate(
+        """() => [...document.querySelectorAll("[data-testid=citizen-pointer]")]
+                 .every((marker) => marker.getAnimations().length === 0)"""
+    )
+    return done
+
+
 def pointed_at(advisor: Page) -> dict[str, str]:
     """Marker label → text of the link under its hotspot in the advisor's mirror.
 
@@ -112,6 +121,27 @@ def test_the_citizen_points_at_a_link_and_the_advisor_sees_it(
             return spot is not None and mirror(advisor).evaluate(UNDER, spot) == "Wohngeld"
 
         wait_until(lands, f"the citizen's pointer missed the link at {citizen_size}")
+    # A notice atop the console's right column makes the mirror smaller: the
+    # marker moves with the page under it, the citizen's mouse staying put.
+    scale = "el => el.getBoundingClientRect().width / el.offsetWidth"
+    before = advisor.get_by_test_id("mirror").evaluate(scale)
+    wait_until(partial(settled, advisor), "the marker kept gliding")
+    spot = citizen_spot(advisor)
+    assert spot is not None
+    navigate(advisor, "")  # the advisor's own notice: the citizen's view stays as it is
+    expect(advisor.get_by_test_id("notice")).to_contain_text("Adresse ein")
+    wait_until(
+        lambda: advisor.get_by_test_id("mirror").evaluate(scale) < before - 0.01,
+        "the mirror kept its size under the notice",
+    )
+
+    def same_spot() -> bool:  # while the notice (a warning: 15 s) is still there
+        smaller = advisor.get_by_test_id("mirror").evaluate(scale) < before - 0.01
+        now = citizen_spot(advisor) if smaller and settled(advisor) else None
+        return now is not None and all(abs(a - b) < 1 for a, b in zip(now, spot, strict=True))
+
+    wait_until(same_spot, f"the marker stayed behind when the mirror shrank at {citizen_size}")
+    assert lands()
     # Other colour than the advisor's own pointer, and never in the way of clicks.
     style = marker.evaluate(
         "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).pointerEvents]"
@@ -196,7 +226,12 @@ def test_two_people_point_and_the_advisor_sees_two_labelled_markers(
     wait_until(
         lambda: "Gast 1" not in pointed_at(advisor), "the guest's marker stayed after leaving"
     )
-    assert pointed_at(advisor) == {"Bürger/in": "Umzug und Meldewesen"}
+    # (the notice „Gast 1 hat die Sitzung verlassen“ atop the console's right
+    # column shrinks the mirror; the citizen's marker moves along)
+    wait_until(
+        lambda: pointed_at(advisor) == {"Bürger/in": "Umzug und Meldewesen"},
+        "the citizen's marker lost its link after the guest left",
+    )
     # A second guest is "Gast 2" for good: the number is not handed on after Gast 1 left.
     second = citizen_join(browser.new_context(viewport={"width": 1280, "height": 720}), relay, code)
     people = advisor.get_by_test_id("participants")
