@@ -22,24 +22,33 @@ $(UV): scripts/uv-requirements.txt
 		--require-hashes --no-deps -r scripts/uv-requirements.txt
 	touch $@
 
+# An install's stamp holds the hash of the files it was made from. When only
+# their timestamps are newer (a fresh checkout or git worktree sharing this
+# .venv or node_modules), the stamp is touched and nothing is reinstalled.
+unchanged = [ -f $@ ] && [ "$$(cat $(1) | sha256sum)" = "$$(cat $@)" ]
+stamp = cat $(1) | sha256sum > $@
+
 # --inexact: `make run` after `make test` keeps the test tools installed
 $(VENV)/.installed: pyproject.toml uv.lock $(UV)
-	$(UV) sync --quiet --frozen --inexact
-	touch $@
+	@if $(call unchanged,pyproject.toml uv.lock); then touch $@; else \
+		echo "$(UV) sync --quiet --frozen --inexact"; \
+		$(UV) sync --quiet --frozen --inexact && $(call stamp,pyproject.toml uv.lock); fi
 
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml uv.lock
-	$(UV) sync --quiet --frozen --extra test
-	touch $@
+	@if $(call unchanged,pyproject.toml uv.lock); then touch $@; else \
+		echo "$(UV) sync --quiet --frozen --extra test"; \
+		$(UV) sync --quiet --frozen --extra test && $(call stamp,pyproject.toml uv.lock); fi
 
 # Deliberate upgrades: resolve afresh within pyproject.toml's ranges, then install.
 lock: $(UV)
 	$(UV) lock --upgrade
 	$(UV) sync --frozen --extra test
-	touch $(VENV)/.installed $(VENV)/.test-installed
+	cat pyproject.toml uv.lock | sha256sum | tee $(VENV)/.installed > $(VENV)/.test-installed
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if $(call unchanged,$^); then touch $@; else \
+		echo "npm ci --no-audit --no-fund --loglevel=error"; \
+		npm ci --no-audit --no-fund --loglevel=error && $(call stamp,$^); fi
 
 # The client bundle is built, never committed.
 bundle: node_modules/.installed
