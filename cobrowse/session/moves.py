@@ -16,13 +16,9 @@ dropped, and so are frames for unknown nodes or refused fields.
 
 from __future__ import annotations
 
-import logging
 from typing import Final
 
-from cobrowse.errors import ProtocolError
 from cobrowse.pipeline.diff import TreeIndex
-from cobrowse.pipeline.page import Node
-from cobrowse.pipeline.site_rules import MASK_ATTR
 from cobrowse.protocol import (
     HighlightSet,
     Hover,
@@ -36,14 +32,12 @@ from cobrowse.protocol import (
     Toggle,
 )
 from cobrowse.session.call import Call
-from cobrowse.session.edits import MAX_VALUE_CHARS, TEXT_INPUT_TYPES, PageEdit, input_type
-from cobrowse.session.hub import LOG_LIMIT
+from cobrowse.session.edits import PageEdit
+from cobrowse.session.field_values import set_field
 from cobrowse.session.model import CoSession, PageState
-from cobrowse.session.publish import FIELD_TAGS, HIGHLIGHT_ATTR, page_state, snapshot_body
+from cobrowse.session.publish import HIGHLIGHT_ATTR, page_state, publish_edit
 
 __all__ = ["highlight_set", "hover_at", "input_set", "pulse_at", "scroll_to", "toggle"]
-
-log = logging.getLogger(__name__)
 
 # The highlight marks something the page shows: never the root or the head.
 _UNHIGHLIGHTABLE: Final = ("html", "head")
@@ -93,7 +87,7 @@ def toggle(call: Call, body: Toggle) -> bool:
         edit = PageEdit(index, state.hidden_switch, state.originals)
         node = index.element(body.node)
         if node is not None and edit.toggle(node):
-            _send(call.session, edit)
+            publish_edit(call.session, edit)
     return False
 
 
@@ -113,7 +107,7 @@ def highlight_set(call: Call, body: HighlightSet) -> bool:
     if node is not None:
         edit.set(node, HIGHLIGHT_ATTR, "")
     state.highlight = target
-    _send(call.session, edit)
+    publish_edit(call.session, edit)
     return False
 
 
@@ -126,8 +120,8 @@ def input_set(call: Call, body: InputSet) -> bool:
         state, index = found
         edit = PageEdit(index, state.hidden_switch, state.originals)
         node = index.element(body.node)
-        if node is not None and _set_value(edit, node, body):
-            _send(call.session, edit)
+        if node is not None and set_field(edit, node, body):
+            publish_edit(call.session, edit)
     return False
 
 
@@ -136,46 +130,3 @@ def _replay(session: CoSession, body: PulseAt | Toggle | InputSet) -> bool:
     typing also reach the page's own scripts (cobrowse.render); True when the
     move needs nothing else (a toggle: the page's script does it)."""
     return session.live is not None and session.live.replay(body)
-
-
-def _send(session: CoSession, edit: PageEdit) -> None:
-    """Broadcast the edit's changes (if any) as one ``MUTATIONS`` batch."""
-    batch = edit.batch(session.page_no)
-    if batch is not None:
-        hub = session.hub
-        hub.broadcast(Msg.MUTATIONS, batch)
-        if len(hub.log) >= LOG_LIMIT - 1:
-            # The hub's log is about to drop changes a late joiner needs (a very
-            # long text typed): the current page goes out whole and starts a new log.
-            hub.broadcast(Msg.SNAPSHOT, snapshot_body(session) or {})
-
-
-def _set_value(edit: PageEdit, node: Node, body: InputSet) -> bool:
-    """Apply an INPUT_SET to a field; False (and nothing changed) if refused."""
-    tag, attrs = node[1], node[2]
-    if tag not in FIELD_TAGS:
-        return False
-    if MASK_ATTR in attrs or (tag == "input" and input_type(node) == "password"):
-        # The advisor's client never sends these; a tampered or buggy one did.
-        log.warning("refused a value for a masked field")
-        return False
-    if "disabled" in attrs:
-        return False  # nobody can type there (e.g. a form the relay will not send)
-    kind = input_type(node) if tag == "input" else tag
-    if kind in ("checkbox", "radio"):
-        edit.set_checked(node, bool(body.checked))
-    elif kind == "select":
-        if body.selected is None:
-            raise ProtocolError("selected is not a list of positions")
-        edit.select_options(node, list(body.selected))
-    elif kind in TEXT_INPUT_TYPES or kind == "textarea":
-        if body.value is None:
-            raise ProtocolError("value is not a string")
-        value = body.value[:MAX_VALUE_CHARS]
-        if kind == "textarea":
-            edit.set_text(node, value)
-        else:
-            edit.set(node, "value", value)
-    else:
-        return False  # hidden, file, buttons: nothing to type
-    return True

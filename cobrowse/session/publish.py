@@ -22,6 +22,8 @@ import msgpack
 from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.protocol import History, Msg, Mutations, PackedTree, PageInfo, Snapshot
+from cobrowse.session.edits import PageEdit
+from cobrowse.session.hub import LOG_LIMIT
 from cobrowse.session.model import CoSession, PageState
 from cobrowse.session.tree_steps import IndexBuilder, release_later
 
@@ -30,6 +32,7 @@ __all__ = [
     "HIGHLIGHT_ATTR",
     "page_info",
     "page_state",
+    "publish_edit",
     "publish_page",
     "snapshot_body",
 ]
@@ -59,6 +62,18 @@ def page_state(session: CoSession) -> tuple[PageState, TreeIndex] | None:
         state.index = TreeIndex.build(page.tree) if building is None else building.finish()
         state.index.max_id = state.top()
     return state, state.index
+
+
+def publish_edit(session: CoSession, edit: PageEdit) -> None:
+    """Broadcast the edit's changes of the current page (if any) as one ``MUTATIONS`` batch."""
+    batch = edit.batch(session.page_no)
+    if batch is not None:
+        hub = session.hub
+        hub.broadcast(Msg.MUTATIONS, batch)
+        if len(hub.log) >= LOG_LIMIT - 1:
+            # The hub's log is about to drop changes a late joiner needs (a very
+            # long text typed): the current page goes out whole and starts a new log.
+            hub.broadcast(Msg.SNAPSHOT, snapshot_body(session) or {})
 
 
 # --- new pages ------------------------------------------------------------------

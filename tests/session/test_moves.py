@@ -236,7 +236,7 @@ def test_typed_search_text_goes_to_everyone() -> None:
 def test_a_very_long_typing_session_starts_a_new_snapshot_before_the_log_overflows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cobrowse.session.moves.LOG_LIMIT", 5)
+    monkeypatch.setattr("cobrowse.session.publish.LOG_LIMIT", 5)
     session, hub = session_on(demo_page("/"))
     field = node_by_dom_id(session, "suche-q")
     for n in range(1, 6):
