@@ -32,6 +32,8 @@ QUEUE_LIMIT = 256
 LOG_LIMIT = 10_000
 # Ordered frames that change the page and so are replayed after the snapshot.
 LOGGED = frozenset({Msg.MUTATIONS})
+# Frames kept per participant for when it attaches (SessionHub.send_on_arrival).
+ARRIVING_KEPT = 4
 
 
 @dataclass(slots=True)
@@ -212,6 +214,8 @@ class SessionHub:
         self.log: deque[tuple[int, bytes]] = deque(maxlen=LOG_LIMIT)
         self.frames_out = 0
         self._relay = relay  # cluster mode: the other nodes get every frame too
+        # participant id → frames kept for it until it attaches here (see send_on_arrival)
+        self.arriving: dict[str, list[bytes]] = {}
 
     @property
     def clustered(self) -> bool:
@@ -235,6 +239,8 @@ class SessionHub:
         conn.start()
         for frame in self.replay(last_seq):
             conn.send(frame)
+        for frame in self.arriving.pop(conn.participant_id, ()):
+            conn.send(frame)
 
     def take_over(self, old: SessionHub, *, seq: int | None = None) -> None:
         """Replace ``old`` (a hub swap, cluster mode): take its connections and
@@ -245,6 +251,7 @@ class SessionHub:
         self.snapshot_frame, self.snapshot_seq = old.snapshot_frame, old.snapshot_seq
         self.log = old.log
         self.frames_out = old.frames_out
+        self.arriving, old.arriving = old.arriving, {}
 
     def detach(self, conn: Connection) -> None:
         if self.connections.get(conn.participant_id) is conn:
@@ -311,6 +318,19 @@ class SessionHub:
             TRAFFIC.add(1, len(frame))
         elif self._relay is not None:
             self._relay.to(participant_id, encode(msg, 0, body))
+
+    def send_on_arrival(self, participant_id: str, msg: Msg, body: Mapping[str, Any]) -> None:
+        """An unordered frame for one participant connected to this hub, or,
+        while it is not, kept until it attaches here (then it comes after the
+        frames it missed; at most :data:`ARRIVING_KEPT` wait). For what a
+        node has to say to someone who is on the way to it: the advisor
+        whose session it just took over (cobrowse.cluster.ownership)."""
+        if participant_id in self.connections:
+            self.send_to(participant_id, msg, body)
+            return
+        kept = self.arriving.setdefault(participant_id, [])
+        kept.append(encode(msg, 0, body))
+        del kept[:-ARRIVING_KEPT]
 
     def send_latest_to(
         self, participant_id: str, msg: Msg, body: Mapping[str, Any], key: str = ""

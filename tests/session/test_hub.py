@@ -140,6 +140,24 @@ async def test_a_hub_swap_moves_connections_and_page() -> None:
     assert [msgpack.unpackb(f)[1] for f in sock.sent] == [1, 2, (1 << 20) + 1]
 
 
+async def test_a_frame_for_someone_on_the_way_comes_after_the_page_they_missed() -> None:
+    hub = SessionHub()
+    hub.broadcast(Msg.SNAPSHOT, {"page": 1, "tree": [1, "html", {}, []]})
+    notice = {"key": "x", "text": "t", "level": "warning"}
+    hub.send_on_arrival("advisor", Msg.NOTICE, notice)  # nobody to send it to yet
+    moved = SessionHub()
+    moved.take_over(hub, seq=1 << 20)  # kept across a hub swap too
+    sock = FakeSocket()
+    moved.attach(Connection(sock, "advisor", "advisor", moved.current_frames))  # type: ignore[arg-type]
+    again = FakeSocket()  # a second window of the same person: nothing left for it
+    moved.attach(Connection(again, "advisor", "advisor", moved.current_frames))  # type: ignore[arg-type]
+    moved.send_on_arrival("advisor", Msg.NOTICE, notice)  # connected: at once
+    await settle()
+    assert kinds(sock) == [Msg.SNAPSHOT, Msg.NOTICE]  # after the page, so it stays shown
+    assert kinds(again) == [Msg.SNAPSHOT, Msg.NOTICE]
+    assert msgpack.unpackb(sock.sent[1])[2] == notice and moved.arriving == {}
+
+
 async def test_a_relay_gets_every_frame_as_fanned_out_here() -> None:
     broker = MemoryBroker()
     here, there = MemoryBus(broker, "a"), MemoryBus(broker, "b")
