@@ -67,6 +67,9 @@ class FetchResult:
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
     body_read: bool = True  # False when the media type was not one to read
+    # the method of the request this answers: "POST" for a form's answer (also
+    # through a 307/308), "GET" once a 301/302/303 redirect turned it into one
+    method: str = "GET"
 
 
 def normalize_url(text: str) -> str:
@@ -345,7 +348,7 @@ class Fetcher:
             finally:
                 await response.aclose()
             return FetchResult(
-                url, response.status_code, content_type, body, dict(response.headers), read
+                url, response.status_code, content_type, body, dict(response.headers), read, method
             )
         raise FetchError("too_many_redirects")
 

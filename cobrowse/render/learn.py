@@ -202,14 +202,14 @@ async def learn_widgets(
     browser = SessionBrowser(pool, fetcher, config, lambda _: None)
     learned: list[LearnedWidget] = []
     try:
-        page, final, _, _ = await browser.load(url)
+        page, final, *_ = await browser.load(url)
         await browser.show(page)
         assert browser.context is not None
         cdp = await browser.context.new_cdp_session(page)
         listeners = await click_listeners(page, cdp)
         attributes = sorted(TOGGLE_ATTRIBUTES)
         for listener in listeners:
-            page, final, _, _ = await browser.load(final)
+            page, final, *_ = await browser.load(final)
             await browser.show(page)
             changes = await page.evaluate(_CLICK_AND_WATCH, [listener.selector, 0, attributes])
             widget = _widget(listener.selector, changes)

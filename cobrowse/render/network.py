@@ -21,7 +21,9 @@ WebSockets are closed before they reach any server.
 The guard also counts requests in flight, which the settle detection needs,
 and keeps the HTTP status of the top-level document (:attr:`RequestGuard.main_status`):
 an error page (404, 500 …) renders like any page, and the relay treats it as
-one, as on the html path.
+one, as on the html path; and whether that document answered a POST
+(:attr:`RequestGuard.main_posted`: a sent form's answer, which a hand-over
+must not load again, see :mod:`cobrowse.cluster.ownership`).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ class RequestGuard:
         self.not_a_page: FetchResult | None = None  # the top-level answer was a file
         # HTTP status of the document the page settled on (a 404 page renders too)
         self.main_status = 200
+        # whether that document is the answer to a POST (a sent form): its
+        # address alone does not show it again
+        self.main_posted = False
         self.loading = False  # the relay is loading a page: its script redirects are followed
         # where an HTTP redirect of the relay's own navigation led (the loader
         # opens it next), and the answer the fetcher already has for it
@@ -88,6 +93,7 @@ class RequestGuard:
         del url  # Chromium may spell it differently; the next one is ours
         self.expected, self.post, self.main_error = True, post, None
         self.not_a_page, self.main_status, self.redirected_to = None, 200, None
+        self.main_posted = False
 
     async def handle(self, route: Route, request: Request) -> None:
         self.in_flight += 1
@@ -172,8 +178,8 @@ class RequestGuard:
             await route.abort("aborted")
             return
         # a redirected subresource (or script redirect) is answered in place
-        if top:
-            self.main_status = result.status  # the last document wins (script redirects)
+        if top:  # the last document wins (script redirects)
+            self.main_status, self.main_posted = result.status, result.method == "POST"
         out = {k: v for k, v in result.headers.items() if k.lower() not in _DROP}
         await route.fulfill(status=result.status, headers=out, body=result.body)
 

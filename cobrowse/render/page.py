@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from playwright.async_api import BrowserContext, Error, Page
 
@@ -29,7 +29,7 @@ from cobrowse.render.browser import BrowserPool
 from cobrowse.render.network import RequestGuard
 from cobrowse.render.scripts import BINDING, CLICK, GUARD, SERIALIZE, SET_VALUE
 
-__all__ = ["NotAPage", "SessionBrowser"]
+__all__ = ["Loaded", "NotAPage", "SessionBrowser"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,18 @@ class NotAPage(Exception):
     def __init__(self, result: FetchResult) -> None:
         super().__init__("not a page")
         self.result = result
+
+
+class Loaded(NamedTuple):
+    """A page :meth:`SessionBrowser.load` opened and let settle: its final
+    address, its DOM as HTML, the HTTP status of the document it settled on
+    and whether that document answered a POST (a sent form)."""
+
+    page: Page
+    url: str
+    html: str
+    status: int
+    posted: bool
 
 
 class SessionBrowser:
@@ -94,11 +106,8 @@ class SessionBrowser:
             with contextlib.suppress(Error):
                 await page.close()
 
-    async def load(
-        self, url: str, post: list[tuple[str, str]] | None = None
-    ) -> tuple[Page, str, str, int]:
-        """Open ``url`` in a new page, wait until it settles: (page, final URL,
-        HTML, HTTP status of the document it settled on).
+    async def load(self, url: str, post: list[tuple[str, str]] | None = None) -> Loaded:
+        """Open ``url`` (POSTing ``post`` if given) in a new page, wait until it settles.
 
         Raises :class:`FetchError` when the relay refused or could not fetch
         the document itself, :class:`RenderError` for timeouts and crashes.
@@ -117,7 +126,7 @@ class SessionBrowser:
                 if crashed.is_set():
                     raise RenderError("render_crashed")
                 html = await _serialize_settled(page)
-                status = self.guard.main_status
+                status, posted = self.guard.main_status, self.guard.main_posted
         except (FetchError, RenderError, NotAPage, asyncio.CancelledError):
             await _close(page)  # cancelled: a newer navigation replaces this one
             raise
@@ -132,7 +141,7 @@ class SessionBrowser:
         finally:
             self.guard.loading = False
         page.on("crash", lambda _: self._crash(page))
-        return page, page.url, str(html), status
+        return Loaded(page, page.url, str(html), status, posted)
 
     async def _open(self, page: Page, url: str, hops: int = 3) -> None:
         """Navigate ``page`` to ``url``; where the fetcher found an HTTP

@@ -84,10 +84,14 @@ class Navigating(Protocol):
 
 class Rendered:
     """A page loaded by :meth:`Renderer.render`, not yet shown; ``status``: the
-    HTTP status its document came with (an error page renders too)."""
+    HTTP status its document came with (an error page renders too);
+    ``posted``: the document answered a POST (a sent form)."""
 
-    def __init__(self, page: BrowserPage, url: str, html: str, status: int = 200) -> None:
+    def __init__(
+        self, page: BrowserPage, url: str, html: str, status: int = 200, posted: bool = False
+    ) -> None:
         self.page, self.url, self.html, self.status = page, url, html, status
+        self.posted = posted
 
 
 class LivePage:
@@ -256,11 +260,11 @@ class Renderer:
         if self.pool.full():
             session.notice("render_queued", DE["notice_render_queued"], "info")
         async with self.pool.slot():
-            page, final, html, status = await browser.load(url, post)
-        if len(html) > self.fetcher.config.max_page_bytes:  # characters ≥ bytes / 4
-            await browser.close_page(page)
+            loaded = await browser.load(url, post)
+        if len(loaded.html) > self.fetcher.config.max_page_bytes:  # characters ≥ bytes / 4
+            await browser.close_page(loaded.page)
             raise FetchError("too_large", "rendered DOM")
-        return Rendered(page, final, html, status)
+        return Rendered(*loaded)
 
     async def open(
         self,
@@ -268,14 +272,14 @@ class Renderer:
         url: str,
         post: list[tuple[str, str]] | None,
         navigator: Navigating,
-        show: Callable[[Page, int], None],
+        show: Callable[[Page, int, bool], None],
     ) -> None:
         """A navigation of ``session`` to a rendered host (called by the
-        navigator): load, the usual pipeline, ``show(page, status)`` (history,
-        the visited list unless ``status`` is an error, publishing), then live
-        updates. A file is offered as a download as on the html
-        path; failures raise :class:`FetchError`/:class:`RenderError` for the
-        navigator to report."""
+        navigator): load, the usual pipeline, ``show(page, status, posted)``
+        (history, the visited list unless ``status`` is an error, whether the
+        page answered a POST, publishing), then live updates. A file is
+        offered as a download as on the html path; failures raise
+        :class:`FetchError`/:class:`RenderError` for the navigator to report."""
         started = time.perf_counter()
         rendered: Rendered | None = None
         try:
@@ -292,7 +296,7 @@ class Renderer:
             pairs, private = take_keys(page.tree)
             if session.ended:
                 return
-            show(page, rendered.status)
+            show(page, rendered.status, rendered.posted)
             await self.shown(session, rendered, pairs, private)
             rendered = None
         finally:

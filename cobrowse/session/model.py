@@ -156,6 +156,10 @@ class CoSession:
     participants: dict[str, Participant] = field(default_factory=dict)
     page: Page | None = None
     page_no: int = 0
+    # The page is the answer to a sent form (POST): its address alone does
+    # not show it again, and the form is never sent again behind anyone's
+    # back (a hand-over keeps the picture: cobrowse.cluster.ownership).
+    page_posted: bool = False
     visited: list[dict[str, str]] = field(default_factory=list)
     ended: bool = False
     end_reason: str = ""  # why it ended: "advisor", "timeout" (see SessionStore.end)

@@ -190,8 +190,8 @@ class Navigator:
                     url,
                     post,
                     self,
-                    lambda page, status: self._show(
-                        session, _with_fragment(page, fragment), at, status
+                    lambda page, status, posted: self._show(
+                        session, _with_fragment(page, fragment), at, status, posted=posted
                     ),
                 )
                 return
@@ -240,7 +240,9 @@ class Navigator:
             return
         if self.renderer is not None:
             self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
-        self._show(session, _with_fragment(page, fragment), at, result.status, built.packed)
+        page = _with_fragment(page, fragment)
+        posted = result.method == "POST"
+        self._show(session, page, at, result.status, built.packed, posted=posted)
 
     def _show(
         self,
@@ -249,8 +251,12 @@ class Navigator:
         at: int | None,
         status: int = 200,
         packed: PackedTree | None = None,
+        *,
+        posted: bool = False,
     ) -> None:
+        """``page`` is the session's page now; ``posted``: it answered a POST."""
         session.record_history(page.url, at)
+        session.page_posted = posted
         # error pages (404 …) are shown but not worth taking home; the list of
         # visited pages drops repeated addresses itself (cobrowse.session.visits)
         if status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):

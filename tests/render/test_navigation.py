@@ -106,3 +106,70 @@ async def test_a_script_redirect_to_an_error_page_counts_as_the_error_page(site:
     assert titles == ["Da", "Nicht gefunden"]  # it settled on the 404 page …
     assert session.visited == [{"url": site.url("/da"), "title": "Da"}]  # … not counted
     assert [n for n in _notices(session) if n.get("level") == "error"] == []
+
+
+def _form_pages(site: Site, requests: list[tuple[str, str]]) -> None:
+    """A form's answer at ``/senden`` (a GET there shows another page);
+    ``/umleiten``, which answers a POST with a redirect to ``/danke`` (POST,
+    redirect, GET: that page is at an address of its own), and ``/weiter``,
+    whose redirect keeps the POST (307) to ``/senden``."""
+
+    def sent(request: web.Request) -> web.Response:
+        requests.append((request.method, request.path))
+        if request.method != "POST":
+            return _answer("Formular", "Bitte füllen Sie das Formular aus", 200)(request)
+        return _answer("Gesendet", "Ihr Termin ist gebucht", 200)(request)
+
+    def redirected(request: web.Request) -> web.Response:
+        requests.append((request.method, request.path))
+        if request.path == "/weiter":
+            raise web.HTTPTemporaryRedirect("/senden")
+        raise web.HTTPSeeOther("/danke")
+
+    site.pages |= {
+        "/da": _answer("Da", "Gebaut vom Skript", 200),
+        "/senden": sent,
+        "/umleiten": redirected,
+        "/weiter": redirected,
+        "/danke": _answer("Danke", "Ihr Termin ist gebucht", 200),
+    }
+
+
+async def test_a_sent_forms_answer_is_marked_posted_on_both_paths(site: Site) -> None:
+    requests: list[tuple[str, str]] = []
+    _form_pages(site, requests)
+    config = site.config()
+    fields = [("name", "Erika Mustermann")]
+    renderer, fetcher = renderer_for(config)
+    try:
+        for render in (renderer, None):
+            navigator = Navigator(
+                fetcher, ResourceSigner(SECRET), rules=config.rules, secret=SECRET, renderer=render
+            )
+            session = new_session()
+            posted = []
+            for url, post in (
+                ("/da", None),
+                ("/senden", fields),
+                ("/umleiten", fields),  # its answer is a GET of /danke
+                ("/weiter", fields),  # the form goes on to /senden
+                ("/senden", None),  # the address alone: another page
+            ):
+                navigator.navigate(session, site.url(url), post=post)
+                assert session.nav_task is not None
+                await session.nav_task
+                assert session.page is not None
+                posted.append((session.page.title, session.page_posted))
+            assert posted == [
+                ("Da", False),
+                ("Gesendet", True),
+                ("Danke", False),
+                ("Gesendet", True),
+                ("Formular", False),
+            ], "rendered" if render else "html"
+    finally:
+        await renderer.close()
+        await fetcher.close()
+    sent_once = [("POST", "/senden"), ("POST", "/umleiten")]
+    sent_once += [("POST", "/weiter"), ("POST", "/senden"), ("GET", "/senden")]
+    assert requests == sent_once * 2  # each form went out once, on each path

@@ -192,7 +192,7 @@ async def test_a_shown_page_navigating_by_itself_is_stopped_and_reported(
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
-        page, url, html, _ = await browser.load(f"http://127.0.0.1:{port}/weg")
+        page, url, html, *_ = await browser.load(f"http://127.0.0.1:{port}/weg")
         await browser.show(page)
         await page.evaluate("go()")
         await page.wait_for_timeout(200)  # let Chromium settle on its answer
@@ -221,8 +221,8 @@ async def test_script_redirects_while_loading_go_through_the_fetcher(
     asked: list[str] = []
     browser = SessionBrowser(renderer.pool, fetcher, config.render, asked.append)
     try:
-        _, good_url, good, _ = await browser.load(f"http://127.0.0.1:{port}/umleitung-gut")
-        _, bad_url, bad, _ = await browser.load(f"http://127.0.0.1:{port}/umleitung-schlecht")
+        _, good_url, good, *_ = await browser.load(f"http://127.0.0.1:{port}/umleitung-gut")
+        _, bad_url, bad, *_ = await browser.load(f"http://127.0.0.1:{port}/umleitung-schlecht")
         refused = browser.guard.refused
     finally:
         await browser.close()
@@ -274,7 +274,7 @@ async def test_http_redirects_are_followed_once_through_the_fetcher() -> None:
     renderer = Renderer(config.render, fetcher, (), secret=SECRET, workers=PageWorkers(0))
     browser = SessionBrowser(renderer.pool, fetcher, config.render, lambda url: None)
     try:
-        page, url, html, status = await browser.load(f"http://127.0.0.1:{port}/alt")
+        page, url, html, status, posted = await browser.load(f"http://127.0.0.1:{port}/alt")
         color = await page.evaluate("getComputedStyle(document.querySelector('h1')).color")
         refused = browser.guard.refused
     finally:
@@ -282,6 +282,6 @@ async def test_http_redirects_are_followed_once_through_the_fetcher() -> None:
         await renderer.close()
         await fetcher.close()
         await runner.cleanup()
-    assert url.endswith("/neu") and "Neue Adresse" in html and status == 200
+    assert url.endswith("/neu") and "Neue Adresse" in html and status == 200 and not posted
     assert color == "rgb(1, 2, 3)" and refused == 0
     assert hits == ["/alt", "/neu", "/alt.css", "/neu.css"]
