@@ -45,6 +45,7 @@ from cobrowse.page_worker import PageWorkers
 from cobrowse.resource_route import resource
 from cobrowse.resources import ResourceCache, ResourceSigner
 from cobrowse.session.call import Services
+from cobrowse.session.field_values import FieldValues
 from cobrowse.session.model import CoSession
 from cobrowse.session.navigation import Navigator
 from cobrowse.session.store import SessionStore
@@ -231,8 +232,8 @@ async def _cluster_lifetime(app: web.Application) -> AsyncIterator[None]:
     state = create_shared_state(config.bus_url, settings)
     await bus.start()
 
-    def reload(session: CoSession) -> None:
-        app[NAVIGATOR].go(session, 0)
+    def reload(session: CoSession, typed: FieldValues | None) -> None:
+        app[NAVIGATOR].reload(session, typed)
 
     def rebuilds(url: str) -> bool:
         renderer = app[NAVIGATOR].renderer

@@ -229,6 +229,14 @@ DE: dict[str, str] = {
         "Die gewünschte Seite kann gerade nicht gezeigt werden. Sie sehen weiter die "
         "bisherige Seite."
     ),
+    "notice_handover_posted": (
+        "Die Sitzung läuft jetzt über einen anderen Server. Diese Seite ist die Antwort "
+        "auf ein abgeschicktes Formular und wurde nicht neu geladen, damit nichts doppelt "
+        "gesendet wird. Links und Formulare funktionieren weiter. Schaltflächen, die die "
+        "Skripte der Seite brauchen, reagieren erst, wenn Sie die Seite neu laden oder "
+        "zurückgehen („Neu laden“ ruft die Adresse ohne die Formulardaten auf, „Zurück“ "
+        "die Seite davor)."
+    ),
     "notice_link_not_allowed": (
         "Dieser Link führt zu {host}. Diese Seite ist für die gemeinsame Ansicht "
         "nicht freigegeben und wird nicht geöffnet."
@@ -496,6 +504,13 @@ EN: dict[str, str] = {
     ),
     "notice_page_kept": (
         "The requested page cannot be shown right now. You still see the previous page."
+    ),
+    "notice_handover_posted": (
+        "The session now runs through another server. This page is the answer to a "
+        "sent form and was not loaded again, so that nothing is sent twice. Links and "
+        "forms still work. Buttons that need the page's scripts react only after you "
+        "load the page again or go back (“Reload” opens the address without the form "
+        "data, “Back” the page before)."
     ),
     "notice_link_not_allowed": (
         "This link leads to {host}. That page is not approved for the shared view "

@@ -8,9 +8,10 @@ when the owner stopped sending heartbeats (it died). What it needs is in the
 shared state: the latest snapshot frame and the ordered page frames after it
 (the tree, rebuilt here by applying the same batches the clients applied),
 and the owner's *page record* (:func:`page_record`, written with every new
-page: links, forms, history, visited pages). When the two do not fit
-together (the owner died between writing them) the new owner reloads the
-page from the history instead; either way everyone gets one full SNAPSHOT.
+page: links, forms, history, visited pages, whether the page answered a
+sent form). When the two do not fit together (the owner died between
+writing them) the new owner reloads the page from the history instead;
+either way everyone gets one full SNAPSHOT.
 
 Sequence numbers stay increasing for every client across owners: a new
 owner starts at the next multiple of :data:`SEQ_STRIDE` above everything it
@@ -54,6 +55,7 @@ def page_record(session: CoSession) -> bytes:
         "history": session.history,
         "history_at": session.history_at,
         "visited": session.visited[-VISITED_KEPT:],
+        "posted": session.page_posted,
     }
     page = session.page
     if page is not None:
@@ -114,6 +116,7 @@ def restore_page(
         return False
     session.page = Page(str(url), str(title), tree, links, forms, Counter())
     session.page_no = int(page_no)
+    session.page_posted = bool(data.get("posted", False))  # an older node's record: False
     state = PageState(session.page_no, max_node_id(tree))
     state.highlight = next(
         (i for i, n in index.nodes.items() if len(n) == 4 and HIGHLIGHT_ATTR in n[2]), None

@@ -53,6 +53,7 @@ from cobrowse.config import Config
 from cobrowse.errors import JoinError
 from cobrowse.i18n_catalogue import DE
 from cobrowse.protocol import Msg, encode
+from cobrowse.session.field_values import FieldValues
 from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession
 from cobrowse.session.store import SessionStore
@@ -83,13 +84,14 @@ class Cluster:
         store: SessionStore,
         bus: Bus,
         state: SharedState,
-        reload: Callable[[CoSession], None],
+        reload: Callable[[CoSession, FieldValues | None], None],
         rebuilds: Callable[[str], bool] = lambda url: False,
     ) -> None:
-        """``reload``: load a session's current page again (the navigator's;
-        a new owner without a usable page record needs it, and one whose page
-        is at an address ``rebuilds`` names: a rendered page, live only in the
-        browser of the node that loaded it)."""
+        """``reload``: load a session's current page again, typing in the
+        field values given (the navigator's; a new owner without a usable
+        page record needs it, and one whose page is at an address ``rebuilds``
+        names: a rendered page, live only in the browser of the node that
+        loaded it)."""
         self.config = config
         self.store = store
         self.bus = bus

@@ -9,8 +9,12 @@ The owner field is changed by compare-and-set, so of several nodes trying
 at once one wins. The winner rebuilds the page
 (:mod:`cobrowse.cluster.handover`), moves to the session's control channel,
 announces itself (``BusKind.OWNER``, on both channels) and sends everyone
-the page once in full; a rendered page (``render = "browser"``) it then loads
-again in its own browser, since the page's scripts cannot move. A former
+the page once in full. A rendered page (``render = "browser"``) it then loads
+again in its own browser, since the page's scripts cannot move, and types
+into it what was typed before (:mod:`cobrowse.session.field_values`); but
+not one that answered a sent form (a POST): that one keeps the picture the
+frames brought back, and the advisor is told why (loading its address again
+would show another page; sending the form again could book twice). A former
 owner that is still alive steps down to a replica when it hears that: it
 moves to the frames channel and, having missed what the new owner sent
 meanwhile, asks it for the whole page (and its renderer drops the session's
@@ -32,7 +36,8 @@ from cobrowse.cluster.replica import ReplicaHub, replica_of
 from cobrowse.cluster.wire import announce_owner
 from cobrowse.config import Config
 from cobrowse.i18n_catalogue import DE
-from cobrowse.protocol import Msg
+from cobrowse.protocol import Msg, Notice
+from cobrowse.session.field_values import FieldValues, typed_values
 from cobrowse.session.hub import SessionHub
 from cobrowse.session.model import CoSession, Participant, Role, State
 from cobrowse.session.publish import snapshot_body
@@ -55,7 +60,7 @@ class Node(Protocol):
     node_id: str
     remote: dict[str, dict[str, str]]  # owner side: session id → participant id → node
     recorded: dict[str, int]
-    reload: Callable[[CoSession], None]
+    reload: Callable[[CoSession, FieldValues | None], None]
     rebuilds: Callable[[str], bool]
 
     def write(self, job: Callable[[], Awaitable[Any]]) -> asyncio.Future[None]: ...
@@ -197,13 +202,28 @@ class Ownership:
         body = snapshot_body(session) if restored else None
         if body is not None:
             hub.broadcast(Msg.SNAPSHOT, body)
-        rendered = session.page is not None and self.cluster.rebuilds(session.page.url)
-        if session.history and (body is None or rendered):
+        page = session.page if restored else None
+        rendered = page is not None and self.cluster.rebuilds(page.url)
+        if rendered and session.page_posted:
+            # a rendered page that answered a sent form: its address alone
+            # shows another page, and sending the form again could do twice
+            # what it did (book twice). The picture stays as the frames
+            # brought it back (its links and forms work as on any restored
+            # page, its scripts do not run) and the advisor is told so.
+            notice: Notice = {
+                "key": "handover_posted",
+                "text": DE["notice_handover_posted"],
+                "level": "warning",
+            }
+            hub.send_on_arrival(Role.ADVISOR, Msg.NOTICE, notice)
+        elif session.history and (body is None or rendered):
             # no usable page; or a rendered one (render = "browser"), whose
             # scripts lived in the old owner's browser: the frames bring back
             # what it showed, not a page whose widgets react, so this node
-            # loads it again in its own browser (everyone sees it reload)
-            self.cluster.reload(session)
+            # loads it again in its own browser (everyone sees it reload) and
+            # types into it again what the frames show typed
+            typed = typed_values(page) if rendered and page is not None else None
+            self.cluster.reload(session, typed)
         session.touch()
         session.broadcast_participants()
         return session
@@ -221,7 +241,7 @@ class Ownership:
         replica = self.cluster.replica_hub(session.id, node, local)
         replica.take_over(hub)
         session.hub = replica
-        session.page, session.interaction = None, None
+        session.page, session.interaction, session.page_posted = None, None, False
         self.cluster.recorded.pop(session.id, None)
         advisor = replica.connections.pop("advisor", None)
         if advisor is not None:  # the advisor went on through the other node

@@ -34,6 +34,7 @@ from cobrowse.render.browser import BrowserPool
 from cobrowse.render.live import KeyedNodes, apply_update, take_keys
 from cobrowse.render.page import NotAPage, SessionBrowser
 from cobrowse.session.edits import MAX_VALUE_CHARS
+from cobrowse.session.field_values import FieldValues, type_again, typed_again
 
 if TYPE_CHECKING:
     from playwright.async_api import Page as BrowserPage
@@ -273,13 +274,16 @@ class Renderer:
         post: list[tuple[str, str]] | None,
         navigator: Navigating,
         show: Callable[[Page, int, bool], None],
+        typed: FieldValues | None = None,
     ) -> None:
         """A navigation of ``session`` to a rendered host (called by the
         navigator): load, the usual pipeline, ``show(page, status, posted)``
         (history, the visited list unless ``status`` is an error, whether the
-        page answered a POST, publishing), then live updates. A file is
-        offered as a download as on the html path; failures raise
-        :class:`FetchError`/:class:`RenderError` for the navigator to report."""
+        page answered a POST, publishing), then live updates. ``typed``: the
+        field values this page had before it was loaded again (a hand-over),
+        typed into it once it is live. A file is offered as a download as on
+        the html path; failures raise :class:`FetchError`/:class:`RenderError`
+        for the navigator to report."""
         started = time.perf_counter()
         rendered: Rendered | None = None
         try:
@@ -299,6 +303,8 @@ class Renderer:
             show(page, rendered.status, rendered.posted)
             await self.shown(session, rendered, pairs, private)
             rendered = None
+            if typed is not None and session.page is not None and session.live is not None:
+                type_again(session, typed_again(typed, session.page, session.page_no))
         finally:
             if rendered is not None:
                 await self.discard(session, rendered)

@@ -26,6 +26,7 @@ from cobrowse.page_worker import PageJob, PageWorkers, signed_resource_url
 from cobrowse.pipeline.page import Page
 from cobrowse.protocol import Msg, PackedTree
 from cobrowse.resources import ResourceSigner
+from cobrowse.session.field_values import FieldValues
 from cobrowse.session.model import CoSession
 from cobrowse.session.publish import publish_page
 from cobrowse.tasks import spawn
@@ -82,15 +83,19 @@ class Navigator:
         url: str,
         at: int | None = None,
         post: list[tuple[str, str]] | None = None,
+        *,
+        typed: FieldValues | None = None,
     ) -> None:
         """Start loading ``url`` for ``session``, cancelling a load in flight.
 
         ``at``: the history entry this is (back/forward/reload); None adds one.
         ``post``: the fields of an allowed POST form to send to ``url``.
+        ``typed``: field values to type into the page once it is shown (see
+        :meth:`reload`).
         """
         if session.nav_task is not None and not session.nav_task.done():
             session.nav_task.cancel()
-        job = self._load(session, url, at, post)
+        job = self._load(session, url, at, post, typed)
         session.nav_task = spawn(job, "navigate")
 
     def go(self, session: CoSession, step: int) -> None:
@@ -98,6 +103,16 @@ class Navigator:
         at = session.history_at + step
         if 0 <= at < len(session.history):
             self.navigate(session, session.history[at], at)
+
+    def reload(self, session: CoSession, typed: FieldValues | None = None) -> None:
+        """Load the session's current history entry again (a GET of its
+        address: a form is never sent again). ``typed``: the values its fields
+        had before (:func:`~cobrowse.session.field_values.typed_values`); a
+        rendered page gets them typed into it again where the page loaded
+        again has the same fields (a hand-over, cobrowse.cluster.ownership)."""
+        at = session.history_at
+        if 0 <= at < len(session.history):
+            self.navigate(session, session.history[at], at, typed=typed)
 
     def click(self, session: CoSession, node: int, sender: str | None = None) -> None:
         """The advisor (or the citizen or guest who leads, ``sender``) clicked the
@@ -171,6 +186,7 @@ class Navigator:
         url: str,
         at: int | None = None,
         post: list[tuple[str, str]] | None = None,
+        typed: FieldValues | None = None,
     ) -> None:
         hub = session.hub
         # The fragment never goes to the server, but the page's address keeps
@@ -193,6 +209,7 @@ class Navigator:
                     lambda page, status, posted: self._show(
                         session, _with_fragment(page, fragment), at, status, posted=posted
                     ),
+                    typed,
                 )
                 return
             result = await self.fetcher.fetch(

@@ -79,3 +79,17 @@ def test_a_new_owner_starts_above_everything_seen() -> None:
     assert next_epoch(SEQ_STRIDE - 1) == SEQ_STRIDE
     assert next_epoch(SEQ_STRIDE) == 2 * SEQ_STRIDE
     assert next_epoch(5 * SEQ_STRIDE + 17) == 6 * SEQ_STRIDE
+
+
+def test_a_sent_forms_answer_is_known_as_one_on_the_new_owner() -> None:
+    owner, _ = session_on(demo_page("/service/kontakt.html"))
+    owner.page_posted = True  # the page answered a POST (cobrowse.session.navigation)
+    record, snapshot, later = shared_state_of(owner)
+    heir = fresh()
+    assert restore_page(heir, record, snapshot, later) and heir.page_posted
+    # a record written by a node that knew nothing of it: not a form's answer
+    older = msgpack.unpackb(record)
+    del older["posted"]
+    older_heir = fresh()
+    assert restore_page(older_heir, msgpack.packb(older), snapshot, later)
+    assert not older_heir.page_posted
