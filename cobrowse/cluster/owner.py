@@ -28,6 +28,7 @@ from cobrowse.cluster.wire import (
     frames_channel,
 )
 from cobrowse.codes import CodeBook
+from cobrowse.pipeline.page import FormInfo
 from cobrowse.protocol import Msg
 from cobrowse.session.model import CoSession, Participant, Role, State
 from cobrowse.shared_state import ParticipantRecord, SessionMeta, SharedState
@@ -52,7 +53,10 @@ Write = Callable[[Callable[[], Awaitable[Any]]], asyncio.Future[None]]
 class OwnerRelay(ChannelRelay):
     """The owner hub's relay: every frame goes on the session's frames channel; page
     frames and, with each new page, the page record also go to the shared
-    state (for resume and hand-over, :mod:`cobrowse.cluster.handover`).
+    state (for resume and hand-over, :mod:`cobrowse.cluster.handover`). So
+    does a record whose links or forms changed on the same page: a rendered
+    page's scripts add and remove them (:mod:`cobrowse.render.live`), and a
+    new owner that keeps the page must resolve what the frames show.
 
     ``write`` queues a shared-state write; ``recorded``: session id → the
     page number whose record was written last (shared by the node's relays).
@@ -71,6 +75,10 @@ class OwnerRelay(ChannelRelay):
         self.session = session
         self._write = write
         self._recorded = recorded
+        # the links and forms of the page record written last (compared by
+        # identity first: a page's dicts are replaced when they change)
+        self._links: dict[int, str] | None = None
+        self._forms: dict[int, FormInfo] | None = None
 
     def ordered(self, seq: int, exclude: str, frame: bytes) -> None:
         super().ordered(seq, exclude, frame)
@@ -80,10 +88,22 @@ class OwnerRelay(ChannelRelay):
         session, sid = self.session, self.session.id
         snapshot = msg == Msg.SNAPSHOT
         self._write(lambda: self.state.record_frame(sid, seq, frame, snapshot=snapshot))
-        if self._recorded.get(sid) != session.page_no:  # a new page
+        if self._recorded.get(sid) != session.page_no or self._targets_changed():
             self._recorded[sid] = session.page_no
+            if session.page is not None:
+                self._links, self._forms = session.page.links, session.page.forms
             record = page_record(session)
             self._write(functools.partial(self.state.save_page, sid, record, self.bus.node_id))
+
+    def _targets_changed(self) -> bool:
+        """Whether the page's links or forms differ from the last record's."""
+        page = self.session.page
+        if page is None or (page.links is self._links and page.forms is self._forms):
+            return False
+        if page.links != self._links or page.forms != self._forms:
+            return True
+        self._links, self._forms = page.links, page.forms  # the same: compare less next time
+        return False
 
 
 def owner_meta(session: CoSession, node: str) -> SessionMeta:

@@ -38,6 +38,27 @@ TYPED = {
 }
 
 
+# A booking form and its answer, whose script adds a link once the page is
+# shown (what the frames bring back of it, the page record must know too).
+BOOKING = """<!DOCTYPE html><html><head><title>Termin</title></head><body>
+<h1>Termin buchen</h1>
+<form action="/termin" method="post"><input name="tag" value="Montag">
+<button type="submit">Buchen</button></form></body></html>"""
+BOOKED = """<!DOCTYPE html><html><head><title>Termin gebucht</title></head><body>
+<h1>Termin gebucht</h1><p>Ihr Termin ist am Montag.</p>
+<script>setTimeout(() => {
+  const change = document.createElement("a");
+  change.href = "/service/kontakt.html";
+  change.textContent = "Termin ändern";
+  document.body.append(change);
+}, 300);</script></body></html>"""
+
+
+async def _booking(request: web.Request) -> web.Response:
+    page = BOOKED if request.method == "POST" else BOOKING
+    return web.Response(text=page, content_type="text/html")
+
+
 class Demo:
     """The demo site on loopback, with every request it answered (method, path)."""
 
@@ -63,6 +84,7 @@ async def counted(aiohttp_server: ServerFactory) -> Demo:
 
     app = make_demo_app()
     app.middlewares.append(count)
+    app.router.add_route("*", "/termin", _booking)
     return Demo(await aiohttp_server(app), requests)
 
 
@@ -324,4 +346,43 @@ async def test_values_typed_into_a_rendered_page_are_typed_again_after_its_reloa
         "datenschutz": "ja",
     }
     assert counted.count("POST", "/service/kontakt") == 0  # nothing was sent
+    await moved.send(Msg.END, {})
+
+
+async def test_a_link_the_kept_pages_script_added_works_on_the_new_owner(
+    two_nodes: Start, counted: Demo, aiohttp_client: ClientFactory
+) -> None:
+    a, b = await two_nodes()
+    adv, sid, advisor, citizen = await lines(a, b, aiohttp_client)
+    await advisor.send(Msg.NAVIGATE, {"url": counted.url("/termin")})
+    picture = Picture(await citizen.next_page())  # the first page goes out whole
+    owner = a.app[STORE_KEY].sessions[sid]
+    assert owner.page is not None
+    form = next(iter(owner.page.forms))
+    await advisor.send(Msg.SUBMIT, {"node": form, "fields": [["tag", "Montag"]]})
+    async for kind, body in citizen.frames():  # the answer, then its script adds a link
+        picture.apply(kind, body)
+        if picture.title == "Termin gebucht" and "Termin ändern" in picture.text():
+            break
+    assert owner.page_posted
+    await a.app[CLUSTER].settled()
+
+    moved = await move_advisor(adv, advisor, b, sid, aiohttp_client)
+    async for kind, body in moved.frames():
+        if kind == Msg.NOTICE and body["key"] == "handover_posted":
+            break
+    heir = b.app[STORE_KEY].sessions[sid]
+    assert heir.page is not None and heir.nav_task is None
+    kept = Picture(
+        {"page": heir.page_no, "url": heir.page.url, "title": "", "tree": heir.page.tree}
+    )
+    assert "Termin ändern" in kept.text()
+    # the link is in the new owner's page record too: a click on it goes there
+    links = [node for node, url in heir.page.links.items() if url.endswith("kontakt.html")]
+    assert links, "the new owner does not know the link the page's script added"
+    await moved.send(Msg.CLICK, {"node": links[0]})
+    shown = await citizen.next_page()
+    assert shown["title"] == "Termin gebucht"  # the new owner's snapshot: the same page
+    assert (await citizen.next_page())["url"] == counted.url("/service/kontakt.html")
+    assert counted.count("POST", "/termin") == 1
     await moved.send(Msg.END, {})
