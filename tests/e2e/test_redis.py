@@ -138,3 +138,54 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
             finally:
                 advisor_ctx.close()
                 citizen_ctx.close()
+
+
+RENDERED = """
+[render]
+settle_seconds = 0.2
+[[rules]]
+host = "127.0.0.1"
+render = "browser"
+allow_post_forms = true
+"""
+
+
+def test_the_answer_to_a_sent_form_stays_when_the_advisor_comes_back_through_the_other_node(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    directory = Path(tmp_path_factory.mktemp("posted"))
+    config = directory / "relay.toml"
+    config.write_text(CONFIG + RENDERED)
+    with redis_or_skip(directory) as redis:
+        node = ("--config", str(config), "--redis", redis.url)
+        with start_relay(*node) as node_a, start_relay(*node) as node_b:
+            advisor_ctx, citizen_ctx = browser.new_context(), browser.new_context()
+            try:
+                advisor, code = advisor_login(advisor_ctx, node_a)
+                citizen = citizen_join(citizen_ctx, node_b, code)
+                navigate(advisor, node_a.demo + "/service/kontakt.html")
+                wait_same_doc([advisor, citizen], "Kontaktformular</h2>")
+                form = mirror(advisor)
+                form.get_by_label("Ihr Name").fill("Erika Mustermann")
+                form.get_by_label("E-Mail-Adresse").fill("erika@example.org")
+                form.get_by_label("Ich habe die").check()
+                form.get_by_role("button", name="Nachricht senden").click()
+                wait_same_doc([advisor, citizen], "Vielen Dank, Erika Mustermann")
+                # the advisor's browser closes; the next login is on node B
+                advisor_ctx.close()
+                advisor_ctx = browser.new_context()
+                again = advisor_ctx.new_page()
+                again.goto(node_b.base + "/berater")
+                again.get_by_label("Benutzername").fill(node_b.user)
+                again.get_by_label("Passwort").fill(node_b.password)
+                again.get_by_role("button", name="Anmelden").click()
+                again.get_by_role("button", name="Laufende Sitzung fortsetzen").click()
+                notice = again.get_by_test_id("notice")
+                expect(notice).to_contain_text("Antwort auf ein abgeschicktes Formular")
+                expect(notice).to_contain_text("damit nichts doppelt gesendet wird")
+                # both still see the answer, not the form's address loaded again
+                wait_same_doc([again, citizen], "Vielen Dank, Erika Mustermann")
+                expect(citizen.get_by_test_id("notice")).to_have_count(0)  # the advisor's alone
+            finally:
+                advisor_ctx.close()
+                citizen_ctx.close()
