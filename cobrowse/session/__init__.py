@@ -9,6 +9,8 @@
 * :mod:`~cobrowse.session.publish` — the page state and publishing a new page
 * :mod:`~cobrowse.session.edits` — :class:`PageEdit`: widgets and form values on
   the relay's copy of the page
+* :mod:`~cobrowse.session.field_values` — a typed value into the relay's copy;
+  a page's field values carried to the same page loaded again (a hand-over)
 * :mod:`~cobrowse.session.moves` — the advisor's moves (scroll, hover, pulse, edits)
 * :mod:`~cobrowse.session.admission` — admitting, denying, removing, new codes
 * :mod:`~cobrowse.session.navigation` — :class:`Navigator`: fetch, build, publish
