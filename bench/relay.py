@@ -6,7 +6,9 @@ S sessions × (advisor + 2 citizens), every advisor moves the pointer at
 machine. Variants on the relay, compared with each other the same way on two
 relay processes: navigations running in parallel (every fifth advisor loads
 a demo page every 2 s), and the same with 10 % of the citizens stalled (they
-never read). When uvloop is installed, relay and floor are measured on it too.
+never read). The headline figures and targets are for the loop ``cobrowse
+serve`` runs on (uvloop where it is installed, as it is by default); a full
+run measures asyncio's own loop too, the fallback (relay and floor alike).
 """
 
 from __future__ import annotations
@@ -132,7 +134,8 @@ def row(server: str, loop: str, variant: str, s: dict[str, Any]) -> list[Any]:
 def run(quick: bool) -> Outcome:
     out = Outcome("relay")
     table = Table(f"S = {SESSIONS} sessions × 3 participants, pointer at 30 Hz", COLUMNS)
-    loops = ["asyncio", "uvloop"] if has_uvloop() and not quick else ["asyncio"]
+    deployed = "uvloop" if has_uvloop() else "asyncio"
+    loops = [deployed] if quick else sorted({"asyncio", deployed})
     for loop in loops:
         uv = loop == "uvloop"
         with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
@@ -158,8 +161,9 @@ def run(quick: bool) -> Outcome:
             row("relay", loop, "+ navigations", nav),
             row("relay", loop, "+ navigations + 10 % stalled", stalled),
         ]
-        if loop == "asyncio":
-            out.figures = {
+        if loop == deployed:
+            out.figures |= {
+                "loop": loop,
                 "p50_ms": relay["p50_ms"],
                 "p99_ms": relay["p99_ms"],
                 "floor_p50_ms": floor["p50_ms"],
@@ -175,16 +179,20 @@ def run(quick: bool) -> Outcome:
                 "errors": relay["errors"] + nav["errors"] + stalled["errors"],
                 "sessions": SESSIONS,
             }
-        else:
-            out.figures["uvloop_ratio_p50"] = ratio(relay["p50_ms"], floor["p50_ms"])
-            out.figures["uvloop_ratio_p99"] = ratio(relay["p99_ms"], floor["p99_ms"])
-            out.figures["uvloop_p50_ms"] = relay["p50_ms"]
-            out.figures["uvloop_p99_ms"] = relay["p99_ms"]
+        else:  # the fallback loop
+            out.figures |= {
+                "asyncio_ratio_p50": ratio(relay["p50_ms"], floor["p50_ms"]),
+                "asyncio_ratio_p99": ratio(relay["p99_ms"], floor["p99_ms"]),
+                "asyncio_p50_ms": relay["p50_ms"],
+                "asyncio_p99_ms": relay["p99_ms"],
+                "asyncio_nav_p99_ms": nav["p99_ms"],
+                "asyncio_cpu_per_delivery_us": relay["cpu_per_delivery_us"],
+            }
     out.tables.append(table)
     f = out.figures
     out.checks = [
-        check(f"ratio_p50 ≤ 1.5 at S={SESSIONS}", f["ratio_p50"], 1.5),
-        check(f"ratio_p99 ≤ 2 at S={SESSIONS}", f["ratio_p99"], 2.0),
+        check(f"ratio_p50 ≤ 1.5 at S={SESSIONS} ({deployed})", f["ratio_p50"], 1.5),
+        check(f"ratio_p99 ≤ 2 at S={SESSIONS} ({deployed})", f["ratio_p99"], 2.0),
         check(
             "stalled citizens do not raise p99 (≤ 2 × p99 with navigations)",
             f["stalled_p99_ms"],

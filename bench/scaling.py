@@ -1,6 +1,7 @@
 """``scaling``: the pointer load of ``relay`` at growing session counts.
 
-For each S the floor and the relay get the same load in the same run. The
+For each S the floor and the relay get the same load in the same run, both
+on the loop ``cobrowse serve`` runs on (uvloop where it is installed). The
 table shows where latency stops being flat: when the relay's CPU (or the
 load generator's, on a 2-core machine) runs out. ``p99_growth`` is the
 relay's p99 at the largest S over its p99 at S = 100.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from bench.harness.outcome import Check, Outcome, Table
 from bench.harness.procs import start_floor, start_relay
 from bench.harness.stats import ratio
-from bench.relay import errors_cell, relay_vs_floor
+from bench.relay import errors_cell, has_uvloop, relay_vs_floor
 
 __all__ = ["run"]
 
@@ -43,12 +44,15 @@ COLUMNS = [
 def run(quick: bool) -> Outcome:
     out = Outcome("scaling")
     counts = QUICK if quick else FULL
-    table = Table("relay vs floor by session count (pointer at 30 Hz, asyncio loop)", COLUMNS)
+    # the loop `cobrowse serve` picks: uvloop where it is installed (a dependency)
+    uv = has_uvloop()
+    loop = "uvloop" if uv else "asyncio"
+    table = Table(f"relay vs floor by session count (pointer at 30 Hz, {loop} loop)", COLUMNS)
     p99: dict[int, float] = {}
     errors = 0
     missing = 0
     for sessions in counts:
-        with start_floor() as floor_server, start_relay() as relay_server:
+        with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
             relay, floor = relay_vs_floor(relay_server, floor_server, sessions, quick, burst=True)
         p99[sessions] = relay["p99_ms"]
         errors += relay["errors"]

@@ -1,9 +1,11 @@
-"""Run a module's ``__main__`` with uvloop as the event loop.
+"""Run a module's ``__main__`` on the event loop a benchmark row names.
 
 ``python -m bench.harness.launch --uvloop MODULE ARGS…`` installs uvloop's event
-loop policy, then runs ``python -m MODULE ARGS…`` in this process. Used to
-measure the relay and the floor on uvloop without changing how the relay
-picks its loop.
+loop policy, then runs ``python -m MODULE ARGS…`` in this process;
+``--asyncio`` makes ``import uvloop`` fail first, so a module that picks
+uvloop when it is installed (``cobrowse serve`` does) runs on asyncio's own
+loop. Without it the relay's "asyncio" rows ran on uvloop wherever uvloop
+was installed, against a floor on asyncio.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ def main() -> None:
 
         uvloop.install()
         args = args[1:]
+    elif args[:1] == ["--asyncio"]:
+        sys.modules["uvloop"] = None  # type: ignore[assignment]  # import raises ImportError
+        args = args[1:]
     if not args:
-        sys.exit("usage: python -m bench.harness.launch [--uvloop] MODULE [ARGS…]")
+        sys.exit("usage: python -m bench.harness.launch [--uvloop|--asyncio] MODULE [ARGS…]")
     sys.argv = [args[0], *args[1:]]
     runpy.run_module(args[0], run_name="__main__", alter_sys=True)
 

@@ -122,16 +122,21 @@ def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Se
     raise RuntimeError(f"{argv[2]} did not start: " + "".join(lines)[-2000:])
 
 
-def _python(module: str, uvloop: bool) -> list[str]:
-    # bench.harness.launch installs uvloop before handing over to the module's main.
-    if uvloop:
-        return [sys.executable, "-m", "bench.harness.launch", "--uvloop", module]
-    return [sys.executable, "-m", module]
+def _python(module: str, uvloop: bool | None) -> list[str]:
+    # bench.harness.launch installs uvloop, or hides it, before handing over to
+    # the module's main: the loop is the one a row names, installed or not.
+    # None: the module picks (cobrowse serve: uvloop where it is installed).
+    if uvloop is None:
+        return [sys.executable, "-m", module]
+    loop = "--uvloop" if uvloop else "--asyncio"
+    return [sys.executable, "-m", "bench.harness.launch", loop, module]
 
 
-def start_relay(*extra: str, uvloop: bool = False) -> Server:
+def start_relay(*extra: str, uvloop: bool | None = None) -> Server:
     """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password
-    (``extra``: more arguments, such as ``--config PATH`` or ``--redis URL``)."""
+    (``extra``: more arguments, such as ``--config PATH`` or ``--redis URL``).
+    ``uvloop``: True or False for that loop; by default the one the relay picks,
+    as deployed."""
     argv = [*_python("cobrowse", uvloop), "serve", "--demo", "--port", "0", "--demo-port", "0"]
     return _spawn(
         [*argv, *extra],

@@ -36,13 +36,17 @@ def _f(figures: dict[str, Any], key: str) -> str:
 
 READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
     "relay": lambda f: (
-        f"At S = {_f(f, 'sessions')} the relay delivers a pointer in {_f(f, 'p50_ms')} ms "
+        f"At S = {_f(f, 'sessions')} the relay on {_f(f, 'loop')} (the loop it runs on) "
+        f"delivers a pointer in {_f(f, 'p50_ms')} ms "
         f"(p50) / {_f(f, 'p99_ms')} ms (p99) against the floor's {_f(f, 'floor_p50_ms')} / "
         f"{_f(f, 'floor_p99_ms')} ms: {_f(f, 'ratio_p50')}× and {_f(f, 'ratio_p99')}×. It spends "
         f"{_f(f, 'cpu_per_delivery_us')} µs of CPU per delivery (floor "
         f"{_f(f, 'floor_cpu_per_delivery_us')} µs). With navigations running in parallel the "
         f"pointer p99 becomes {_f(f, 'nav_p99_ms')} ms; with 10 % of citizens stalled as well, "
-        f"{_f(f, 'stalled_p99_ms')} ms."
+        f"{_f(f, 'stalled_p99_ms')} ms. On asyncio's own loop (the fallback): "
+        f"{_f(f, 'asyncio_ratio_p50')}× and {_f(f, 'asyncio_ratio_p99')}× the floor on that "
+        f"loop, {_f(f, 'asyncio_cpu_per_delivery_us')} µs per delivery, p99 with navigations "
+        f"{_f(f, 'asyncio_nav_p99_ms')} ms."
     ),
     "scaling": lambda f: (
         f"p99 at S = {_f(f, 'largest_sessions')} is {_f(f, 'p99_growth')}× the p99 at S = 100; "
