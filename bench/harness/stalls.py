@@ -144,6 +144,14 @@ class Pinger:
         self._rest = data[whole:]
         self.late.extend((now - t) / 1e6 for (t,) in struct.iter_unpack("<q", data[:whole]))
 
+    async def started(self, timeout: float = 10.0) -> None:
+        """Wait until its first timestamps arrived (a process takes a while to start)."""
+        deadline = time.monotonic() + timeout
+        while len(self.late) < 5:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the pinger process wrote nothing")
+            await asyncio.sleep(0.005)
+
     async def stop(self) -> list[float]:
         self._loop.remove_reader(self._fd)
         assert self._proc.stdin is not None and self._proc.stdout is not None
@@ -163,7 +171,8 @@ async def _lateness(
     (s) while ``pages`` are built."""
     loop = asyncio.get_running_loop()
     ticker: Pinger | Ticker = Pinger() if probe == "pipe" else Ticker()
-    await asyncio.sleep(0.05)  # the pinger is running
+    if isinstance(ticker, Pinger):
+        await ticker.started()
     t0 = time.perf_counter()
     session = CoSession(_SESSION, "advisor", "code", 0.0, 0.0)
     for page in pages:  # one navigation at a time, as one busy session would
