@@ -8,7 +8,7 @@ import sys
 # Run in a fresh interpreter: freezing and thresholds are process-wide.
 SCRIPT = """
 import gc, weakref
-from cobrowse.pipeline.collector import MIDDLE_EVERY, settle_collector
+from cobrowse.pipeline.collector import FULL_EVERY, MIDDLE_EVERY, settle_collector
 gc.disable()  # only settle_collector may collect the cycle below
 young = gc.get_threshold()[0]
 class Cycle:
@@ -20,7 +20,7 @@ del garbage
 settle_collector()
 assert watch() is None  # collected first, not frozen
 assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()  # the imported modules
-assert gc.get_threshold() == (young, MIDDLE_EVERY, 50), gc.get_threshold()
+assert gc.get_threshold() == (young, MIDDLE_EVERY, FULL_EVERY), gc.get_threshold()
 print("ok")
 """
 
