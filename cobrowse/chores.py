@@ -20,12 +20,19 @@ rather than back to back, since on a busy machine a loop that works
 without pausing is preempted like any CPU-bound thread. Steps run by
 :class:`Priority` (a tree someone waits for first, freeing last) and,
 within one priority, in turns.
+
+A chore that allocates many lists (a tree piece) asks for one collection
+of the young and middle generations after its steps (``collect``): it moves
+those lists to the old generation in one scan. The run does it once, after
+all of its steps: once per step, a burst of 800 navigations spent 800
+collections per run on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import gc
 import logging
 import time
 import weakref
@@ -57,11 +64,12 @@ class Priority(enum.IntEnum):
 class Chore:
     """A chore in a loop's queue: :meth:`cancel` drops it before its next step."""
 
-    __slots__ = ("cancelled", "done", "step")
+    __slots__ = ("cancelled", "collect", "done", "step")
 
-    def __init__(self, step: Step) -> None:
+    def __init__(self, step: Step, collect: bool = False) -> None:
         self.step = step
         self.cancelled = False
+        self.collect = collect  # a young+middle collection after the run that stepped it
         self.done: asyncio.Future[None] | None = None  # set by run_chore
 
     def cancel(self) -> None:
@@ -98,7 +106,8 @@ class _Queue:
                 return line, chore
         return None
 
-    def _step(self, line: deque[Chore], chore: Chore) -> None:
+    def _step(self, line: deque[Chore], chore: Chore) -> bool:
+        """One step of ``chore``; whether it asks for a collection after the run."""
         line.popleft()
         try:
             more = chore.step()
@@ -112,10 +121,12 @@ class _Queue:
             line.append(chore)  # its next step after the others' of this priority
         elif chore.done is not None and not chore.done.done():
             chore.done.set_result(None)
+        return chore.collect
 
     def run(self) -> None:
         self.handle = None
         start = time.perf_counter()
+        collect = False
         # every tree someone waits for and every index gets a step, however
         # many there are: a node busy with many navigations must not fall
         # behind on them (a move would then build a whole index at once)
@@ -123,9 +134,11 @@ class _Queue:
             for _ in range(len(line)):
                 if (chore := self._head(line)) is None:
                     break
-                self._step(line, chore)
+                collect |= self._step(line, chore)
         while time.perf_counter() - start < BUDGET and (found := self._next()) is not None:
-            self._step(*found)
+            collect |= self._step(*found)
+        if collect:
+            gc.collect(1)
         if self._next() is not None:
             self.handle = self.loop.call_later(SPACING, self.run)
 
@@ -155,14 +168,17 @@ def chore(step: Step, priority: Priority) -> Chore | None:
     return queued
 
 
-async def run_chore(step: Step, priority: Priority = Priority.WAITED_FOR) -> None:
+async def run_chore(
+    step: Step, priority: Priority = Priority.WAITED_FOR, *, collect: bool = False
+) -> None:
     """Run ``step`` as a chore until it returns False, and wait for that.
 
     Its exception is raised here. When the waiting task is cancelled, the
-    chore's remaining steps are dropped.
+    chore's remaining steps are dropped. ``collect``: a collection of the
+    young and middle generations after each run that stepped it.
     """
     loop = asyncio.get_running_loop()
-    queued = Chore(step)
+    queued = Chore(step, collect)
     queued.done = loop.create_future()
     _queue(loop).add(queued, priority)
     await queued.done

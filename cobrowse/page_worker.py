@@ -26,7 +26,6 @@ with the first page. ``workers = 0`` builds in a thread instead.
 from __future__ import annotations
 
 import asyncio
-import gc
 import io
 import multiprocessing
 import pickle
@@ -200,21 +199,21 @@ async def unpickle_tree(pieces: tuple[bytes, ...]) -> Node:
     and the collections its thousands of new lists would trigger scan every
     session's page (in a benchmark of the 20 largest corpus pages they were
     three quarters of the loading time and made single pieces take 40 ms).
-    After the piece, one collection of the young and middle generations in
-    the same step moves its lists to the old one, scanned once (about
-    0.02 ms). Left to themselves, a young and then a middle collection would
-    each scan them at some later allocation, beside whatever else ran then
-    (up to 2 ms).
+    After the run that loaded it, one collection of the young and middle
+    generations moves its lists to the old one, scanned once (about 0.02 ms;
+    one per run however many trees load, see :mod:`cobrowse.chores`). Left to
+    themselves, a young and then a middle collection would each scan them at
+    some later allocation, beside whatever else ran then (up to 2 ms).
     """
     loaded: list[Any] = []
 
     def step() -> bool:
         with COLLECTOR_PAUSED:
             loaded.append(_PieceUnpickler(pieces[len(loaded)], loaded).load())
-            gc.collect(1)  # the piece's lists: straight to the old generation
         return len(loaded) < len(pieces)
 
-    await run_chore(step, Priority.WAITED_FOR)
+    # collect: the pieces' lists go straight to the old generation
+    await run_chore(step, Priority.WAITED_FOR, collect=True)
     root: Node = loaded[-1]
     return root
 

@@ -151,3 +151,28 @@ async def test_every_tree_and_index_gets_a_step_in_each_run() -> None:
     # the budget alone; freeing waits for a run with budget left
     each = [f"tree-{i}" for i in range(3)] + [f"index-{i}" for i in range(2)]
     assert runs == [each] * 3 + [["free"]]
+
+
+async def test_chores_asking_for_a_collection_get_one_per_run_not_one_per_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cobrowse.chores as chores
+
+    log: list[str] = []
+    collections: list[int] = []
+    real_collect = chores.gc.collect
+
+    def collect(generation: int = 2) -> int:
+        collections.append(generation)
+        log.append("collect")
+        return real_collect(generation)
+
+    monkeypatch.setattr(chores.gc, "collect", collect)
+    # three trees loading at once, two pieces each: two runs of three steps
+    trees = [Steps(f"tree-{n}", 2, log, busy=BUDGET) for n in range(3)]
+    await asyncio.gather(*(run_chore(tree, collect=True) for tree in trees))
+    assert collections == [1, 1]
+    names = ["tree-0", "tree-1", "tree-2"]
+    assert log == [*names, "collect", *names, "collect"]
+    await run_chore(Steps("index", 2, log))  # not asking: no collection
+    assert collections == [1, 1]
