@@ -144,9 +144,9 @@ class Pinger:
         self._rest = data[whole:]
         self.late.extend((now - t) / 1e6 for (t,) in struct.iter_unpack("<q", data[:whole]))
 
-    async def started(self, timeout: float = 10.0) -> None:
-        """Wait until its first timestamps arrived (a process takes a while to start)."""
-        deadline = time.monotonic() + timeout
+    async def started(self) -> None:
+        """Wait (≤ 10 s) until its first timestamps arrived (a process takes a while to start)."""
+        deadline = time.monotonic() + 10.0
         while len(self.late) < 5:
             if time.monotonic() > deadline:
                 raise RuntimeError("the pinger process wrote nothing")
