@@ -24,8 +24,8 @@ within one priority, in turns.
 A chore that allocates many lists (a tree piece) asks for one collection
 of the young and middle generations after its steps (``collect``): it moves
 those lists to the old generation in one scan. The run does it once, after
-all of its steps: once per step, a burst of 800 navigations spent 800
-collections per run on the loop.
+all of its steps: once per step, a burst of 800 navigations could run up
+to 800 of them in one run.
 """
 
 from __future__ import annotations

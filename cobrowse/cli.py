@@ -100,7 +100,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                 "must sign with the same key."
             )
         config = dataclasses.replace(config, bus_url=args.redis)
-    try:  # uvloop (a dependency where it builds) roughly halves CPU per delivered frame
+    try:  # uvloop (a dependency where it builds): pointer p99 2.5-7x lower (docs/benchmarks.md)
         import uvloop  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         asyncio.run(_serve(args, config))
