@@ -23,7 +23,7 @@ from bench.harness.outcome import Outcome, Table, check
 from bench.harness.procs import Server, start_floor, start_relay
 from bench.harness.stats import ratio
 
-__all__ = ["compare", "errors_cell", "relay_vs_floor", "run"]
+__all__ = ["compare", "deployed_loop", "errors_cell", "relay_vs_floor", "run"]
 
 SESSIONS = 200
 NAV_EVERY = 2.0
@@ -47,8 +47,9 @@ COLUMNS = [
 ]
 
 
-def has_uvloop() -> bool:
-    return importlib.util.find_spec("uvloop") is not None
+def deployed_loop() -> str:
+    """The loop ``cobrowse serve`` runs on here: uvloop where it is installed."""
+    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
 def timing(quick: bool) -> tuple[float, float]:
@@ -134,7 +135,7 @@ def row(server: str, loop: str, variant: str, s: dict[str, Any]) -> list[Any]:
 def run(quick: bool) -> Outcome:
     out = Outcome("relay")
     table = Table(f"S = {SESSIONS} sessions × 3 participants, pointer at 30 Hz", COLUMNS)
-    deployed = "uvloop" if has_uvloop() else "asyncio"
+    deployed = deployed_loop()
     loops = [deployed] if quick else sorted({"asyncio", deployed})
     for loop in loops:
         uv = loop == "uvloop"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bench.harness.outcome import Check, Outcome, Table
 from bench.harness.procs import start_floor, start_relay
 from bench.harness.stats import ratio
-from bench.relay import errors_cell, has_uvloop, relay_vs_floor
+from bench.relay import deployed_loop, errors_cell, relay_vs_floor
 
 __all__ = ["run"]
 
@@ -44,9 +44,8 @@ COLUMNS = [
 def run(quick: bool) -> Outcome:
     out = Outcome("scaling")
     counts = QUICK if quick else FULL
-    # the loop `cobrowse serve` picks: uvloop where it is installed (a dependency)
-    uv = has_uvloop()
-    loop = "uvloop" if uv else "asyncio"
+    loop = deployed_loop()
+    uv = loop == "uvloop"
     table = Table(f"relay vs floor by session count (pointer at 30 Hz, {loop} loop)", COLUMNS)
     p99: dict[int, float] = {}
     errors = 0
