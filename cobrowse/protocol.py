@@ -910,11 +910,12 @@ def _spliced(body: Mapping[str, Any], tree: PackedTree) -> bytes:
     return out
 
 
-def read_frame(data: bytes) -> Frame:
-    """Decode a server frame as a client does: inflate the body, expand the trees.
+def read_frame(data: bytes, *, expand: bool = True) -> Frame:
+    """Decode a server frame as a client does: inflate the body, expand the trees
+    (with ``expand`` False they stay in their compact wire form).
 
-    For the relay's own frames (hand-over, cluster nodes, tests). Raises
-    ValueError for anything else.
+    For the relay's own frames (hand-over, cluster nodes, tests, the load
+    generator). Raises ValueError for anything else.
     """
     try:
         kind, seq, body = msgpack.unpackb(data, raw=False, strict_map_key=False)
@@ -929,6 +930,8 @@ def read_frame(data: bytes) -> Frame:
         raise ValueError(f"not a server frame: {type(exc).__name__}: {exc}") from exc
     if not isinstance(body, dict) or not isinstance(seq, int):
         raise ValueError("not a server frame: bad shape")
+    if not expand:
+        return msg, seq, body
     if msg is Msg.SNAPSHOT and "tree" in body:
         body["tree"] = expand_tree(body["tree"])
     elif msg is Msg.MUTATIONS and body.get("adds"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import pickle
 from typing import Any
 
@@ -17,6 +18,7 @@ from cobrowse.config import FetchConfig
 from cobrowse.demo.server import DemoSite
 from cobrowse.hosts import HostPattern
 from cobrowse.page_worker import (
+    WORKER_NICENESS,
     PageJob,
     PageWorkers,
     pickle_tree,
@@ -155,3 +157,14 @@ async def test_every_demo_page_survives_small_pieces() -> None:
         for piece in pieces:
             assert count(Unresolved(io.BytesIO(piece)).load()) <= 15
         assert await unpickle_tree(pieces) == tree
+
+
+async def test_workers_run_nicer_than_the_relay_so_the_loop_gets_a_core_first() -> None:
+    workers = PageWorkers(1)
+    await workers.build(job())  # the pool starts with the first page
+    pool = workers._executor()
+    assert pool is not None
+    loop = asyncio.get_running_loop()
+    in_worker = await loop.run_in_executor(pool, os.getpriority, os.PRIO_PROCESS, 0)
+    workers.close()
+    assert in_worker == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)

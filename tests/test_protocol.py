@@ -347,6 +347,8 @@ def test_the_body_is_deflated_once_when_large_and_left_as_it_was() -> None:
     assert (kind, seq) == (Msg.SNAPSHOT, 9) and isinstance(raw, bytes)
     assert len(frame) < DEFLATE_MIN
     assert read_frame(frame) == (Msg.SNAPSHOT, 9, before)
+    inflated = read_frame(frame, expand=False)[2]  # inflated, the tree left compact
+    assert inflated["tree"] == wire_tree(tree) != tree
     small = encode(Msg.POINTER, 0, {"node": 3, "x": 0.5, "y": 0.5})
     assert isinstance(msgpack.unpackb(small)[2], dict)  # pointers stay plain
 
