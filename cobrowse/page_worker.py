@@ -31,11 +31,14 @@ with the first page. ``workers = 0`` builds in a thread instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import logging
 import multiprocessing
 import os
 import pickle
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import Any, Final
@@ -63,6 +66,8 @@ __all__ = [
     "unpickle_tree",
     "yield_to_loop",
 ]
+
+log = logging.getLogger(__name__)
 
 # Nodes per pickled piece of a tree: loading one takes about 0.17 ms.
 PIECE_NODES: Final = 500
@@ -113,8 +118,10 @@ class ShippedPage:
 
 def yield_to_loop() -> None:
     """Lower this process's CPU priority by :data:`WORKER_NICENESS` (runs in
-    each worker as it starts; raising one's nice value needs no privilege)."""
-    os.nice(WORKER_NICENESS)
+    each worker as it starts; raising one's nice value needs no privilege, but
+    a sandbox may refuse the call: then the worker runs as it is)."""
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def _build(job: PageJob) -> Page:
@@ -266,6 +273,10 @@ class PageWorkers:
 
     Processes start with the first page, not with the app; :meth:`close`
     (at the app's cleanup) stops them without waiting for pages in flight.
+    A worker that dies (the kernel's OOM killer, a crash in a C library on
+    a hostile page) breaks the whole pool: the pages in flight fail, and the
+    next page starts fresh processes, so one page never stops every other
+    session's navigations for the rest of the relay's life.
     """
 
     def __init__(self, workers: int) -> None:
@@ -293,7 +304,15 @@ class PageWorkers:
         executor = self._executor()
         if executor is None:
             return await loop.run_in_executor(None, _build_here, job)
-        shipped = await loop.run_in_executor(executor, build_in_worker, job)
+        try:
+            shipped = await loop.run_in_executor(executor, build_in_worker, job)
+        except BrokenProcessPool:
+            pool = self._pool
+            if pool is not None and pool is executor:  # the first of its pages to notice
+                log.warning("a page worker died; the next page starts new ones")
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
         return await receive_page(shipped)
 
     def close(self) -> None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing
 import os
 import pickle
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import msgpack
@@ -168,3 +171,20 @@ async def test_workers_run_nicer_than_the_relay_so_the_loop_gets_a_core_first() 
     in_worker = await loop.run_in_executor(pool, os.getpriority, os.PRIO_PROCESS, 0)
     workers.close()
     assert in_worker == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
+
+
+async def test_a_dead_worker_fails_only_its_page_and_the_next_page_gets_new_workers() -> None:
+    others = {p.pid for p in multiprocessing.active_children()}  # other tests' pools
+    workers = PageWorkers(1)
+    try:
+        await workers.build(job())
+        (process,) = [p for p in multiprocessing.active_children() if p.pid not in others]
+        os.kill(process.pid, signal.SIGKILL)  # as the OOM killer would
+        process.join()
+        with pytest.raises(BrokenProcessPool):
+            await workers.build(job())
+        built = await workers.build(job())  # fresh processes
+        assert built.page.title == "Start"
+        assert process.pid not in {p.pid for p in multiprocessing.active_children()}
+    finally:
+        workers.close()
