@@ -6,7 +6,10 @@ S sessions × (advisor + 2 citizens), every advisor moves the pointer at
 machine. Variants on the relay, compared with each other the same way on two
 relay processes: navigations running in parallel (every fifth advisor loads
 a demo page every 2 s), and the same with 10 % of the citizens stalled (they
-never read). The headline figures and targets are for the loop ``cobrowse
+never read). In the same run the floor gets the same navigation load as the
+frames the relay sends for it (:mod:`bench.harness.page_frames`), so what the
+relay adds per page (fetch, build, diff, encode) shows against the same
+traffic. The headline figures and targets are for the loop ``cobrowse
 serve`` runs on (uvloop where it is installed, as it is by default); a full
 run measures asyncio's own loop too, the fallback (relay and floor alike).
 """
@@ -20,6 +23,7 @@ from typing import Any
 from bench.harness.clients import FloorTarget, RelayTarget
 from bench.harness.load import Contender, run_rounds
 from bench.harness.outcome import Outcome, Table, check
+from bench.harness.page_frames import capture_page_frames
 from bench.harness.procs import Server, start_floor, start_relay
 from bench.harness.stats import ratio
 
@@ -141,8 +145,13 @@ def run(quick: bool) -> Outcome:
         uv = loop == "uvloop"
         with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
             relay, floor = relay_vs_floor(relay_server, floor_server, SESSIONS, quick)
-        with start_relay(uvloop=uv) as calm, start_relay(uvloop=uv) as stalling:
-            nav, stalled = compare(
+        with (
+            start_floor(uvloop=uv) as floor_server,
+            start_relay(uvloop=uv) as calm,
+            start_relay(uvloop=uv) as stalling,
+        ):
+            pages = capture_page_frames(calm)
+            nav, stalled, floor_pages = compare(
                 [
                     Contender(RelayTarget(calm), (calm.pid,), calm.demo, nav_every=NAV_EVERY),
                     Contender(
@@ -152,6 +161,11 @@ def run(quick: bool) -> Outcome:
                         nav_every=NAV_EVERY,
                         stalled=True,
                     ),
+                    Contender(
+                        FloorTarget(floor_server, pages=pages),
+                        (floor_server.pid,),
+                        nav_every=NAV_EVERY,
+                    ),
                 ],
                 SESSIONS,
                 quick,
@@ -159,6 +173,7 @@ def run(quick: bool) -> Outcome:
         table.rows += [
             row("floor", loop, "pointer", floor),
             row("relay", loop, "pointer", relay),
+            row("floor", loop, "+ the relay's page frames", floor_pages),
             row("relay", loop, "+ navigations", nav),
             row("relay", loop, "+ navigations + 10 % stalled", stalled),
         ]
@@ -175,6 +190,8 @@ def run(quick: bool) -> Outcome:
                 "cpu_per_delivery_us": relay["cpu_per_delivery_us"],
                 "floor_cpu_per_delivery_us": floor["cpu_per_delivery_us"],
                 "nav_p99_ms": nav["p99_ms"],
+                "nav_floor_p99_ms": floor_pages["p99_ms"],
+                "nav_ratio_p99": ratio(nav["p99_ms"], floor_pages["p99_ms"]),
                 "stalled_p99_ms": stalled["p99_ms"],
                 "snapshots_missing": nav["snapshots_missing"] + stalled["snapshots_missing"],
                 "errors": relay["errors"] + nav["errors"] + stalled["errors"],
@@ -187,6 +204,7 @@ def run(quick: bool) -> Outcome:
                 "asyncio_p50_ms": relay["p50_ms"],
                 "asyncio_p99_ms": relay["p99_ms"],
                 "asyncio_nav_p99_ms": nav["p99_ms"],
+                "asyncio_nav_floor_p99_ms": floor_pages["p99_ms"],
                 "asyncio_cpu_per_delivery_us": relay["cpu_per_delivery_us"],
             }
     out.tables.append(table)

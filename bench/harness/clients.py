@@ -84,6 +84,10 @@ class RelayTarget:
 
     name = "relay"
 
+    def navigation(self, url: str) -> bytes:
+        """What the advisor sends to go to ``url``."""
+        return encode(Msg.NAVIGATE, 0, {"url": url})
+
     def __init__(self, server: Server, citizen_server: Server | None = None) -> None:
         # Citizens may join through another node (Redis mode): their join and
         # their sockets then go to ``citizen_server``.
@@ -186,13 +190,28 @@ async def _admitted(ws: aiohttp.ClientWebSocketResponse) -> None:
 class FloorTarget:
     """Opens rooms on the floor forwarder: three sockets, nothing else. With
     ``citizen_server`` (the split floor's subscribing node) the citizens
-    connect there, the advisor to ``server`` (the publishing node)."""
+    connect there, the advisor to ``server`` (the publishing node). ``pages``
+    (URL path → frame, :func:`bench.harness.page_frames.capture_page_frames`):
+    what an advisor "navigating" sends, for the floor to forward."""
 
     name = "floor"
 
-    def __init__(self, server: Server, citizen_server: Server | None = None) -> None:
+    def __init__(
+        self,
+        server: Server,
+        citizen_server: Server | None = None,
+        pages: dict[str, bytes] | None = None,
+    ) -> None:
         self.ws_base = "ws" + server.base[4:]
         self.citizen_ws_base = "ws" + (citizen_server or server).base[4:]
+        self.pages = pages or {}
+
+    def navigation(self, url: str) -> bytes:
+        """The page frame the relay's citizens got for ``url``, sent as it is."""
+        path = urlsplit(url).path
+        if path not in self.pages:
+            raise KeyError(f"no page frame captured for {path}")
+        return self.pages[path]
 
     async def login(self, http: aiohttp.ClientSession) -> None:
         return None

@@ -14,7 +14,8 @@ citizen. Everything is bounded in time and closes itself.
 variants) open side by side and alternates short phases between them, so all
 see the same background noise of a shared machine. Variants of a phase:
 ``nav_every`` makes every fifth room's advisor navigate between two demo
-pages at that period (pages fan out while pointers flow); a fleet opened with
+pages at that period (pages fan out while pointers flow; on the floor the
+advisor sends the page frames the relay would, :meth:`Target.navigation`); a fleet opened with
 ``stalled`` rooms has one citizen in each of them that never reads (10 % of
 all citizens when every fifth room is one). :meth:`Fleet.burst` makes every
 advisor navigate once and counts the pages that reach every citizen.
@@ -57,6 +58,8 @@ class Target(Protocol):
     async def open_room(
         self, http: aiohttp.ClientSession, index: int, stalled: int = 0
     ) -> Room: ...
+
+    def navigation(self, url: str) -> bytes: ...
 
 
 def _pointer(node: int) -> bytes:
@@ -170,7 +173,7 @@ class Fleet:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             url = self.demo + NAV_PAGES[room.navigations % 2]
             room.navigations += 1
-            await room.advisor.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+            await room.advisor.send_bytes(self.target.navigation(url))
             due += every
 
     async def phase(
@@ -223,7 +226,7 @@ class Fleet:
             await asyncio.sleep(max(0.0, t0 + 2.0 * i / len(self.rooms) - time.perf_counter()))
             url = self.demo + NAV_PAGES[0]
             try:
-                await room.advisor.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+                await room.advisor.send_bytes(self.target.navigation(url))
             except aiohttp.ClientError:
                 # the advisor's socket is closed (counted under errors when it
                 # closed); its citizens' pages count as missing

@@ -42,11 +42,14 @@ READINGS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{_f(f, 'floor_p99_ms')} ms: {_f(f, 'ratio_p50')}× and {_f(f, 'ratio_p99')}×. It spends "
         f"{_f(f, 'cpu_per_delivery_us')} µs of CPU per delivery (floor "
         f"{_f(f, 'floor_cpu_per_delivery_us')} µs). With navigations running in parallel the "
-        f"pointer p99 becomes {_f(f, 'nav_p99_ms')} ms; with 10 % of citizens stalled as well, "
-        f"{_f(f, 'stalled_p99_ms')} ms. On asyncio's own loop (the fallback): "
+        f"pointer p99 becomes {_f(f, 'nav_p99_ms')} ms, against {_f(f, 'nav_floor_p99_ms')} ms "
+        f"on the floor forwarding the same page frames ({_f(f, 'nav_ratio_p99')}×); with 10 % "
+        f"of citizens stalled as well, {_f(f, 'stalled_p99_ms')} ms. On asyncio's own loop "
+        f"(the fallback): "
         f"{_f(f, 'asyncio_ratio_p50')}× and {_f(f, 'asyncio_ratio_p99')}× the floor on that "
         f"loop, {_f(f, 'asyncio_cpu_per_delivery_us')} µs per delivery, p99 with navigations "
-        f"{_f(f, 'asyncio_nav_p99_ms')} ms."
+        f"{_f(f, 'asyncio_nav_p99_ms')} ms (floor with page frames "
+        f"{_f(f, 'asyncio_nav_floor_p99_ms')} ms)."
     ),
     "scaling": lambda f: (
         f"p99 at S = {_f(f, 'largest_sessions')} is {_f(f, 'p99_growth')}× the p99 at S = 100; "
