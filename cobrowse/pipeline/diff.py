@@ -147,6 +147,13 @@ class TreeDiff:
     ids: dict[int, int]
     next_id: int
 
+    def undo(self, root: Node) -> None:
+        """Give ``root`` (the new tree :func:`diff_trees` renumbered) its own ids
+        back, for when it goes out whole after all."""
+        original = {now: before for before, now in self.ids.items()}
+        for node, _ in _walk(root):
+            node[0] = original[node[0]]
+
 
 def diff_trees(old: Node, new: Node, next_id: int) -> TreeDiff:
     """The batch that turns ``old`` into ``new``; renumbers ``new`` in place.

@@ -52,6 +52,8 @@ def test_diff_turns_one_demo_page_into_the_next(a: str, b: str) -> None:
     assert sorted(diff.ids) == sorted(TreeIndex.build(fresh).nodes)
     # header, menu and footer stay: the batch is much smaller than the page
     assert len(msgpack.packb(diff.mutations)) < len(msgpack.packb(new.tree)) / 2
+    diff.undo(new.tree)  # the page goes out whole after all: its own ids again
+    assert new.tree == fresh
 
 
 def _strip_ids(node: Node) -> Any:

@@ -29,7 +29,6 @@ from cobrowse.protocol import (
     Msg,
     PackedTree,
     encode,
-    expand_tree,
     pack_tree,
     read_frame,
 )
@@ -464,7 +463,9 @@ def test_other_sites_get_a_snapshot() -> None:
 
 def test_the_worker_encoded_tree_is_sent_only_with_the_ids_it_was_encoded_with() -> None:
     """A page published with its tree packed in the worker: a snapshot uses the
-    packed bytes; after a same-site diff renumbered the tree, the tree as it is."""
+    packed bytes. A same-site page so different that the snapshot wins over
+    the diff gets its own ids back, so the packed bytes still fit (not
+    encoded again on the loop); a page sent as a diff keeps the diff's ids."""
     session, hub = session_on(demo_page("/"))
     other = html_page("<p>anders</p><p>zwei</p>")
     publish_page(session, other, pack_tree(other.tree))
@@ -472,13 +473,24 @@ def test_the_worker_encoded_tree_is_sent_only_with_the_ids_it_was_encoded_with()
     assert hub.snapshot_frame is not None and session.page is not None
     assert read_frame(hub.snapshot_frame)[2]["tree"] == session.page.tree
     # same site, and a page so different that the snapshot wins over the diff
-    long = html_page("".join(f"<li>Punkt {i}</li>" for i in range(200)), "https://example.org/b")
-    stale = pack_tree(copy.deepcopy(long.tree))
-    publish_page(session, long, stale)
+    links = "".join(f'<li><a href="/p{i}">Punkt {i}</a></li>' for i in range(200))
+    long = html_page(links, "https://example.org/b")
+    fresh = copy.deepcopy(long.tree)
+    publish_page(session, long, pack_tree(fresh))
     msg, body, _ = hub.sent[-1]
-    assert msg is Msg.SNAPSHOT and not isinstance(body["tree"], PackedTree)
+    assert msg is Msg.SNAPSHOT and isinstance(body["tree"], PackedTree)
     sent = read_frame(hub.snapshot_frame)[2]["tree"]
-    assert sent == session.page.tree != expand_tree(msgpack.unpackb(stale.packed))
+    assert sent == session.page.tree == fresh  # ids 1…n, as the worker numbered them
+    index = TreeIndex.build(session.page.tree)
+    assert len(session.page.links) == 200
+    for node_id, target in session.page.links.items():
+        link = index.element(node_id)
+        assert link is not None and target.endswith(link[2]["data-cobrowse-href"])
+    # a small change on the same site goes as a diff, with the diff's ids
+    near = html_page(links.replace("Punkt 7<", "Punkt sieben<"), "https://example.org/c")
+    publish_page(session, near, pack_tree(near.tree))
+    msg, body, _ = hub.sent[-1]
+    assert msg is Msg.MUTATIONS and body["texts"] and not body["adds"]
 
 
 def test_new_nodes_never_reuse_a_client_id() -> None:
