@@ -56,6 +56,13 @@ def deployed_loop() -> str:
     return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
+def _check_loop(loop: str, *relays: Server) -> None:
+    """Each relay runs on the loop its row names (as it reports at start-up)."""
+    for relay in relays:
+        if relay.loop != loop:
+            raise RuntimeError(f"the {loop} row's relay runs on {relay.loop or 'an unknown loop'}")
+
+
 def timing(quick: bool) -> tuple[float, float]:
     """(warm-up, measuring window) in seconds of one phase."""
     return (1.0, 2.5) if quick else (1.5, 5.0)
@@ -144,12 +151,14 @@ def run(quick: bool) -> Outcome:
     for loop in loops:
         uv = loop == "uvloop"
         with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
+            _check_loop(loop, relay_server)
             relay, floor = relay_vs_floor(relay_server, floor_server, SESSIONS, quick)
         with (
             start_floor(uvloop=uv) as floor_server,
             start_relay(uvloop=uv) as calm,
             start_relay(uvloop=uv) as stalling,
         ):
+            _check_loop(loop, calm, stalling)
             pages = capture_page_frames(calm)
             nav, stalled, floor_pages = compare(
                 [

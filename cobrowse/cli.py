@@ -13,7 +13,9 @@ import re
 import secrets
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -40,6 +42,12 @@ def _demo_config(config: Config, demo_port: int) -> tuple[Config, str]:
     )
     advisors = (*config.advisors, Advisor(DEMO_ADVISOR, hash_password(password), DEMO_LABEL))
     return dataclasses.replace(config, fetch=fetch, advisors=advisors), password
+
+
+def _loop_name() -> str:
+    """``uvloop`` or ``asyncio``: the event loop this coroutine runs on."""
+    module = type(asyncio.get_running_loop()).__module__
+    return "uvloop" if module.startswith("uvloop") else "asyncio"
 
 
 async def _serve(args: argparse.Namespace, config: Config) -> None:
@@ -73,6 +81,7 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
     port = runner.addresses[0][1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
     base = f"http://{shown}:{port}"
+    print(f"event loop: {_loop_name()}", flush=True)
     print(f"landing page: {base}/", flush=True)
     print(f"advisor console: {base}/berater", flush=True)
     if args.demo:
@@ -100,12 +109,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                 "must sign with the same key."
             )
         config = dataclasses.replace(config, bus_url=args.redis)
-    try:  # uvloop (a dependency where it builds): pointer p99 2.5-7x lower (docs/benchmarks.md)
-        import uvloop  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        asyncio.run(_serve(args, config))
-    else:
-        uvloop.run(_serve(args, config))
+    # uvloop (a dependency where it builds): pointer p99 2.5-7x lower than on
+    # asyncio's own loop (docs/benchmarks.md, relay); --loop asyncio runs without it
+    run: Callable[[Coroutine[Any, Any, None]], object] = asyncio.run
+    if args.loop != "asyncio":
+        try:
+            import uvloop  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            if args.loop == "uvloop":
+                print("cobrowse serve: --loop uvloop: uvloop is not installed", file=sys.stderr)
+                return 2
+        else:
+            run = uvloop.run
+    run(_serve(args, config))
     return 0
 
 
@@ -317,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--log-format", choices=("text", "json"), default="text", help="one event per line"
+    )
+    serve.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop (auto: uvloop where it is installed, else asyncio's own)",
     )
     serve.set_defaults(func=_cmd_serve)
     hp = sub.add_parser("hash-password", help="print an argon2 hash for [[advisors]]")

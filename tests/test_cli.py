@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,6 +203,36 @@ def test_serve_log_format_json(
     assert event["event"] == "relay started" and event["port"] == 8080
     assert cli.main(["serve"]) == 0
     assert "INFO cobrowse.cli: relay started port=8080" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["auto", "uvloop", "asyncio"])
+def test_serve_runs_on_the_loop_asked_for(
+    monkeypatch: pytest.MonkeyPatch, restore_logging: None, flag: str
+) -> None:
+    pytest.importorskip("uvloop")  # a dependency wherever it builds
+    seen: list[str] = []
+
+    async def fake_serve(args: argparse.Namespace, config: Config) -> None:
+        seen.append(cli._loop_name())
+
+    monkeypatch.setattr(cli, "_serve", fake_serve)
+    assert cli.main(["serve", "--loop", flag]) == 0
+    assert seen == ["asyncio" if flag == "asyncio" else "uvloop"]
+
+
+def test_serve_without_uvloop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    seen: list[str] = []
+
+    async def fake_serve(args: argparse.Namespace, config: Config) -> None:
+        seen.append(cli._loop_name())
+
+    monkeypatch.setattr(cli, "_serve", fake_serve)
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    assert cli.main(["serve"]) == 0 and seen == ["asyncio"]  # auto: asyncio's own loop
+    assert cli.main(["serve", "--loop", "uvloop"]) == 2 and seen == ["asyncio"]
+    assert "--loop uvloop: uvloop is not installed" in capsys.readouterr().err
 
 
 async def test_site_settings_reach_the_pages(tmp_path: Path, aiohttp_client: ClientFactory) -> None:

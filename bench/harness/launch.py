@@ -3,9 +3,10 @@
 ``python -m bench.harness.launch --uvloop MODULE ARGS…`` installs uvloop's event
 loop policy, then runs ``python -m MODULE ARGS…`` in this process;
 ``--asyncio`` makes ``import uvloop`` fail first, so a module that picks
-uvloop when it is installed (``cobrowse serve`` does) runs on asyncio's own
-loop. Without it the relay's "asyncio" rows ran on uvloop wherever uvloop
-was installed, against a floor on asyncio.
+uvloop when it is installed runs on asyncio's own loop. The floor runs this
+way; the relay has its own switch (``cobrowse serve --loop``). Before either
+existed, the relay's "asyncio" rows ran on uvloop wherever uvloop was
+installed, against a floor on asyncio.
 """
 
 from __future__ import annotations

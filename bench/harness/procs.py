@@ -45,6 +45,7 @@ class Server:
     proc: subprocess.Popen[str]
     base: str
     demo: str = ""
+    loop: str = ""  # the relay's event loop, as it reports it
     user: str = ""
     password: str = ""
     output: list[str] = field(default_factory=list)
@@ -111,6 +112,8 @@ def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Se
             server = Server(proc, groups["base"][0], output=lines)
             if "demo" in groups:
                 server.demo = groups["demo"][0]
+            if "loop" in groups:
+                server.loop = groups["loop"][0]
             if "login" in groups:
                 server.user, server.password = groups["login"]
             return server
@@ -122,12 +125,9 @@ def _spawn(argv: list[str], patterns: dict[str, str], env: dict[str, str]) -> Se
     raise RuntimeError(f"{argv[2]} did not start: " + "".join(lines)[-2000:])
 
 
-def _python(module: str, uvloop: bool | None) -> list[str]:
+def _python(module: str, uvloop: bool) -> list[str]:
     # bench.harness.launch installs uvloop, or hides it, before handing over to
     # the module's main: the loop is the one a row names, installed or not.
-    # None: the module picks (cobrowse serve: uvloop where it is installed).
-    if uvloop is None:
-        return [sys.executable, "-m", module]
     loop = "--uvloop" if uvloop else "--asyncio"
     return [sys.executable, "-m", "bench.harness.launch", loop, module]
 
@@ -135,12 +135,14 @@ def _python(module: str, uvloop: bool | None) -> list[str]:
 def start_relay(*extra: str, uvloop: bool | None = None) -> Server:
     """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password
     (``extra``: more arguments, such as ``--config PATH`` or ``--redis URL``).
-    ``uvloop``: True or False for that loop; by default the one the relay picks,
-    as deployed."""
-    argv = [*_python("cobrowse", uvloop), "serve", "--demo", "--port", "0", "--demo-port", "0"]
+    ``uvloop``: True or False for that loop (``--loop``); by default the one the
+    relay picks, as deployed. :attr:`Server.loop` says which it runs on."""
+    loop = [] if uvloop is None else ["--loop", "uvloop" if uvloop else "asyncio"]
+    argv = [sys.executable, "-m", "cobrowse", "serve", "--demo", "--port", "0", "--demo-port", "0"]
     return _spawn(
-        [*argv, *extra],
+        [*argv, *loop, *extra],
         {
+            "loop": r"event loop: (\S+)",
             "base": r"landing page: (http://\S+)/",
             "demo": r"demo site: (http://\S+)/",
             "login": r"advisor login: (\S+) (\S+)",
