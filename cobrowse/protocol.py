@@ -135,6 +135,7 @@ __all__ = [
     "encode",
     "expand_tree",
     "pack_tree",
+    "packed_size",
     "parse",
     "read_frame",
     "shape",
@@ -877,11 +878,7 @@ def encode(msg: Msg, seq: int, body: Mapping[str, Any]) -> bytes:
     if isinstance(tree, PackedTree):
         packed = _spliced(body, tree)
     else:
-        if tree is not None:
-            body = {**body, "tree": wire_tree(tree)}
-        elif msg is Msg.MUTATIONS and body.get("adds"):
-            body = {**body, "adds": [[p, n, wire_tree(node)] for p, n, node in body["adds"]]}
-        packed = msgpack.packb(body, use_bin_type=True)
+        packed = _packed(msg, body)
         if len(packed) >= DEFLATE_MIN:
             deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
             deflated = deflate.compress(packed) + deflate.flush()
@@ -889,6 +886,22 @@ def encode(msg: Msg, seq: int, body: Mapping[str, Any]) -> bytes:
                 packed = msgpack.packb(deflated, use_bin_type=True)
     head: bytes = msgpack.packb(int(msg)) + msgpack.packb(seq)
     return b"\x93" + head + packed  # fixarray of 3: [type, seq, body]
+
+
+def _packed(msg: Msg, body: Mapping[str, Any]) -> bytes:
+    """``body`` packed, its trees in their compact wire form (not deflated)."""
+    if msg is Msg.SNAPSHOT and body.get("tree") is not None:
+        body = {**body, "tree": wire_tree(body["tree"])}
+    elif msg is Msg.MUTATIONS and body.get("adds"):
+        body = {**body, "adds": [[p, n, wire_tree(node)] for p, n, node in body["adds"]]}
+    packed: bytes = msgpack.packb(body, use_bin_type=True)
+    return packed
+
+
+def packed_size(msg: Msg, body: Mapping[str, Any]) -> int:
+    """How many bytes ``body`` packs to in a frame, before deflating: what a
+    diff's batch weighs against a :class:`PackedTree`'s ``packed``."""
+    return len(_packed(msg, body))
 
 
 def _spliced(body: Mapping[str, Any], tree: PackedTree) -> bytes:

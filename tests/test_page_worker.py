@@ -129,7 +129,7 @@ async def test_a_shipped_page_is_received_as_built() -> None:
         "http://demo.test/service/kontakt.html",
         lambda url, kind: None,
     )
-    shipped = ship_page(page)
+    shipped = ship_page(page, pack_tree(page.tree))
     assert shipped.page.tree == []  # the tree travels in pieces only
     built = await receive_page(pickle.loads(pickle.dumps(shipped)))
     assert built.page == page and built.page.forms and built.page.links

@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, Final
 
 from cobrowse.pipeline.page import Node
 
-__all__ = ["TreeDiff", "TreeIndex", "apply_batch", "diff_trees", "max_node_id"]
+__all__ = ["MAX_DIFF_NODES", "TreeDiff", "TreeIndex", "apply_batch", "diff_trees", "max_node_id"]
+
+# Diffing is plain Python; beyond this many nodes a snapshot is cheaper to make.
+MAX_DIFF_NODES: Final = 8_000
 
 
 def _walk(root: Node) -> Iterator[tuple[Node, Node | None]]:

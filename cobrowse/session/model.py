@@ -121,6 +121,12 @@ class PageState:
     hidden_switch: dict[int, bool] = field(default_factory=dict)
     # form values before the advisor changed them (see PageEdit.originals)
     originals: dict[tuple[int, str], str | None] = field(default_factory=dict)
+    # the page's tree as the clients got it (packed wire form), while it is
+    # unchanged: ``wire_page`` is that page and ``wire_mark`` the hub's page
+    # mark then (see cobrowse.session.publish.previous_page)
+    wire: bytes | None = None
+    wire_page: object = None
+    wire_mark: int = -1
 
     def top(self) -> int:
         return max(self.top_id, self.index.max_id if self.index else 0)

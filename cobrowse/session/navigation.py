@@ -22,13 +22,13 @@ from cobrowse.errors import FetchError
 from cobrowse.fetch import Fetcher, FetchResult, normalize_url
 from cobrowse.i18n_catalogue import DE
 from cobrowse.metrics import RelayMetrics
-from cobrowse.page_worker import PageJob, PageWorkers, signed_resource_url
+from cobrowse.page_worker import PageJob, PageWorkers, WorkerDiff, signed_resource_url
 from cobrowse.pipeline.page import Page
 from cobrowse.protocol import Msg, PackedTree
 from cobrowse.resources import ResourceSigner
 from cobrowse.session.field_values import FieldValues
 from cobrowse.session.model import CoSession
-from cobrowse.session.publish import publish_page
+from cobrowse.session.publish import previous_page, publish_page
 from cobrowse.tasks import spawn
 
 if TYPE_CHECKING:
@@ -234,6 +234,7 @@ class Navigator:
                 self.secret,
                 self.fetcher.config,
                 self.rules,
+                previous_page(session, result.url),  # same site: the worker diffs
             )
             built = await self.workers.build(job)
             page = built.page
@@ -259,7 +260,7 @@ class Navigator:
             self.renderer.left(session)  # render seam (issue 18): no longer a rendered page
         page = _with_fragment(page, fragment)
         posted = result.method == "POST"
-        self._show(session, page, at, result.status, built.packed, posted=posted)
+        self._show(session, page, at, result.status, built.packed, built.diff, posted=posted)
 
     def _show(
         self,
@@ -268,6 +269,7 @@ class Navigator:
         at: int | None,
         status: int = 200,
         packed: PackedTree | None = None,
+        done: WorkerDiff | None = None,
         *,
         posted: bool = False,
     ) -> None:
@@ -278,7 +280,7 @@ class Navigator:
         # visited pages drops repeated addresses itself (cobrowse.session.visits)
         if status < 400 and (not session.visited or session.visited[-1]["url"] != page.url):
             session.visited.append({"url": page.url, "title": page.title or page.url})
-        publish_page(session, page, packed)  # a snapshot, or a same-site diff
+        publish_page(session, page, packed, done)  # a snapshot, or a same-site diff
 
     async def cancel(self, session: CoSession) -> None:
         task = session.nav_task

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import msgpack
 
-from cobrowse.pipeline.diff import TreeIndex, diff_trees, max_node_id
+from cobrowse.page_worker import PreviousPage, WorkerDiff
+from cobrowse.pipeline.diff import MAX_DIFF_NODES, TreeDiff, TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.protocol import (
     History,
@@ -28,7 +29,7 @@ from cobrowse.protocol import (
     PackedTree,
     PageInfo,
     Snapshot,
-    wire_tree,
+    packed_size,
 )
 from cobrowse.session.edits import PageEdit
 from cobrowse.session.hub import LOG_LIMIT
@@ -39,7 +40,9 @@ __all__ = [
     "FIELD_TAGS",
     "HIGHLIGHT_ATTR",
     "page_info",
+    "page_mark",
     "page_state",
+    "previous_page",
     "publish_edit",
     "publish_page",
     "snapshot_body",
@@ -47,8 +50,6 @@ __all__ = [
 
 HIGHLIGHT_ATTR: Final = "data-cb-highlight"
 FIELD_TAGS: Final = frozenset({"input", "textarea", "select"})
-# Diffing is plain Python; beyond this many nodes a snapshot is cheaper to make.
-MAX_DIFF_NODES: Final = 8_000
 # Late joiners get the last snapshot plus every change since (the hub's log):
 # past this many changes the next page goes out whole, which starts afresh.
 MAX_CHANGES_BEFORE_SNAPSHOT: Final = 1_000
@@ -95,13 +96,6 @@ def _last_id(root: Node) -> int:
     return int(node[0])
 
 
-def _wire_size(batch: Mutations) -> int:
-    """The batch's packed size as :func:`cobrowse.protocol.encode` sends it (its
-    adds compact), to weigh against a :class:`PackedTree`'s ``packed``."""
-    adds = [[parent, after, wire_tree(node)] for parent, after, node in batch["adds"]]
-    return len(msgpack.packb({**batch, "adds": adds}, use_bin_type=True))
-
-
 def _same_site(a: str, b: str) -> bool:
     x, y = urlsplit(a), urlsplit(b)
     return (x.scheme, x.netloc) == (y.scheme, y.netloc)
@@ -123,55 +117,110 @@ def snapshot_body(session: CoSession) -> Snapshot | None:
     return {**page_info(session, session.page), "tree": session.page.tree}
 
 
-def publish_page(session: CoSession, page: Page, packed: PackedTree | None = None) -> None:
+def page_mark(session: CoSession) -> int:
+    """Which state of the current page the clients hold: the sequence number
+    of the last frame that changed it (every change of the relay's copy goes
+    out as a logged frame, and a new page as a snapshot or one of them)."""
+    hub = session.hub
+    return hub.log[-1][0] if hub.log else hub.snapshot_seq
+
+
+def _diffable(session: CoSession, url: str) -> bool:
+    """Whether a page at ``url`` would be diffed against the current one."""
+    old = session.page
+    return (
+        old is not None
+        and _same_site(old.url, url)
+        and len(session.hub.log) < MAX_CHANGES_BEFORE_SNAPSHOT
+    )
+
+
+def _old_top(session: CoSession) -> int:
+    old, state = session.page, session.interaction
+    assert old is not None
+    return state.top() if state and state.page_no == session.page_no else max_node_id(old.tree)
+
+
+def previous_page(session: CoSession, url: str) -> PreviousPage | None:
+    """The current page for a page worker to diff a page at ``url`` against
+    (:class:`cobrowse.page_worker.PreviousPage`), if it would be diffed and
+    the clients hold it as it was sent (its wire form is at hand)."""
+    state = session.interaction
+    if (
+        state is None
+        or state.wire is None
+        or state.wire_page is not session.page
+        or state.page_no != session.page_no
+        or state.wire_mark != page_mark(session)
+        or not session.hub.owned
+        or not _diffable(session, url)
+    ):
+        return None
+    return PreviousPage(state.wire, _old_top(session), state.wire_mark)
+
+
+def publish_page(
+    session: CoSession,
+    page: Page,
+    packed: PackedTree | None = None,
+    done: WorkerDiff | None = None,
+) -> None:
     """Make ``page`` (from :func:`cobrowse.pipeline.build.build_shared_page`,
     ids from 1 in document order) the session's page and send it to everyone.
     ``packed``: its tree already encoded (by the page worker), used when the
-    page goes out whole with those ids.
+    page goes out whole with those ids. ``done``: the worker's diff against
+    the page :func:`previous_page` gave it (``page``'s tree renumbered to
+    match), used when the clients still hold that page, else undone.
 
     Within the same site the new tree is diffed against the current one and
     the ``MUTATIONS`` batch (with ``navigate``) goes out instead of the
     ``SNAPSHOT`` when it is smaller; either way the clients end up with the
     same tree and ids (a page that goes out whole after all gets its own
-    ids back, so the worker's encoding fits). Resets the page's interaction state: the new page's
-    node index is built in the background, and the old page is freed in
-    pieces (:mod:`cobrowse.session.tree_steps`), both between loop
-    iterations rather than in one go.
+    ids back, so the worker's encoding fits). Resets the page's interaction
+    state: the new page's node index is built in the background, and the old
+    page is freed in pieces (:mod:`cobrowse.session.tree_steps`), both
+    between loop iterations rather than in one go.
     """
     old, old_no, state = session.page, session.page_no, session.interaction
-    top = count = _last_id(page.tree)
-    session.page_no += 1
-    info = page_info(session, page)
-    batch: Mutations | None = None
     hub = session.hub
     # the worker's encoding of the tree fits while the ids are the ones it had
     ready = packed if hub.owned else None
-    if (
-        old is not None
-        and _same_site(old.url, page.url)
-        and count <= MAX_DIFF_NODES
-        and len(hub.log) < MAX_CHANGES_BEFORE_SNAPSHOT
+    diffable = old is not None and _diffable(session, page.url)
+    old_top = _old_top(session) if diffable else 0
+    if done is not None and not (
+        ready is not None
+        and diffable
+        and state is not None
+        and state.wire_page is old
+        and (done.mark, done.top) == (page_mark(session), old_top)
     ):
-        old_top = state.top() if state and state.page_no == old_no else max_node_id(old.tree)
-        diff = diff_trees(old.tree, page.tree, old_top + 1)
-        m = diff.mutations
-        batch = {
-            "page": old_no,
-            "texts": m["texts"],
-            "attributes": m["attributes"],
-            "removes": m["removes"],
-            "adds": m["adds"],
-            "navigate": info,
-        }
-        if ready is not None:  # weighed as they would go out
-            whole = _wire_size(batch) >= len(ready.packed)
+        done.undo(page.tree)  # the clients' page changed meanwhile: diffed here
+        done = None
+    renumbered = done is not None and done.mutations is not None
+    top = count = len(done.ids) if done is not None and renumbered else _last_id(page.tree)
+    session.page_no += 1
+    info = page_info(session, page)
+    batch: Mutations | None = None
+    wire = ready.packed if ready is not None else None  # the tree as the clients get it
+    if old is not None and diffable and count <= MAX_DIFF_NODES:
+        if done is not None:
+            diff = TreeDiff(done.mutations or {}, done.ids, done.next_id)
+            whole = done.mutations is None
+            wire = done.wire
         else:
-            whole = len(msgpack.packb(batch)) >= len(msgpack.packb({**info, "tree": page.tree}))
-        if whole and ready is not None:
-            # out whole as the worker encoded it, with its ids: encoding it again
-            # on the loop took 3-27 ms for corpus pages of 1,400-6,000 nodes
-            diff.undo(page.tree)
-        else:  # the diff's ids stand
+            diff = diff_trees(old.tree, page.tree, old_top + 1)
+            if ready is not None:  # weighed as they would go out
+                whole = packed_size(Msg.MUTATIONS, diff.mutations) >= len(ready.packed)
+            else:
+                snapshot_size = len(msgpack.packb({**info, "tree": page.tree}))
+                whole = len(msgpack.packb(diff.mutations)) >= snapshot_size
+            if whole and ready is not None:
+                # out whole as the worker encoded it, with its ids: encoding it again
+                # on the loop took 3-27 ms for corpus pages of 1,400-6,000 nodes
+                diff.undo(page.tree)
+            elif not whole:
+                wire = None  # the clients get a renumbered tree: not at hand packed
+        if not (whole and ready is not None):  # the diff's ids stand
             ready = None
             top = max(old_top, diff.next_id - 1)
             page = replace(
@@ -179,10 +228,19 @@ def publish_page(session: CoSession, page: Page, packed: PackedTree | None = Non
                 links={diff.ids[k]: v for k, v in page.links.items()},
                 forms={diff.ids[k]: v for k, v in page.forms.items()},
             )
-        if whole:
-            batch = None
+        if not whole:
+            m = diff.mutations
+            batch = {
+                "page": old_no,
+                "texts": m["texts"],
+                "attributes": m["attributes"],
+                "removes": m["removes"],
+                "adds": m["adds"],
+                "navigate": info,
+            }
     session.page = page
-    session.interaction = PageState(session.page_no, top, indexing=IndexBuilder(page.tree))
+    fresh = PageState(session.page_no, top, indexing=IndexBuilder(page.tree))
+    session.interaction = fresh
     if old is not None:
         index = None
         if state is not None:
@@ -197,3 +255,5 @@ def publish_page(session: CoSession, page: Page, packed: PackedTree | None = Non
     else:
         snapshot: Snapshot = {**info, "tree": page.tree}
         hub.broadcast(Msg.SNAPSHOT, snapshot)
+    if wire is not None:  # for the next page's diff in a worker
+        fresh.wire, fresh.wire_page, fresh.wire_mark = wire, page, page_mark(session)
