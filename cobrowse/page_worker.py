@@ -82,7 +82,9 @@ PIECE_NODES: Final = 500
 # navigations would never finish; nice 10 weighs a worker at about a tenth of
 # the loop where both want a core, so pages still get built. Measured on 2
 # cores (relay bench, 200 sessions with navigations, two relays alternating
-# in one run): pointer p99 18.4 -> 13.2 ms and 20.6 -> 17.0 ms.
+# in one run): pointer p99 18.4 -> 13.2, 20.6 -> 17.0 and, in a noisy hour,
+# 267 -> 170 ms. SCHED_IDLE (43 against 23 ms) and the workers' own autogroup
+# at nice 19 (18.9 against 15.9 ms) were worse: they delay the pages themselves.
 WORKER_NICENESS: Final = 10
 
 
