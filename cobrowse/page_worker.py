@@ -65,6 +65,7 @@ __all__ = [
     "WorkerDiff",
     "build_in_worker",
     "diff_against",
+    "diff_loses",
     "pickle_tree",
     "receive_page",
     "ship_page",
@@ -110,25 +111,22 @@ class PreviousPage:
 class WorkerDiff:
     """A same-site diff made in the worker against a :class:`PreviousPage`.
 
-    ``mutations`` None: the page goes out whole after all, its tree keeps
-    its own ids (1…n, as :attr:`BuiltPage.packed` has them). Otherwise the
-    tree came renumbered (``ids``: its own ids → the diff's, ``next_id`` the
-    first not given out) and ``mutations`` turn the previous page into it;
-    ``wire`` is then the renumbered tree's packed wire form, for the next
-    diff. ``top`` and ``mark``: the previous page's, as in the job.
+    ``diff`` None: the page goes out whole after all, its tree keeps its own
+    ids (1…n, as :attr:`BuiltPage.packed` has them). Otherwise the tree came
+    renumbered by ``diff``, whose mutations turn the previous page into it;
+    ``wire`` is the tree's packed wire form as the clients will hold it, for
+    the next diff. ``top`` and ``mark``: the previous page's, as in the job.
     """
 
-    mutations: dict[str, list[Any]] | None
-    ids: dict[int, int]
-    next_id: int
+    diff: TreeDiff | None
     wire: bytes
     top: int
     mark: int
 
     def undo(self, root: Node) -> None:
         """Give ``root`` its own ids back (the diff is not used after all)."""
-        if self.mutations is not None:
-            TreeDiff(self.mutations, self.ids, self.next_id).undo(root)
+        if self.diff is not None:
+            self.diff.undo(root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +204,18 @@ def diff_against(previous: PreviousPage, tree: Node, packed: PackedTree) -> Work
         return None
     old = expand_tree(msgpack.unpackb(previous.wire, use_list=True, strict_map_key=False))
     diff = diff_trees(old, tree, previous.top + 1)
-    if packed_size(Msg.MUTATIONS, diff.mutations) >= len(packed.packed):
+    if diff_loses(diff, packed):
         diff.undo(tree)
-        return WorkerDiff(None, {}, 0, packed.packed, previous.top, previous.mark)
+        return WorkerDiff(None, packed.packed, previous.top, previous.mark)
     wire: bytes = msgpack.packb(wire_tree(tree), use_bin_type=True)
-    return WorkerDiff(diff.mutations, diff.ids, diff.next_id, wire, previous.top, previous.mark)
+    return WorkerDiff(diff, wire, previous.top, previous.mark)
+
+
+def diff_loses(diff: TreeDiff, packed: PackedTree) -> bool:
+    """Whether the page goes out whole rather than as ``diff``'s batch: the
+    batch weighs at least the tree the worker encoded, both packed as they
+    would go out (the one rule, in the worker and on the loop)."""
+    return packed_size(Msg.MUTATIONS, diff.mutations) >= len(packed.packed)
 
 
 def ship_page(page: Page, packed: PackedTree, diff: WorkerDiff | None = None) -> ShippedPage:

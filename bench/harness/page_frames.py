@@ -21,7 +21,7 @@ import msgpack
 from bench.harness.clients import RelayTarget
 from bench.harness.load import NAV_PAGES, new_client
 from bench.harness.procs import Server
-from cobrowse.protocol import Msg, encode, read_frame
+from cobrowse.protocol import Msg, read_frame
 
 __all__ = ["capture_page_frames"]
 
@@ -50,7 +50,7 @@ async def _capture(relay: Server, paths: tuple[str, ...]) -> dict[str, bytes]:
         try:
             for path in paths * 2:  # the second round replaces the first's frames
                 url = relay.demo + path
-                await room.advisor.send_bytes(encode(Msg.NAVIGATE, 0, {"url": url}))
+                await room.advisor.send_bytes(target.navigation(url))
                 frames[urlsplit(url).path] = await asyncio.wait_for(
                     _next_page(room.citizens[0]), _PAGE_TIMEOUT
                 )

@@ -125,7 +125,7 @@ class PageState:
     # unchanged: ``wire_page`` is that page and ``wire_mark`` the hub's page
     # mark then (see cobrowse.session.publish.previous_page)
     wire: bytes | None = None
-    wire_page: object = None
+    wire_page: Page | None = None
     wire_mark: int = -1
 
     def top(self) -> int:

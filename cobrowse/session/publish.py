@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import msgpack
 
-from cobrowse.page_worker import PreviousPage, WorkerDiff
+from cobrowse.page_worker import PreviousPage, WorkerDiff, diff_loses
 from cobrowse.pipeline.diff import MAX_DIFF_NODES, TreeDiff, TreeIndex, diff_trees, max_node_id
 from cobrowse.pipeline.page import Node, Page
 from cobrowse.protocol import (
@@ -29,7 +29,6 @@ from cobrowse.protocol import (
     PackedTree,
     PageInfo,
     Snapshot,
-    packed_size,
 )
 from cobrowse.session.edits import PageEdit
 from cobrowse.session.hub import LOG_LIMIT
@@ -196,21 +195,20 @@ def publish_page(
     ):
         done.undo(page.tree)  # the clients' page changed meanwhile: diffed here
         done = None
-    renumbered = done is not None and done.mutations is not None
-    top = count = len(done.ids) if done is not None and renumbered else _last_id(page.tree)
+    top = count = len(done.diff.ids) if done and done.diff else _last_id(page.tree)
     session.page_no += 1
     info = page_info(session, page)
     batch: Mutations | None = None
     wire = ready.packed if ready is not None else None  # the tree as the clients get it
     if old is not None and diffable and count <= MAX_DIFF_NODES:
         if done is not None:
-            diff = TreeDiff(done.mutations or {}, done.ids, done.next_id)
-            whole = done.mutations is None
+            whole = done.diff is None
+            diff = done.diff or TreeDiff({}, {}, 0)  # whole: not used (the packed tree goes)
             wire = done.wire
         else:
             diff = diff_trees(old.tree, page.tree, old_top + 1)
             if ready is not None:  # weighed as they would go out
-                whole = packed_size(Msg.MUTATIONS, diff.mutations) >= len(ready.packed)
+                whole = diff_loses(diff, ready)
             else:
                 snapshot_size = len(msgpack.packb({**info, "tree": page.tree}))
                 whole = len(msgpack.packb(diff.mutations)) >= snapshot_size

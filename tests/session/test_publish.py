@@ -76,7 +76,7 @@ def test_a_page_changed_while_the_worker_diffed_is_diffed_again_on_the_loop() ->
     previous = previous_page(session, page.url)
     assert previous is not None
     done = diff_against(previous, page.tree, packed)
-    assert done is not None and done.mutations is not None  # renumbered
+    assert done is not None and done.diff is not None  # renumbered
     for s in (session, twin):  # the advisor opens the menu meanwhile
         send(s, Msg.TOGGLE, node=menu_button(s)[0])
     publish_page(session, page, packed, done)
@@ -97,7 +97,7 @@ def test_a_page_too_different_goes_whole_as_the_worker_encoded_it() -> None:
     previous = previous_page(session, page.url)
     assert previous is not None
     done = diff_against(previous, page.tree, packed)
-    assert done is not None and done.mutations is None and page.tree == fresh
+    assert done is not None and done.diff is None and page.tree == fresh
     publish_page(session, page, packed, done)
     msg, body, _ = hub.sent[-1]
     assert msg is Msg.SNAPSHOT and isinstance(body["tree"], PackedTree)
