@@ -52,6 +52,7 @@ def _loop_name() -> str:
 
 async def _serve(args: argparse.Namespace, config: Config) -> None:
     from cobrowse.app import make_app
+    from cobrowse.keys import PAGE_WORKERS
 
     host = args.host or config.host
     port = config.port if args.port is None else args.port
@@ -77,6 +78,7 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     runners.append(runner)
+    runner.app[PAGE_WORKERS].start()  # not with the first page: see PageWorkers.start
     settle_collector()  # later full collections scan only what came after
     port = runner.addresses[0][1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104

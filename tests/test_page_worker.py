@@ -24,6 +24,7 @@ from cobrowse.page_worker import (
     WORKER_NICENESS,
     PageJob,
     PageWorkers,
+    _warm_up,
     pickle_tree,
     receive_page,
     ship_page,
@@ -188,3 +189,29 @@ async def test_a_dead_worker_fails_only_its_page_and_the_next_page_gets_new_work
         assert process.pid not in {p.pid for p in multiprocessing.active_children()}
     finally:
         workers.close()
+
+
+async def test_started_workers_are_running_before_the_first_page() -> None:
+    before = {p.pid for p in multiprocessing.active_children()}
+    workers = PageWorkers(2)
+    try:
+        workers.start()
+        started = [p for p in multiprocessing.active_children() if p.pid not in before]
+        assert len(started) == 2  # both processes, not one per page as pages come
+        built = await workers.build(job())  # and they build pages as ever
+        assert built.page.title == "Start"
+        assert {p.pid for p in started} <= {p.pid for p in multiprocessing.active_children()}
+    finally:
+        workers.close()
+
+
+def test_the_warm_up_page_builds() -> None:
+    _warm_up()  # what each started worker runs first; an error would go unseen there
+
+
+async def test_zero_workers_start_nothing() -> None:
+    before = {p.pid for p in multiprocessing.active_children()}
+    workers = PageWorkers(0)
+    workers.start()
+    assert {p.pid for p in multiprocessing.active_children()} == before
+    assert (await workers.build(job())).page.title == "Start"
