@@ -9,9 +9,15 @@ a demo page every 2 s), and the same with 10 % of the citizens stalled (they
 never read). In the same run the floor gets the same navigation load as the
 frames the relay sends for it (:mod:`bench.harness.page_frames`), so what the
 relay adds per page (fetch, build, diff, encode) shows against the same
-traffic. The headline figures and targets are for the loop ``cobrowse
-serve`` runs on (uvloop where it is installed, as it is by default); a full
-run measures asyncio's own loop too, the fallback (relay and floor alike).
+traffic. The relays fetch the demo site from a process of its own
+(:mod:`bench.harness.demo_site`), as a deployed relay fetches sites from
+elsewhere: not from its own event loop. Every comparison starts with one
+unmeasured phase of each contender (:func:`bench.harness.load.run_rounds`),
+and the stalled citizens connect anew at every phase, so each phase has
+their full sockets and their giving-up in it. The headline figures and
+targets are for the loop ``cobrowse serve`` runs on (uvloop where it is
+installed, as it is by default); a full run measures asyncio's own loop
+too, the fallback (relay and floor alike).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from bench.harness.clients import FloorTarget, RelayTarget
 from bench.harness.load import Contender, run_rounds
 from bench.harness.outcome import Outcome, Table, check
 from bench.harness.page_frames import capture_page_frames
-from bench.harness.procs import Server, start_floor, start_relay
+from bench.harness.procs import Server, start_demo_site, start_floor, start_relay
 from bench.harness.stats import ratio
 
 __all__ = ["compare", "deployed_loop", "errors_cell", "relay_vs_floor", "run"]
@@ -150,13 +156,18 @@ def run(quick: bool) -> Outcome:
     loops = [deployed] if quick else sorted({"asyncio", deployed})
     for loop in loops:
         uv = loop == "uvloop"
-        with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
+        with (
+            start_demo_site() as site,
+            start_floor(uvloop=uv) as floor_server,
+            start_relay(uvloop=uv, site=site) as relay_server,
+        ):
             _check_loop(loop, relay_server)
             relay, floor = relay_vs_floor(relay_server, floor_server, SESSIONS, quick)
         with (
+            start_demo_site() as site,
             start_floor(uvloop=uv) as floor_server,
-            start_relay(uvloop=uv) as calm,
-            start_relay(uvloop=uv) as stalling,
+            start_relay(uvloop=uv, site=site) as calm,
+            start_relay(uvloop=uv, site=site) as stalling,
         ):
             _check_loop(loop, calm, stalling)
             pages = capture_page_frames(calm)

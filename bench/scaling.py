@@ -10,7 +10,7 @@ relay's p99 at the largest S over its p99 at S = 100.
 from __future__ import annotations
 
 from bench.harness.outcome import Check, Outcome, Table
-from bench.harness.procs import start_floor, start_relay
+from bench.harness.procs import start_demo_site, start_floor, start_relay
 from bench.harness.stats import ratio
 from bench.relay import deployed_loop, errors_cell, relay_vs_floor
 
@@ -51,7 +51,11 @@ def run(quick: bool) -> Outcome:
     errors = 0
     missing = 0
     for sessions in counts:
-        with start_floor(uvloop=uv) as floor_server, start_relay(uvloop=uv) as relay_server:
+        with (
+            start_demo_site() as site,
+            start_floor(uvloop=uv) as floor_server,
+            start_relay(uvloop=uv, site=site) as relay_server,
+        ):
             relay, floor = relay_vs_floor(relay_server, floor_server, sessions, quick, burst=True)
         p99[sessions] = relay["p99_ms"]
         errors += relay["errors"]

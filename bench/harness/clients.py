@@ -38,12 +38,21 @@ WS_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0)
 
 @dataclass
 class Stalled:
-    """A citizen socket that stopped reading; closing it is all one can do."""
+    """A citizen socket that stopped reading; closing it is all one can do,
+    or :meth:`reopen` (the same participant's next connection, stalled too)."""
 
     writer: asyncio.StreamWriter
+    base: str
+    cookie: str
 
     def close(self) -> None:
         self.writer.close()
+
+    async def reopen(self) -> Stalled:
+        """Close this socket and connect the same participant again, stalled."""
+        self.close()
+        stalled, _, _ = await stalled_citizen(self.base, self.cookie)
+        return stalled
 
 
 @dataclass
@@ -289,4 +298,4 @@ async def stalled_citizen(base: str, cookie: str) -> tuple[Stalled, str, dict[st
             participant = body["participant"]
             continue
         waiting = body if kind == WAITING else None
-        return Stalled(writer), participant, waiting
+        return Stalled(writer, base, cookie), participant, waiting

@@ -19,9 +19,11 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "cpu_seconds",
     "raise_fd_limit",
     "rss_kib",
+    "start_demo_site",
     "start_floor",
     "start_relay",
 ]
@@ -49,6 +52,7 @@ class Server:
     user: str = ""
     password: str = ""
     output: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # removed when it stops
 
     @property
     def pid(self) -> int:
@@ -65,6 +69,8 @@ class Server:
                 self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
+        for path in self.files:
+            path.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """SIGKILL the server and its page workers at once, as a crash or power cut would."""
@@ -132,15 +138,19 @@ def _python(module: str, uvloop: bool) -> list[str]:
     return [sys.executable, "-m", "bench.harness.launch", loop, module]
 
 
-def start_relay(*extra: str, uvloop: bool | None = None) -> Server:
+def start_relay(*extra: str, uvloop: bool | None = None, site: Server | None = None) -> Server:
     """Start ``cobrowse serve --demo`` on free loopback ports with a fixed password
     (``extra``: more arguments, such as ``--config PATH`` or ``--redis URL``).
     ``uvloop``: True or False for that loop (``--loop``); by default the one the
-    relay picks, as deployed. :attr:`Server.loop` says which it runs on."""
+    relay picks, as deployed. :attr:`Server.loop` says which it runs on.
+    ``site``: a demo site of its own (:func:`start_demo_site`) that the relay
+    fetches from instead of the one on its own loop (a config file allows it;
+    not together with a ``--config`` in ``extra``)."""
     loop = [] if uvloop is None else ["--loop", "uvloop" if uvloop else "asyncio"]
     argv = [sys.executable, "-m", "cobrowse", "serve", "--demo", "--port", "0", "--demo-port", "0"]
-    return _spawn(
-        [*argv, *loop, *extra],
+    config = _site_config(site.base) if site is not None else None
+    server = _spawn(
+        [*argv, *loop, *extra, *(["--config", str(config)] if config else [])],
         {
             "loop": r"event loop: (\S+)",
             "base": r"landing page: (http://\S+)/",
@@ -149,6 +159,29 @@ def start_relay(*extra: str, uvloop: bool | None = None) -> Server:
         },
         {"COBROWSE_DEMO_PASSWORD": PASSWORD},
     )
+    if site is not None and config is not None:
+        server.demo = site.base
+        server.files.append(config)
+    return server
+
+
+def _site_config(base: str) -> Path:
+    """A config file that allows the site at ``base`` (on loopback) and, like
+    ``serve --demo`` without a config file, lets joiners in without read-back."""
+    host = base.removeprefix("http://").rstrip("/")
+    fd, name = tempfile.mkstemp(prefix="relay-site-", suffix=".toml")
+    with os.fdopen(fd, "w") as f:
+        f.write(
+            f'[sessions]\nconfirm_join = false\n\n[fetch]\nallowed_hosts = ["{host}"]\n'
+            f'private_hosts = ["{host}"]\n'
+        )
+    return Path(name)
+
+
+def start_demo_site() -> Server:
+    """Start the demo site in its own process (:mod:`bench.harness.demo_site`)."""
+    argv = [sys.executable, "-m", "bench.harness.demo_site"]
+    return _spawn(argv, {"base": r"demo site: (http://\S+)/"}, {})
 
 
 def start_floor(*, uvloop: bool = False, redis: str = "", role: str = "publish") -> Server:

@@ -1,0 +1,38 @@
+"""The demo ministry site in a process of its own, as a real site is.
+
+``cobrowse serve --demo`` serves the demo site on the relay's own event loop:
+convenient for a newcomer, but in a benchmark every page the relay fetches
+is then also served by the loop being measured (at 20 navigations/s, 25–30
+of the loop callbacks over 1.5 ms in 8 s were the demo site's handlers). A
+deployed relay fetches from sites elsewhere. ``python -m
+bench.harness.demo_site`` serves the same site on a free loopback port and
+prints ``demo site: http://127.0.0.1:PORT/``; :func:`bench.harness.procs.start_relay`
+with ``site`` points a relay at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from aiohttp import web
+
+from cobrowse.demo import make_demo_app
+
+
+async def serve() -> None:
+    runner = web.AppRunner(make_demo_app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    print(f"demo site: http://127.0.0.1:{runner.addresses[0][1]}/", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
