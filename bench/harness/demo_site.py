@@ -2,9 +2,11 @@
 
 ``cobrowse serve --demo`` serves the demo site on the relay's own event loop:
 convenient for a newcomer, but in a benchmark every page the relay fetches
-is then also served by the loop being measured (at 20 navigations/s, 25–30
-of the loop callbacks over 1.5 ms in 8 s were the demo site's handlers). A
-deployed relay fetches from sites elsewhere. ``python -m
+is then also served by the loop being measured, which a deployed relay,
+fetching from sites elsewhere, never does. (Measured: its handlers took
+0.1–0.3 ms of CPU each, and two relays alternating in one run, one with the
+site on its loop and one fetching from this process, had the same pointer
+p99 with navigations within the noise.) ``python -m
 bench.harness.demo_site`` serves the same site on a free loopback port and
 prints ``demo site: http://127.0.0.1:PORT/``; :func:`bench.harness.procs.start_relay`
 with ``site`` points a relay at it.

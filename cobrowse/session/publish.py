@@ -140,10 +140,9 @@ def _old_top(session: CoSession) -> int:
     return state.top() if state and state.page_no == session.page_no else max_node_id(old.tree)
 
 
-def previous_page(session: CoSession, url: str) -> PreviousPage | None:
-    """The current page for a page worker to diff a page at ``url`` against
-    (:class:`cobrowse.page_worker.PreviousPage`), if it would be diffed and
-    the clients hold it as it was sent (its wire form is at hand)."""
+def _held_as_sent(session: CoSession) -> PageState | None:
+    """The current page's state, if the clients hold the page as it was sent
+    by this node: its wire form at hand, nothing changed since."""
     state = session.interaction
     if (
         state is None
@@ -152,8 +151,17 @@ def previous_page(session: CoSession, url: str) -> PreviousPage | None:
         or state.page_no != session.page_no
         or state.wire_mark != page_mark(session)
         or not session.hub.owned
-        or not _diffable(session, url)
     ):
+        return None
+    return state
+
+
+def previous_page(session: CoSession, url: str) -> PreviousPage | None:
+    """The current page for a page worker to diff a page at ``url`` against
+    (:class:`cobrowse.page_worker.PreviousPage`), if it would be diffed and
+    the clients hold it as it was sent."""
+    state = _held_as_sent(session)
+    if state is None or state.wire is None or not _diffable(session, url):
         return None
     return PreviousPage(state.wire, _old_top(session), state.wire_mark)
 
@@ -189,8 +197,7 @@ def publish_page(
     if done is not None and not (
         ready is not None
         and diffable
-        and state is not None
-        and state.wire_page is old
+        and _held_as_sent(session) is not None
         and (done.mark, done.top) == (page_mark(session), old_top)
     ):
         done.undo(page.tree)  # the clients' page changed meanwhile: diffed here
