@@ -385,10 +385,10 @@ class PageWorkers:
     def start(self) -> None:
         """Start every worker process now and let each build a small page, so
         the first navigation after a restart neither waits for the processes
-        to start nor shares the CPU with their imports (in the ``relay``
-        benchmark's first second of navigations the pointer p99 was ~100 ms
-        with the workers started by the first pages, ~15 ms with them
-        already running). Returns at once."""
+        to start nor shares the CPU with their imports (in the first second
+        of the ``relay`` benchmark's navigations the slowest pointer took
+        60–116 ms with the workers started by the first pages, 10–47 ms with
+        them already running). Returns at once."""
         executor = self._executor()
         if executor is not None:
             for _ in range(self.workers):  # each submission starts a process

@@ -148,6 +148,8 @@ def start_relay(*extra: str, uvloop: bool | None = None, site: Server | None = N
     not together with a ``--config`` in ``extra``)."""
     loop = [] if uvloop is None else ["--loop", "uvloop" if uvloop else "asyncio"]
     argv = [sys.executable, "-m", "cobrowse", "serve", "--demo", "--port", "0", "--demo-port", "0"]
+    if site is not None and "--config" in extra:
+        raise ValueError("start_relay: site= writes the relay's config; not with --config")
     config = _site_config(site.base) if site is not None else None
     server = _spawn(
         [*argv, *loop, *extra, *(["--config", str(config)] if config else [])],
