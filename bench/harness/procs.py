@@ -159,7 +159,12 @@ def start_relay(*extra: str, uvloop: bool | None = None, site: Server | None = N
             "demo": r"demo site: (http://\S+)/",
             "login": r"advisor login: (\S+) (\S+)",
         },
-        {"COBROWSE_DEMO_PASSWORD": PASSWORD},
+        # PYTHONSAFEPATH: ``python -m`` would put the working directory first on
+        # sys.path, so a relay meant to run another checkout (PYTHONPATH, as an
+        # old-against-new comparison does) ran the working directory's code when
+        # started from inside the repository. Now PYTHONPATH, else the installed
+        # package, decides.
+        {"COBROWSE_DEMO_PASSWORD": PASSWORD, "PYTHONSAFEPATH": "1"},
     )
     if site is not None and config is not None:
         server.demo = site.base
