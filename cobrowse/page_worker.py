@@ -390,9 +390,16 @@ class PageWorkers:
         60–116 ms with the workers started by the first pages, 10–47 ms with
         them already running). Returns at once."""
         executor = self._executor()
-        if executor is not None:
+        if executor is None:
+            return
+        try:
             for _ in range(self.workers):  # each submission starts a process
                 executor.submit(_warm_up)
+        except (OSError, RuntimeError) as exc:  # no processes now (limits, a sandbox)
+            # the relay serves on; the first page tries again with a fresh pool
+            log.warning("page workers could not start yet: %s", type(exc).__name__)
+            self._pool = None
+            executor.shutdown(wait=False, cancel_futures=True)
 
     async def build(self, job: PageJob) -> BuiltPage:
         """:func:`build_in_worker` in the pool, the tree received piece by

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -215,3 +216,20 @@ async def test_zero_workers_start_nothing() -> None:
     workers.start()
     assert {p.pid for p in multiprocessing.active_children()} == before
     assert (await workers.build(job())).page.title == "Start"
+
+
+async def test_workers_that_cannot_start_now_leave_the_relay_serving(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refused(self: object) -> None:
+        raise OSError("fork refused")  # as under a process limit
+
+    workers = PageWorkers(2)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(ProcessPoolExecutor, "_spawn_process", refused)
+            workers.start()  # no exception: `cobrowse serve` goes on listening
+        assert "page workers could not start yet: OSError" in caplog.text
+        assert (await workers.build(job())).page.title == "Start"  # the first page tries again
+    finally:
+        workers.close()
