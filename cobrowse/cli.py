@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import getpass
 import logging
 import os
 import re
 import secrets
-import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -24,6 +22,7 @@ from cobrowse.config import Advisor, Config, HostPattern, load_config
 from cobrowse.errors import ConfigError
 from cobrowse.logs import configure_logging
 from cobrowse.pipeline.collector import settle_collector
+from cobrowse.tasks import until_stopped
 
 __all__ = ["main"]
 
@@ -91,12 +90,7 @@ async def _serve(args: argparse.Namespace, config: Config) -> None:
         print(f"advisor login: {DEMO_ADVISOR} {password}", flush=True)
         confirm = "on" if config.confirm_join else "off (enable with confirm_join = true)"
         print(f"read-back confirmation: {confirm}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_stopped()
     for r in reversed(runners):
         await r.cleanup()
 

@@ -1,4 +1,5 @@
-"""Background tasks: :func:`spawn` instead of a bare ``asyncio.create_task``.
+"""Background tasks: :func:`spawn` instead of a bare ``asyncio.create_task``;
+:func:`until_stopped`, a server process's wait for SIGINT or SIGTERM.
 
 The event loop keeps only a weak reference to a task, so a task nobody holds
 may vanish mid-run, and an exception in a task nobody awaits is reported only
@@ -10,11 +11,13 @@ exception's type (never its message: it may quote page content or codes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["running", "spawn"]
+__all__ = ["running", "spawn", "until_stopped"]
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +46,14 @@ def _done(task: asyncio.Task[Any]) -> None:
     exc = task.exception()
     if exc is not None:
         log.error("background task %s failed: %s", task.get_name(), type(exc).__name__)
+
+
+async def until_stopped() -> None:
+    """Return when the process gets SIGINT or SIGTERM (where the loop can
+    handle signals; elsewhere only cancelling ends the wait)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

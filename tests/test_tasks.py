@@ -1,4 +1,5 @@
-"""tasks.spawn: background tasks are kept until done and their failures are logged."""
+"""tasks.spawn: background tasks are kept until done and their failures are logged;
+tasks.until_stopped: a server process ends its wait on SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import signal
 
 import pytest
 
-from cobrowse.tasks import running, spawn
+from cobrowse.tasks import running, spawn, until_stopped
 
 
 async def test_a_spawned_task_survives_without_a_reference() -> None:
@@ -52,3 +55,15 @@ async def test_a_cancelled_task_is_not_a_failure(caplog: pytest.LogCaptureFixtur
         await task
     await asyncio.sleep(0)
     assert task.cancelled() and caplog.records == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_until_stopped_returns_on_the_stop_signals(sig: signal.Signals) -> None:
+    waiting = asyncio.ensure_future(until_stopped())
+    await asyncio.sleep(0)  # its handlers are installed
+    assert not waiting.done()
+    os.kill(os.getpid(), sig)
+    await asyncio.wait_for(waiting, 5)
+    loop = asyncio.get_running_loop()
+    for handled in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(handled)  # the default handlers again for the other tests

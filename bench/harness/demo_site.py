@@ -15,24 +15,17 @@ with ``site`` points a relay at it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 
 from aiohttp import web
 
+from bench.harness.serving import serve_until_stopped
 from cobrowse.demo import make_demo_app
 
 
 async def serve() -> None:
     runner = web.AppRunner(make_demo_app(), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    print(f"demo site: http://127.0.0.1:{runner.addresses[0][1]}/", flush=True)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await serve_until_stopped(runner, 0, "demo site")
     await runner.cleanup()
 
 

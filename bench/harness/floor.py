@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 from collections import defaultdict
 from typing import Any
 
 import hiredis
 from aiohttp import WSMsgType, web
 from redis.asyncio import Redis
+
+from bench.harness.serving import serve_until_stopped
 
 __all__ = ["CHANNEL", "Split", "serve"]
 
@@ -160,14 +161,7 @@ async def serve(port: int, redis: str = "", role: str = "") -> None:
     app.router.add_get("/ws", forward)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    print(f"floor: http://127.0.0.1:{runner.addresses[0][1]}/", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await serve_until_stopped(runner, port, "floor")
     for room in app[ROOMS].values():
         for ws in list(room):
             await ws.close()
