@@ -131,7 +131,13 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
                         title: str = mirror(citizen).evaluate("document.title")
                         return "Rente" in title
 
-                    wait_until(citizen_on_new_page, "the citizen did not follow the new owner")
+                    wait_until(
+                        citizen_on_new_page,
+                        "the citizen did not follow the new owner: "
+                        f"{advisor.locator('#notices').inner_text()} / "
+                        f"{citizen.locator('#notices').inner_text()}\n"
+                        + "".join(node_b.output)[-3000:],
+                    )
                     # a heading of that page only: the home page links to "Rente" too
                     doc = wait_same_doc([advisor, citizen], "Rente und Altersvorsorge</h1>")
                     assert "<script" not in doc.lower()
