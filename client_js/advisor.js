@@ -3,6 +3,7 @@
 // a citizen and take it back (lead.js), end the session.
 // FRAMES below is the console's frame table: what each relay message does here.
 
+import { addressBar } from "./address_bar.js";
 import { admissionFrames } from "./admission.js";
 import { codeFrames, showSessionCode, stopCountdown } from "./access_code.js";
 import { trackInput } from "./forms.js";
@@ -42,7 +43,7 @@ const buttonEl = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ 
 let conn = null; // the live session's Connection, if any
 /** @type {(() => void) | null} */
 let afterEnd = null; // what to do once the session has ended (log out)
-/** @type {{pointer: Handlers, hover: Handlers, scroll: Handlers, viewport: Handlers} | null} */
+/** @type {{pointer: Handlers, hover: Handlers, scroll: Handlers, viewport: Handlers, address: ReturnType<typeof addressBar>} | null} */
 let lasting = null; // features that live as long as the console, not one session
 // Frames that describe a passing state: lost while offline without a notice.
 /** @type {Set<number>} */
@@ -59,7 +60,13 @@ function main() {
   keepFocus();
   containWheel();
   const scroll = advisorScroll(send);
-  lasting = { pointer: advisorPointer(send), hover: advisorHover(send), scroll: scroll.frames, viewport: advisorViewport() };
+  lasting = {
+    pointer: advisorPointer(send),
+    hover: advisorHover(send),
+    scroll: scroll.frames,
+    viewport: advisorViewport(),
+    address: addressBar(input("address")),
+  };
   const inputs = trackInput(send);
   const overlays = advisorOverlays(send);
   const { clickLink, submitForm, toggleWidget } = pageActions(send);
@@ -205,21 +212,6 @@ async function createSession() {
   }
 }
 
-/**
- * The address field shows the shared page's address.
- * @returns {Handlers}
- */
-function addressFrames() {
-  return {
-    [Msg.SNAPSHOT]: (body) => {
-      input("address").value = body.url ?? "";
-    },
-    [Msg.MUTATIONS]: (body) => {
-      if (body.navigate) input("address").value = body.navigate.url ?? "";
-    },
-  };
-}
-
 /** @param {SessionData} data */
 function openSession(data) {
   if (conn) resetMirror();
@@ -245,7 +237,8 @@ function openSession(data) {
     },
   });
   conn = view.conn;
-  const { pointer, hover, scroll, viewport } = /** @type {NonNullable<typeof lasting>} */ (lasting);
+  const { pointer, hover, scroll, viewport, address } = /** @type {NonNullable<typeof lasting>} */ (lasting);
+  address.reset();
   // The console's frame table; per message, handlers run in this order.
   view.start(
     frameTable([
@@ -258,7 +251,7 @@ function openSession(data) {
       leadFrames({ advisor: true, send }), // WELCOME; PARTICIPANTS: who leads, „Führung abgeben“ buttons; ENDED
       idleFrames(view.send), // IDLE_WARNING, NOTICE "extended"
       noticeFrames(), // NOTICE
-      addressFrames(), // SNAPSHOT, MUTATIONS.navigate: the address field
+      address.frames, // SNAPSHOT, MUTATIONS.navigate: the address field, unless the advisor is typing
       pointer, // CITIZEN_POINTER; SNAPSHOT, MUTATIONS.navigate, PARTICIPANTS
       hover, // PARTICIPANTS: say again where the advisor hovers
       scroll, // PARTICIPANTS: say again where the advisor scrolled to; SCROLL: follow a leading citizen
@@ -279,4 +272,5 @@ function navigate(/** @type {SubmitEvent} */ event) {
   if (url.startsWith("//")) url = `https:${url}`;
   else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${url}`;
   send(Msg.NAVIGATE, { url });
+  lasting?.address.sent();
 }

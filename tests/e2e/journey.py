@@ -63,13 +63,17 @@ def end_session(advisor: Page) -> None:
     advisor.get_by_role("dialog").get_by_role("button", name="Ja, Sitzung beenden").click()
 
 
-def wait_until(check: Callable[[], bool], message: str, timeout: float = 15.0) -> None:
+def wait_until(
+    check: Callable[[], bool], message: str | Callable[[], str], timeout: float = 15.0
+) -> None:
+    """Poll ``check`` until it holds; else fail with ``message`` (a function:
+    called only then, so it can say what the screens show at that moment)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.1)
-    raise AssertionError(message)
+    raise AssertionError(message if isinstance(message, str) else message())
 
 
 def wait_same_doc(pages: list[Page], must_contain: str) -> str:
@@ -82,8 +86,10 @@ def wait_same_doc(pages: list[Page], must_contain: str) -> str:
 
     wait_until(
         same,
-        f"mirrors never agreed on a document with {must_contain!r}: "
-        f"lengths {[len(d) for d in docs]}",
+        lambda: (
+            f"mirrors never agreed on a document with {must_contain!r}: "
+            f"lengths {[len(d) for d in docs]}"
+        ),
     )
     return docs[0]
 

@@ -120,9 +120,11 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
                         status = page.locator("#status")
                         wait_until(
                             lambda status=status: status.get_attribute("data-state") == "connected",
-                            f"{page.url} did not reconnect: "
-                            f"{status.inner_text()} / {page.locator('#notices').inner_text()}\n"
-                            + "".join(node_b.output)[-3000:],
+                            lambda page=page, status=status: (
+                                f"{page.url} did not reconnect: "
+                                f"{status.inner_text()} / {page.locator('#notices').inner_text()}\n"
+                                + "".join(node_b.output)[-3000:]
+                            ),
                             timeout=20,
                         )
                     navigate(advisor, node_b.demo + "/themen/rente.html")
@@ -133,10 +135,14 @@ def test_a_killed_node_hands_its_session_to_the_other_behind_one_balancer(
 
                     wait_until(
                         citizen_on_new_page,
-                        "the citizen did not follow the new owner: "
-                        f"{advisor.locator('#notices').inner_text()} / "
-                        f"{citizen.locator('#notices').inner_text()}\n"
-                        + "".join(node_b.output)[-3000:],
+                        lambda: (
+                            "the citizen did not follow the new owner: pages "
+                            f"{mirror(advisor).evaluate('document.title')!r} / "
+                            f"{mirror(citizen).evaluate('document.title')!r}; notices "
+                            f"{advisor.locator('#notices').inner_text()} / "
+                            f"{citizen.locator('#notices').inner_text()}\n"
+                            + "".join(node_b.output)[-3000:]
+                        ),
                     )
                     # a heading of that page only: the home page links to "Rente" too
                     doc = wait_same_doc([advisor, citizen], "Rente und Altersvorsorge</h1>")
