@@ -4,7 +4,10 @@
   browser (a fresh session: new context, load, settle, pipeline) and through
   the html path (fetch + pipeline), alternately, on an in-process demo site.
 * Throughput: sessions loading demo pages through the browser pool
-  (``max_browsers`` = 2) at once, pages per second, against the html path.
+  (``max_browsers`` = 2) at once, pages per second, against the html path;
+  with Chromium on every CPU (the default) and kept off one
+  (``cpus = "auto"``), and the first page both ways: what keeping a core
+  free of Chromium costs the rendering.
 * Memory: the relay's Chromium processes (found by their launch flags) with
   N sessions each on a live rendered page, against the browser with none.
 * Pointer latency of other sessions while pages render: two relays (html and
@@ -20,9 +23,10 @@
   (:mod:`bench.harness.burn`) that use, each phase, as much CPU as the render
   relay's Chromium used in its phase just before, and yield as it does
   (own session with autogroup nice 19, ``SCHED_IDLE``) — on all CPUs, and
-  all on the last CPU; and the render relay with Chromium on the last CPU
-  (``[render] cpus``). What Chromium's work costs other sessions however
-  the relay drives it, and whether keeping it off one core helps.
+  all on the last CPU; and a render relay whose Chromium keeps off the
+  first CPU (``[render] cpus = "auto"``). What Chromium's work costs other
+  sessions however the relay drives it, and what keeping it off one core
+  buys them.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +57,7 @@ from cobrowse.fetch import Fetcher
 from cobrowse.page_worker import PageJob, PageWorkers
 from cobrowse.render import Renderer
 from cobrowse.render.browser import chromium_args
-from cobrowse.render.priority import autogroup_nice, autogroups_enabled
+from cobrowse.render.priority import autogroup_nice, autogroups_enabled, render_cpus
 from cobrowse.session.model import CoSession
 from cobrowse.session.store import SessionStore
 
@@ -174,6 +179,8 @@ async def _in_process(quick: bool) -> dict[str, Any]:
     )
     fetcher = Fetcher(config.fetch)
     renderer = Renderer(config.render, fetcher, config.rules, secret=SECRET, workers=PageWorkers(0))
+    off_one = replace(config.render, cpus=None)  # cpus = "auto"
+    pinned = Renderer(off_one, fetcher, config.rules, secret=SECRET, workers=PageWorkers(0))
     store = SessionStore(config)
     html_workers = PageWorkers(0)
     base = f"http://{host}"
@@ -186,30 +193,33 @@ async def _in_process(quick: bool) -> dict[str, Any]:
         )
         await html_workers.build(job)
 
-    async def rendered_page(session: CoSession, path: str) -> None:
-        rendered = await renderer.render(session, base + path)
-        await renderer.build(session, rendered.url, rendered.html)
-        await renderer.discard(session, rendered)
+    async def rendered_page(session: CoSession, path: str, by: Renderer = renderer) -> None:
+        rendered = await by.render(session, base + path)
+        await by.build(session, rendered.url, rendered.html)
+        await by.discard(session, rendered)
+
+    async def pinned_page(session: CoSession, path: str) -> None:
+        await rendered_page(session, path, pinned)
 
     try:
         warm = store.create("warm")
         await rendered_page(warm, PAGE)  # the browser starts here
         await renderer.drop(warm)
         out["browser_idle_mib"] = _chromium_rss_mib()
-        html_ms: list[float] = []
-        render_ms: list[float] = []
+        await rendered_page(store.create("warm"), PAGE, pinned)  # its browser starts
+        loads = (("html", html_page), ("render", rendered_page), ("render_pinned", pinned_page))
+        first: dict[str, list[float]] = {name: [] for name, _ in loads}
         for _ in range(5 if quick else 15):
-            t0 = time.perf_counter()
-            await html_page(store.create("html"), PAGE)
-            html_ms.append((time.perf_counter() - t0) * 1e3)
-            session = store.create("render")
-            t0 = time.perf_counter()
-            await rendered_page(session, PAGE)  # a fresh context each
-            render_ms.append((time.perf_counter() - t0) * 1e3)
-            await renderer.drop(session)
-        out["html_first_ms"] = round(percentile(html_ms, 50), 1)
-        out["render_first_ms"] = round(percentile(render_ms, 50), 1)
-        for name, load in (("html", html_page), ("render", rendered_page)):
+            for name, load in loads:
+                session = store.create(name)
+                t0 = time.perf_counter()
+                await load(session, PAGE)  # a rendered one in a fresh context each
+                first[name].append((time.perf_counter() - t0) * 1e3)
+                if name != "html":
+                    await (pinned if name == "render_pinned" else renderer).drop(session)
+        for name, times in first.items():
+            out[f"{name}_first_ms"] = round(percentile(times, 50), 1)
+        for name, load in loads:
             sessions = [store.create(name) for _ in range(4)]
             rounds = 2 if quick else 5
             t0 = time.perf_counter()
@@ -234,6 +244,7 @@ async def _in_process(quick: bool) -> dict[str, Any]:
         out["mib_per_rendered_session"] = round((_chromium_rss_mib() - before) / live, 1)
     finally:
         await renderer.close()
+        await pinned.close()
         await fetcher.close()
         await runner.cleanup()
     return out
@@ -304,9 +315,9 @@ def _pointer_under_renders(
     quick: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, float], set[str], dict[str, Any]]:
     """(summaries of html, html + burners, html + burners on one CPU, render,
-    render with Chromium on one CPU; the render relay's CPU % of one core by
-    kind over its phases; Chromium's scheduling policies; the floor's CPU
-    figures)."""
+    render with Chromium off the first CPU; the render relay's CPU % of one
+    core by kind over its phases; Chromium's scheduling policies; the floor's
+    CPU figures)."""
     sessions = 10 if quick else 20
     last = max(os.sched_getaffinity(0))
     render_toml = '[render]\nmax_browsers = 2\n[[rules]]\nhost = "127.0.0.1"\nrender = "browser"\n'
@@ -314,7 +325,7 @@ def _pointer_under_renders(
         path = Path(tmp) / "render.toml"
         path.write_text(render_toml)
         pinned_path = Path(tmp) / "pinned.toml"
-        pinned_path.write_text(render_toml.replace("[render]\n", f"[render]\ncpus = [{last}]\n"))
+        pinned_path.write_text(render_toml.replace("[render]\n", '[render]\ncpus = "auto"\n'))
         with (
             start_relay() as html,
             start_relay("--config", str(path)) as rendered,
@@ -360,7 +371,8 @@ def _pointer_under_renders(
         "burn_used_pct": spread.mean(spread.used),
         "burn_one_cpu_used_pct": one.mean(one.used),
         "pinned_chromium_pct": pinned_share.mean(),
-        "pinned_cpu": last,
+        "pinned_cpus": ", ".join(map(str, sorted(render_cpus(None)))),
+        "burn_cpu": last,
     }
     return summaries, cpu, policies, floor
 
@@ -375,6 +387,9 @@ def run(quick: bool) -> Outcome:
     figures |= {
         "first_page_ratio": ratio(figures["render_first_ms"], figures["html_first_ms"]),
         "throughput_ratio": ratio(figures["render_pages_per_s"], figures["html_pages_per_s"]),
+        "throughput_ratio_pinned": ratio(
+            figures["render_pinned_pages_per_s"], figures["render_pages_per_s"]
+        ),
         "pointer_html_p50_ms": html_s["p50_ms"],
         "pointer_html_p99_ms": html_s["p99_ms"],
         "pointer_render_p50_ms": render_s["p50_ms"],
@@ -401,6 +416,12 @@ def run(quick: bool) -> Outcome:
             figures["render_first_ms"],
             figures["render_pages_per_s"],
             figures["first_page_ratio"],
+        ],
+        [
+            'render, Chromium off CPU 0 (cpus = "auto")',
+            figures["render_pinned_first_ms"],
+            figures["render_pinned_pages_per_s"],
+            ratio(figures["render_pinned_first_ms"], figures["html_first_ms"]),
         ],
     ]
     memory = Table(
@@ -431,7 +452,7 @@ def run(quick: bool) -> Outcome:
             for name, s in (("html path", html_s), ("render = browser", render_s))
         ],
     )
-    cpu_n = floor["pinned_cpu"]
+    cpu_n = floor["burn_cpu"]
     floor_table = Table(
         "The floor: the same load, alternating in the same run, against the html relay "
         f"(burners: {BURNERS} processes in {BURN_SLICE_MS:g}-ms busy slices, own sessions "
@@ -465,7 +486,7 @@ def run(quick: bool) -> Outcome:
                 f"Chromium {floor['chromium_phase_pct']}",
             ],
             [
-                f"render = browser, cpus = [{cpu_n}]",
+                f'render = browser, cpus = "auto" (Chromium on CPU {floor["pinned_cpus"]})',
                 pinned_s["p50_ms"],
                 pinned_s["p99_ms"],
                 figures["pointer_ratio_p50_render_pinned"],

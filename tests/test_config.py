@@ -343,6 +343,7 @@ def test_render_mode_per_host_and_the_render_table() -> None:
     assert config.render.settle_seconds == 0.5 and config.render.memory_mb == 512
     assert parse_config("").render.max_browsers >= 1  # a default, nothing to configure
     assert parse_config("").render.cpus == ()  # Chromium may use every CPU
+    assert parse_config('[render]\ncpus = "auto"\n').render.cpus is None  # all but one
     assert parse_config("[render]\ncpus = [1, 3]\n").render.cpus == (1, 3)
 
 
@@ -356,6 +357,8 @@ def test_bad_render_values_name_the_key_and_line() -> None:
     message = str(info.value)
     assert "relay.toml:2: render.max_browsers: expected a number between 1 and 64" in message
     assert "relay.toml:3: render.cpus: expected a list of CPU numbers" in message
+    with pytest.raises(ConfigError, match=r'render.cpus: expected .* or "auto"'):
+        parse_config('[render]\ncpus = "alle"\n')
     expected = 'relay.toml:6: rules[0].render: expected "html" or "browser", got \'chrome\''
     assert expected in message
 

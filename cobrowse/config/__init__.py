@@ -82,14 +82,17 @@ class RenderConfig:
     queue, never dropped); a page gets ``page_timeout_seconds`` to load and
     settle (no request in flight and no DOM change for ``settle_seconds``);
     ``memory_mb`` caps each page's script heap. ``cpus``: the CPUs Chromium
-    and Playwright's driver may run on (empty: all the relay may use).
+    and Playwright's driver may run on; empty (the default): all the relay
+    may use; None (``"auto"``): all but the lowest of those where there are
+    two or more, so the relay's event loop always finds a core with no
+    Chromium on it (:func:`cobrowse.render.priority.render_cpus`).
     """
 
     max_browsers: int = 2
     page_timeout_seconds: float = 15.0
     settle_seconds: float = 0.3
     memory_mb: int = 256
-    cpus: tuple[int, ...] = ()
+    cpus: tuple[int, ...] | None = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +291,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         if key in render:
             render[key] = float(render[key])
     if "cpus" in render:
-        render["cpus"] = tuple(render["cpus"])
+        render["cpus"] = None if render["cpus"] == "auto" else tuple(render["cpus"])
     if "trusted_proxies" in values:
         values["trusted_proxies"] = tuple(str(v) for v in values["trusted_proxies"])
     return Config(

@@ -124,9 +124,15 @@ _RENDER: dict[str, Check] = {
     "settle_seconds": ((int, float), lambda v: 0.05 <= v <= 5, "seconds between 0.05 and 5"),
     "memory_mb": (int, lambda v: 32 <= v <= 4096, "megabytes between 32 and 4096"),
     "cpus": (
-        list,
-        lambda v: all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in v),
-        "a list of CPU numbers, e.g. [1]",
+        (list, str),
+        lambda v: (
+            v == "auto"
+            or (
+                isinstance(v, list)
+                and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in v)
+            )
+        ),
+        'a list of CPU numbers, e.g. [1], or "auto"',
     ),
 }
 TABLES = {

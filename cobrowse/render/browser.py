@@ -38,6 +38,7 @@ from cobrowse.render.priority import (
     own_children,
     pin_cpus,
     playwright_driver,
+    render_cpus,
     yield_autogroup,
     yield_cpu,
 )
@@ -160,8 +161,9 @@ class BrowserPool:
             self.priority = yield_cpu(driver) if driver is not None else ""
             if not self.priority:
                 log.warning("render: Playwright's driver not found; Chromium runs at full priority")
-            if driver is not None and self.config.cpus:
-                self.cpus = pin_cpus(driver, self.config.cpus)
+            wanted = render_cpus(self.config.cpus)
+            if driver is not None and wanted:
+                self.cpus = pin_cpus(driver, wanted)
                 if not self.cpus:
                     log.warning("render: none of [render] cpus is usable; Chromium runs on all")
         browser = await self._playwright.chromium.launch(

@@ -14,7 +14,13 @@ Two kernel mechanisms decide who gets a core, and both are set:
   :func:`yield_autogroup` gives that group the lowest weight (nice 19).
 
 Optionally (``[render] cpus``) :func:`pin_cpus` keeps the driver, and so
-Chromium, on some of the CPUs only, leaving the others to the relay.
+Chromium, on some of the CPUs only; ``cpus = "auto"`` (:func:`render_cpus`)
+on all but one, so the relay's event loop always finds a core with no
+Chromium on it. It is not the default: on a 2-core node it did not reliably
+lower other sessions' pointer p99 (by 0.1–0.2× of the html path's in three
+runs of four, higher in the fourth) and cost a third more time to the first
+page and up to two fifths of the render throughput (``python -m bench
+render``, ``docs/benchmarks.md``).
 
 Inside a CPU cgroup other than the root one autogroups do not apply; there
 the cgroup's own settings (``cpu.weight``, ``cpu.idle``) are the operator's.
@@ -34,6 +40,7 @@ __all__ = [
     "own_children",
     "pin_cpus",
     "playwright_driver",
+    "render_cpus",
     "yield_autogroup",
     "yield_cpu",
 ]
@@ -164,6 +171,17 @@ def autogroup_nice(pid: int) -> int | None:
             return int(f.read().rsplit("nice", 1)[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def render_cpus(configured: Collection[int] | None) -> frozenset[int]:
+    """The CPUs Chromium is to run on: ``configured`` (``[render] cpus``; empty:
+    no limit, returned as the empty set), or for None (``"auto"``) every CPU
+    this process may use but the lowest; the empty set (no limit) where it
+    may use only one."""
+    if configured is not None:
+        return frozenset(configured)
+    usable = sorted(os.sched_getaffinity(0))
+    return frozenset(usable[1:]) if len(usable) > 1 else frozenset()
 
 
 def pin_cpus(pid: int, cpus: Collection[int], *, below: bool = False) -> frozenset[int]:

@@ -100,14 +100,28 @@ async def test_chromiums_session_group_yields_to_the_relays(site: Site) -> None:
     assert autogroup_nice(os.getpid()) == own
 
 
-async def test_render_cpus_keep_chromium_and_the_driver_off_the_other_cpus(site: Site) -> None:
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("", "all"),  # the default
+        ('cpus = "auto"', "all but the first"),  # one core never runs Chromium
+        ("cpus = [{last}, 4096]", "the last"),  # CPU 4096 does not exist here: left out
+    ],
+)
+async def test_render_cpus_keep_chromium_and_the_driver_off_the_other_cpus(
+    site: Site, setting: str, expected: str
+) -> None:
     usable = sorted(os.sched_getaffinity(0))
     if len(usable) < 2:
         pytest.skip("one CPU: nothing to keep Chromium off")
-    last = usable[-1]
+    wanted = {
+        "all but the first": frozenset(usable[1:]),
+        "the last": frozenset(usable[-1:]),
+        "all": frozenset(usable),
+    }[expected]
     site.pages["/seite"] = "<!DOCTYPE html><p id=x></p><script>x.textContent = 'da'</script>"
     own_before = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
-    renderer, fetcher = renderer_for(site.config(f"cpus = [{last}, 4096]"))
+    renderer, fetcher = renderer_for(site.config(setting.format(last=usable[-1])))
     session = new_session()
     try:
         rendered = await renderer.render(session, site.url("/seite"))
@@ -125,8 +139,9 @@ async def test_render_cpus_keep_chromium_and_the_driver_off_the_other_cpus(site:
         await renderer.close()
         await fetcher.close()
     assert "da" in rendered.html
-    assert renderer.pool.cpus == {last}  # CPU 4096 does not exist here: left out
+    assert renderer.pool.cpus == (wanted if expected != "all" else frozenset())
     assert len(processes) >= 3  # the driver, Chromium's browser process, a renderer …
-    assert set(map(frozenset, cpus.values())) == {frozenset({last})}, cpus
+    if expected != "all":  # else Chromium's GPU process pins threads one per CPU itself
+        assert set(map(frozenset, cpus.values())) == {wanted}, cpus
     # the relay's own threads keep every CPU
     assert all(own[t] == cpus_before for t, cpus_before in own_before.items() if t in own)
