@@ -42,6 +42,16 @@ def relay() -> Iterator[Server]:
         yield server
 
 
+# Anyone with the code joins at once (no read-back, no admission).
+OPEN_JOIN = '[sessions]\nconfirm_join = false\njoin_policy = "open"\n'
+
+
+@pytest.fixture(scope="module")
+def open_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A relay anyone with the code joins at once (:data:`OPEN_JOIN`)."""
+    yield from configured_relay(tmp_path_factory, OPEN_JOIN)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():

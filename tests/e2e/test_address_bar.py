@@ -7,31 +7,17 @@ while the test typed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
-from tests.e2e.conftest import configured_relay
 from tests.e2e.journey import mirror, wait_same_doc
 from tests.e2e.test_accessibility import context, join, login, open_session
 
-CONFIG = """
-[sessions]
-confirm_join = false
-join_policy = "open"
-"""
-
-
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from configured_relay(tmp_path_factory, CONFIG)
-
 
 def test_a_page_update_does_not_overwrite_the_address_being_typed(
-    browser: Browser, relay: Server
+    browser: Browser, open_relay: Server
 ) -> None:
+    relay = open_relay
     advisor = login(context(browser), relay)
     citizen = join(context(browser), relay, open_session(advisor))
     address = advisor.get_by_test_id("address")

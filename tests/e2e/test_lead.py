@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bench.harness.procs import Server
-from tests.e2e.conftest import configured_relay
+from tests.e2e.conftest import OPEN_JOIN, configured_relay
 from tests.e2e.journey import mirror, mirror_html, navigate, wait_same_doc, wait_until
 from tests.e2e.test_accessibility import (
     ZOOM_200,
@@ -26,11 +26,7 @@ from tests.e2e.test_accessibility import (
     overflow,
 )
 
-CONFIG = """
-[sessions]
-confirm_join = false
-join_policy = "open"
-"""
+CONFIG = OPEN_JOIN
 CALL_CENTRE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 YOU_LEAD = "Sie führen jetzt. Klicken Sie auf Links, um gemeinsam weiterzugehen."

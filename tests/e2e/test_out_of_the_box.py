@@ -15,14 +15,10 @@ import pytest
 from playwright.sync_api import Browser, Frame, expect
 
 from bench.harness.procs import Server
-from tests.e2e.conftest import configured_relay
+from tests.e2e.conftest import OPEN_JOIN, configured_relay
 from tests.e2e.journey import advisor_login, citizen_join, mirror, navigate, wait_until
 
-CONFIG = """
-[sessions]
-confirm_join = false
-join_policy = "open"
-"""
+CONFIG = OPEN_JOIN
 
 
 @pytest.fixture(scope="module")

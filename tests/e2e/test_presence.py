@@ -16,12 +16,12 @@ from playwright.sync_api import Browser, expect
 
 from bench.harness.procs import Server
 from tests.e2e.balancer import balancing
-from tests.e2e.conftest import configured_relay
+from tests.e2e.conftest import OPEN_JOIN, configured_relay
 from tests.e2e.journey import citizen_join, end_session
 from tests.e2e.test_accessibility import assert_accessible, context, join, open_session
 from tests.e2e.test_accessibility import login as advisor_console
 
-CONFIG = '[sessions]\nconfirm_join = false\njoin_policy = "open"\n'
+CONFIG = OPEN_JOIN
 HERE = "Ihre Beraterin oder Ihr Berater ist verbunden"
 AWAY = "Ihre Beraterin oder Ihr Berater ist gerade nicht verbunden – bitte warten"
 ENDED = "Ihre Beraterin oder Ihr Berater hat die Sitzung beendet"
