@@ -22,6 +22,7 @@ export function addressBar(field) {
   });
   field.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || !typed) return;
+    event.stopPropagation(); // this Esc cancels the typing, not also the marking mode
     field.value = shown;
     typed = false;
   });
